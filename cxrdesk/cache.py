@@ -1,0 +1,56 @@
+"""Where CXRDesk keeps what it can recompute: per-image statistics keyed by path, size and mtime.
+
+The cache lives in the user's cache folder, never beside the radiographs: a scan must not write
+into the folder it reads.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+_COLUMNS = ("mean", "std", "p5", "p95", "width", "height", "sha256", "error")
+
+
+def cache_dir() -> Path:
+    """``$CXRDESK_CACHE_DIR``, else ``$XDG_CACHE_HOME/cxrdesk``, else ``~/.cache/cxrdesk``."""
+    if os.environ.get("CXRDESK_CACHE_DIR"):
+        return Path(os.environ["CXRDESK_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "cxrdesk"
+
+
+class StatsCache:
+    """A SQLite table of image statistics; a row is valid while the file's size and mtime match."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or cache_dir() / "scan-cache.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+            " mean REAL, std REAL, p5 REAL, p95 REAL, width INTEGER, height INTEGER, sha256 TEXT,"
+            " error TEXT)")
+
+    def lookup(self, root: Path, files: dict[str, tuple[int, int]]) -> dict[str, tuple]:
+        """Rows for ``files`` (absolute path -> (size, mtime_ns)) that are still valid."""
+        prefix = str(root.resolve()) + os.sep
+        # One range query over the folder is far faster than one query per file.
+        rows = self._db.execute(
+            f"SELECT path, size, mtime_ns, {', '.join(_COLUMNS)} FROM stats"
+            " WHERE path >= ? AND path < ?", (prefix, prefix + "\uffff"))
+        found = {}
+        for path, size, mtime_ns, *values in rows:
+            if files.get(path) == (size, mtime_ns):
+                found[path] = tuple(values)
+        return found
+
+    def store(self, rows: list[tuple]) -> None:
+        """Rows of (path, size, mtime_ns, mean, std, p5, p95, width, height, sha256, error)."""
+        with self._db:
+            self._db.executemany(
+                f"INSERT OR REPLACE INTO stats VALUES ({', '.join('?' * 11)})", rows)
+
+    def close(self) -> None:
+        self._db.close()

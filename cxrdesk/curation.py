@@ -1,0 +1,224 @@
+"""From a scan to a curated dataset: thresholds, balancing, a patient-aware split, a shortcut check.
+
+Everything here works on the statistics a scan already measured, so it is fast enough to follow a
+slider; only :func:`cxrdesk.export.export_dataset` touches files again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .classes import CLASSES
+from .errors import CurationError
+from .scanning import ImageRecord, ScanResult
+
+#: Named threshold bands. The study found 120-140 gave its best images; it is offered, never implied.
+PRESETS: dict[str, tuple[float, float]] = {
+    "all": (0.0, 255.0),
+    "study": (120.0, 140.0),
+}
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class CurationSettings:
+    """How to go from a scan to a dataset. Defaults keep every image and use the study's 80/20 split
+    of what is left after holding out a test set."""
+
+    low: float = 0.0
+    high: float = 255.0
+    balance: bool = True
+    val: float = 0.2  # share of the non-test images used for validation (the study: 20 %)
+    test: float = 0.1  # share of all kept images held out for the final test
+    seed: int = 42
+
+    def __post_init__(self):
+        if not 0.0 <= self.low <= self.high <= 255.0:
+            raise CurationError(f"thresholds must satisfy 0 <= low <= high <= 255 (got low={self.low}, "
+                                f"high={self.high})")
+        if not 0.0 <= self.test < 1.0 or not 0.0 <= self.val < 1.0:
+            raise CurationError(f"val and test must be fractions in [0, 1) (got val={self.val}, "
+                                f"test={self.test})")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CurationPlan:
+    """Which split each image goes to, or why it was dropped."""
+
+    scan: ScanResult
+    settings: CurationSettings
+    split: list[str | None]  # per scan record: 'train' | 'val' | 'test' | None (dropped)
+    reason: list[str]  # per scan record: why it was dropped ('' when kept)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{split: {class: n}} for the kept images."""
+        table = {s: {c: 0 for c in CLASSES} for s in SPLITS}
+        for record, split in zip(self.scan.records, self.split):
+            if split:
+                table[split][record.label] += 1
+        return table
+
+    def kept(self) -> list[tuple[ImageRecord, str]]:
+        return [(r, s) for r, s in zip(self.scan.records, self.split) if s]
+
+
+def threshold_counts(scan: ScanResult, low: float, high: float) -> dict[str, tuple[int, int]]:
+    """{class: (kept, dropped)} for images whose mean lies in [low, high]; vectorised, no I/O."""
+    keep = (scan.means >= low) & (scan.means <= high)
+    kept = np.bincount(scan.label_index[keep], minlength=len(CLASSES))
+    total = np.bincount(scan.label_index, minlength=len(CLASSES))
+    return {c: (int(k), int(t - k)) for c, k, t in zip(CLASSES, kept, total)}
+
+
+def histograms(scan: ScanResult, bins: int = 64, value_range: tuple[float, float] = (0.0, 255.0)
+               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Bin edges and the count of image means per bin, per class and under 'All'."""
+    if bins < 1:
+        raise CurationError(f"bins must be at least 1 (got {bins})")
+    edges = np.linspace(value_range[0], value_range[1], bins + 1)
+    result = {}
+    for i, name in enumerate(CLASSES):
+        result[name] = np.histogram(scan.means[scan.label_index == i], bins=edges)[0]
+    result["All"] = np.histogram(scan.means, bins=edges)[0]
+    return edges, result
+
+
+def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
+    """Apply thresholds, balance the classes and split, all reproducibly from ``settings.seed``."""
+    present = [c for c in CLASSES if c in scan.class_folders.values()]
+    if len(present) < len(CLASSES):
+        missing = ", ".join(c for c in CLASSES if c not in present)
+        raise CurationError(f"the source has no folder for {missing}: all three classes are needed")
+    rng = np.random.default_rng(settings.seed)
+    n = len(scan.records)
+    reason = [""] * n
+    means = scan.means
+    for i in np.flatnonzero(means < settings.low):
+        reason[i] = f"mean intensity {means[i]:.1f} below the low threshold {settings.low:g}"
+    for i in np.flatnonzero(means > settings.high):
+        reason[i] = f"mean intensity {means[i]:.1f} above the high threshold {settings.high:g}"
+    kept = np.array([not r for r in reason])
+    per_class = {c: np.flatnonzero(kept & (scan.label_index == k)) for k, c in enumerate(CLASSES)}
+    empty = [c for c, idx in per_class.items() if idx.size == 0]
+    if empty:
+        raise CurationError(
+            f"the band [{settings.low:g}, {settings.high:g}] keeps no {', '.join(empty)} image: widen it")
+    notes = []
+    if settings.balance:
+        smallest = min(idx.size for idx in per_class.values())
+        for name, idx in per_class.items():
+            if idx.size > smallest:
+                out = rng.choice(idx, size=idx.size - smallest, replace=False)
+                for i in out:
+                    reason[i] = f"balancing: {name} reduced to {smallest} images"
+                kept[out] = False
+        notes.append(f"balanced to {smallest} images per class")
+    for name, idx in per_class.items():
+        total = int((scan.label_index == CLASSES.index(name)).sum())
+        if idx.size < 0.5 * total:
+            notes.append(f"the band keeps only {idx.size} of {total} {name} images")
+    split = [None] * n
+    chosen = np.flatnonzero(kept)
+    assigned = split_groups(scan.label_index[chosen], [scan.records[i].group for i in chosen],
+                            val=settings.val, test=settings.test, seed=settings.seed)
+    for i, s in zip(chosen, assigned):
+        split[i] = s
+    return CurationPlan(scan, settings, split, reason, notes)
+
+
+def split_groups(labels: np.ndarray, groups: list[str], *, val: float, test: float, seed: int
+                 ) -> list[str]:
+    """Stratified split that keeps each group (patient) on one side.
+
+    Groups are shuffled with ``seed`` and dealt, per class of their majority label, first to the
+    test set, then to validation, until each reaches its share; the rest is training. With one image
+    per group this gives the exact stratified counts; scikit-learn has no splitter that does both
+    stratification and groups with arbitrary ratios (StratifiedGroupKFold only gives 1/k folds).
+    """
+    labels = np.asarray(labels)
+    members: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    names = sorted(members)
+    order = np.random.default_rng(seed).permutation(len(names))
+    n_class = np.bincount(labels, minlength=len(CLASSES))
+    want_test = np.rint(n_class * test).astype(int)
+    want_val = np.rint((n_class - want_test) * val).astype(int)
+    have_test = np.zeros(len(CLASSES), int)
+    have_val = np.zeros(len(CLASSES), int)
+    result = ["train"] * len(labels)
+    for j in order:
+        idx = members[names[j]]
+        klass = int(np.bincount(labels[idx], minlength=len(CLASSES)).argmax())
+        size = len(idx)
+        if have_test[klass] + size <= want_test[klass]:
+            have_test[klass] += size
+            side = "test"
+        elif have_val[klass] + size <= want_val[klass]:
+            have_val[klass] += size
+            side = "val"
+        else:
+            continue
+        for i in idx:
+            result[i] = side
+    return result
+
+
+@dataclass(frozen=True)
+class ShortcutReport:
+    """How well trivial image statistics alone predict the class (cross-validated)."""
+
+    accuracy: float
+    chance: float
+    folds: int
+    n_images: int
+    features: tuple[str, ...]
+    class_means: dict[str, dict[str, float]]  # class -> feature -> mean value
+
+    @property
+    def has_shortcut(self) -> bool:
+        return self.accuracy >= self.chance + 0.10
+
+    def verdict(self) -> str:
+        if self.has_shortcut:
+            return (f"SHORTCUT WARNING: intensity and size statistics alone predict the class "
+                    f"{self.accuracy:.0%} of the time ({self.folds}-fold cross-validation; chance "
+                    f"{self.chance:.0%}). The classes probably come from different sources, and a "
+                    "network may learn the source instead of the disease.")
+        return (f"No strong shortcut found: simple statistics predict the class {self.accuracy:.0%} "
+                f"of the time (chance {self.chance:.0%}).")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "has_shortcut": self.has_shortcut, "verdict": self.verdict()}
+
+
+SHORTCUT_FEATURES = ("mean", "std", "p5", "p95", "width", "height", "aspect")
+
+
+def shortcut_check(records: list[ImageRecord], folds: int = 5, seed: int = 0) -> ShortcutReport | None:
+    """Fit a logistic regression on per-image statistics; None when there is too little data."""
+    labels = np.array([CLASSES.index(r.label) for r in records])
+    counts = np.bincount(labels, minlength=len(CLASSES))
+    if (counts > 0).sum() < 2 or counts[counts > 0].min() < folds:
+        return None
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([[r.mean, r.std, r.p5, r.p95, r.width, r.height, r.width / r.height]
+                  for r in records], dtype=np.float64)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    accuracy = float(cross_val_score(model, x, labels, cv=cv).mean())
+    class_means = {c: {f: round(float(v), 2) for f, v in zip(SHORTCUT_FEATURES, x[labels == k].mean(0))}
+                   for k, c in enumerate(CLASSES) if counts[k]}
+    return ShortcutReport(accuracy, float(counts.max() / counts.sum()), folds, len(records),
+                          SHORTCUT_FEATURES, class_means)

@@ -1,0 +1,206 @@
+"""The curated dataset on disk: a manifest (CSV) and a description (JSON) that training reads.
+
+Layout of a dataset folder::
+
+    dataset.json    settings, counts, source folder, shortcut report, manifest hash
+    manifest.csv    one row per source image: path, class, split, mean, reason if dropped, sha256...
+    train/ val/ test/<class>/...   only with --link or --copy
+
+Writing is atomic: the folder is built under a temporary name beside the target and renamed into
+place, so a crash never leaves a half-written dataset where training would find it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .classes import CLASSES
+from .curation import SPLITS, CurationPlan, shortcut_check
+from .errors import CurationError
+
+MANIFEST = "manifest.csv"
+DESCRIPTION = "dataset.json"
+FIELDS = ("path", "class", "split", "mean_intensity", "reason", "sha256", "group", "width", "height",
+          "file")
+LAYOUTS = ("manifest", "link", "copy")
+
+
+@dataclass(frozen=True)
+class DatasetItem:
+    file: Path  # absolute path to read the image from
+    label: str
+    split: str
+
+
+@dataclass
+class CuratedDataset:
+    """A dataset folder as training sees it."""
+
+    folder: Path
+    description: dict
+    items: list[DatasetItem]
+
+    def split(self, name: str) -> list[DatasetItem]:
+        return [item for item in self.items if item.split == name]
+
+    @property
+    def manifest_sha256(self) -> str:
+        return self.description["manifest_sha256"]
+
+
+def export_dataset(plan: CurationPlan, out: str | Path, *, layout: str = "manifest", force: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write ``plan`` as a dataset folder at ``out``; returns the folder.
+
+    ``layout``: 'manifest' (files stay where they are), 'link' (hard links, falling back to copies
+    across file systems) or 'copy'. An existing ``out`` is replaced only with ``force`` and only if
+    it is a CXRDesk dataset or empty: a folder of the user's own files is never replaced.
+    """
+    if layout not in LAYOUTS:
+        raise CurationError(f"layout must be one of {', '.join(LAYOUTS)} (got {layout!r})")
+    out = Path(out).expanduser().resolve()
+    root = plan.scan.root
+    if out == root or root in out.parents:
+        raise CurationError(f"the output folder {out} must not be inside the source folder {root}")
+    if out in root.parents:
+        raise CurationError(f"the output folder {out} contains the source folder {root}")
+    if out.exists():
+        if not force:
+            raise CurationError(f"{out} already exists: choose another folder, or pass --force to replace it")
+        if not out.is_dir() or (any(out.iterdir()) and not (out / DESCRIPTION).is_file()):
+            raise CurationError(f"{out} exists and is not a CXRDesk dataset: refusing to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        rows, fallbacks = _write_files(plan, tmp, layout, progress)
+        manifest_bytes = _manifest_bytes(rows)
+        (tmp / MANIFEST).write_bytes(manifest_bytes)
+        description = _describe(plan, layout, hashlib.sha256(manifest_bytes).hexdigest(), fallbacks)
+        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=2), encoding="utf-8")
+        _replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _write_files(plan: CurationPlan, tmp: Path, layout: str, progress) -> tuple[list[dict], int]:
+    scan = plan.scan
+    rows, used, fallbacks = [], set(), 0
+    total = len(scan.records)
+    for i, (record, split, reason) in enumerate(zip(scan.records, plan.split, plan.reason)):
+        file = ""
+        if split and layout != "manifest":
+            name = record.path.split("/", 1)[-1].replace("/", "__")
+            rel = f"{split}/{record.label}/{name}"
+            if rel in used:  # two source folders merged into one class may share a file name
+                rel = f"{split}/{record.label}/{record.sha256[:8]}__{name}"
+            used.add(rel)
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fallbacks += _place(scan.root / record.path, target, layout)
+            file = rel
+        rows.append({"path": record.path, "class": record.label, "split": split or "",
+                     "mean_intensity": f"{record.mean:.4f}", "reason": reason,
+                     "sha256": record.sha256, "group": record.group, "width": record.width,
+                     "height": record.height, "file": file})
+        if progress and (i % 64 == 0 or i == total - 1):
+            progress(i + 1, total)
+    for bad in scan.unreadable:
+        rows.append({"path": bad.path, "class": "", "split": "", "mean_intensity": "",
+                     "reason": f"unreadable: {bad.reason}", "sha256": "", "group": "", "width": "",
+                     "height": "", "file": ""})
+    return rows, fallbacks
+
+
+def _place(source: Path, target: Path, layout: str) -> int:
+    """Link or copy one file; returns 1 when a link had to fall back to a copy."""
+    if layout == "link":
+        try:
+            os.link(source, target)
+            return 0
+        except OSError:  # another file system, or links not supported
+            pass
+    shutil.copy2(source, target)
+    return 1 if layout == "link" else 0
+
+
+def _manifest_bytes(rows: list[dict]) -> bytes:
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _describe(plan: CurationPlan, layout: str, manifest_sha: str, fallbacks: int) -> dict:
+    scan = plan.scan
+    shortcut = shortcut_check([r for r, _ in plan.kept()])
+    return {
+        "format": "cxrdesk-dataset/1",
+        "cxrdesk_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "source_root": str(scan.root),
+        "classes": list(CLASSES),
+        "class_folders": scan.class_folders,
+        "ignored_folders": scan.ignored_folders,
+        "patient_groups": scan.group_source,
+        "settings": plan.settings.to_dict(),
+        "layout": layout,
+        "link_fallback_copies": fallbacks,
+        "counts": plan.counts(),
+        "scanned": len(scan.records),
+        "unreadable": len(scan.unreadable),
+        "notes": plan.notes,
+        "shortcut_check": shortcut.to_dict() if shortcut else None,
+        "manifest_sha256": manifest_sha,
+    }
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Move the finished folder into place; an old dataset is moved aside first, then removed."""
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+def load_dataset(folder: str | Path) -> CuratedDataset:
+    """Read a dataset folder written by :func:`export_dataset`; checks the manifest's hash."""
+    folder = Path(folder).expanduser().resolve()
+    desc_path, manifest_path = folder / DESCRIPTION, folder / MANIFEST
+    if not desc_path.is_file() or not manifest_path.is_file():
+        raise CurationError(f"{folder} is not a curated dataset (no {DESCRIPTION} and {MANIFEST}): "
+                            "make one with 'cxrdesk curate'")
+    try:
+        description = json.loads(desc_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CurationError(f"{desc_path} cannot be read: {exc}") from None
+    data = manifest_path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != description.get("manifest_sha256"):
+        raise CurationError(f"{manifest_path} was changed after curation (its hash does not match "
+                            f"{DESCRIPTION}): curate again")
+    root = Path(description["source_root"])
+    items = []
+    for row in csv.DictReader(data.decode("utf-8").splitlines()):
+        if row["split"] not in SPLITS:
+            continue
+        file = folder / row["file"] if row["file"] else root / row["path"]
+        items.append(DatasetItem(file, row["class"], row["split"]))
+    return CuratedDataset(folder, description, items)

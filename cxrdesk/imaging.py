@@ -1,0 +1,228 @@
+"""Read any supported radiograph file into an 8-bit grayscale array, or say clearly why not.
+
+Every later stage (curation statistics, training, diagnosis) starts from this one function, so a
+16-bit TIFF, an RGBA screenshot, a CMYK JPEG or a MONOCHROME1 DICOM all become the same thing: a
+2-D ``uint8`` array where 0 is black (air) and 255 is white (bone), as Pillow's ``convert("L")``
+gives for an ordinary 8-bit image.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageReadError
+
+#: File name endings read as images. DICOM files are also recognised by their 'DICM' preamble.
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".dicom"})
+DICOM_SUFFIXES = frozenset({".dcm", ".dicom"})
+
+#: Larger than any real radiograph (a 43 cm detector at 0.05 mm is ~8600 px a side), small enough
+#: to refuse a decompression bomb before it is decoded.
+MAX_PIXELS = 80_000_000
+#: Smaller than this on either side cannot be a usable radiograph (the smallest public sets are 128 px).
+MIN_SIDE = 32
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """A decoded radiograph: 8-bit grayscale pixels plus what the file said it was."""
+
+    pixels: np.ndarray  # 2-D uint8, rows x columns
+    source_mode: str  # Pillow mode ('L', 'I;16', 'RGBA'...) or 'DICOM <photometric>'
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+
+def is_image_file(path: Path) -> bool:
+    """True for the file types CXRDesk reads (decided by name; content is checked on reading)."""
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+
+
+def read_grayscale(path: str | Path, data: bytes | None = None) -> LoadedImage:
+    """Decode ``path`` (or its already-read bytes ``data``) to an 8-bit grayscale array.
+
+    Raises :class:`ImageReadError` with a message that names the file and the problem.
+    """
+    image, mode = open_grayscale(path, data)
+    return LoadedImage(pixels=np.asarray(image, dtype=np.uint8), source_mode=mode)
+
+
+def open_grayscale(path: str | Path, data: bytes | None = None) -> tuple[Image.Image, str]:
+    """Like :func:`read_grayscale` but returns a Pillow image in mode 'L' and the source mode.
+
+    The scan uses this directly: Pillow's C histogram of the image is all it needs, and skipping
+    the conversion to a NumPy array saves a copy per image.
+    """
+    path = Path(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ImageReadError(f"{path}: file not found") from None
+        except OSError as exc:
+            raise ImageReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not data:
+        raise ImageReadError(f"{path}: empty file (0 bytes)")
+    if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
+        pixels, mode = _decode_dicom(path, data)
+        image = Image.fromarray(pixels)
+    else:
+        image, mode = _decode_pillow(path, data)
+    if min(image.size) < MIN_SIDE:
+        raise ImageReadError(
+            f"{path}: too small to be a radiograph ({image.size[0]}x{image.size[1]} px; "
+            f"at least {MIN_SIDE} px a side is needed)")
+    return image, mode
+
+
+def _check_size(path: Path, width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise ImageReadError(
+            f"{path}: {width}x{height} px is larger than the {MAX_PIXELS // 1_000_000}-megapixel "
+            "limit (refused as a possible decompression bomb)")
+
+
+def _decode_pillow(path: Path, data: bytes) -> tuple[np.ndarray, str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            _check_size(path, *image.size)
+            image.load()
+    except ImageReadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageReadError(f"{path}: refused as a possible decompression bomb "
+                             "(its header claims an enormous image)") from None
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{path}: not a recognised image file "
+                             "(PNG, JPEG, BMP, TIFF and DICOM are supported)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageReadError(f"{path}: truncated or corrupt image ({exc})") from None
+    mode = image.mode
+    if image.getexif().get(0x0112, 1) != 1:  # phone photos of films carry an orientation tag
+        image = ImageOps.exif_transpose(image)
+    return _to_gray8(image), mode
+
+
+def _to_gray8(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit grayscale without clipping or inverted colours."""
+    mode = image.mode
+    if mode == "L":
+        return image
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        # Pillow's convert("L") clips 16-bit values at 255: scale by the real bit depth instead.
+        return Image.fromarray(scale_to_8bit(np.asarray(image)))
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        mode = image.mode
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        # Transparent parts of a radiograph are background: composite them on black.
+        rgba = image.convert("RGBA")
+        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        image = Image.alpha_composite(black, rgba)
+    if image.mode not in ("RGB", "L", "1"):
+        image = image.convert("RGB")  # CMYK, YCbCr, LAB, HSV...
+    return image.convert("L")
+
+
+def scale_to_8bit(values: np.ndarray) -> np.ndarray:
+    """Map integer or float pixel data to 0..255 by its bit depth.
+
+    Integer data up to 255 is kept; up to 4095 is taken as 12-bit (the usual depth of
+    radiography detectors) and otherwise as 16-bit. Floats in [0, 1] are scaled by 255; any other
+    range is stretched from its own minimum to maximum.
+    """
+    values = np.asarray(values)
+    if values.ndim == 3:  # several channels: keep the luminance-like mean
+        values = values.mean(axis=2)
+    if np.issubdtype(values.dtype, np.integer) and values.size and values.min() >= 0:
+        top = int(values.max())
+        scale = 1.0 if top <= 255 else 255.0 / 4095.0 if top <= 4095 else 255.0 / 65535.0
+        if top > 65535:
+            return _stretch(values)
+        return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
+    values = values.astype(np.float64)
+    if values.size and values.min() >= 0.0 and values.max() <= 1.0:
+        return np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8)
+    return _stretch(values)
+
+
+def _stretch(values: np.ndarray) -> np.ndarray:
+    values = values.astype(np.float64)
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return np.zeros(values.shape, dtype=np.uint8)
+    return np.rint((values - low) * (255.0 / (high - low))).astype(np.uint8)
+
+
+def _decode_dicom(path: Path, data: bytes) -> tuple[np.ndarray, str]:
+    """DICOM: modality LUT, then VOI LUT / window, then MONOCHROME1 inverted, then 8 bits.
+
+    Messages never include patient data from the header.
+    """
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=path.suffix.lower() in DICOM_SUFFIXES)
+    except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise ImageReadError(f"{path}: not a readable DICOM file ({type(exc).__name__})") from None
+    if "PixelData" not in ds:
+        raise ImageReadError(f"{path}: DICOM file has no image (no Pixel Data element)")
+    rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
+    _check_size(path, cols, rows)
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
+    try:
+        arr = ds.pixel_array
+    except Exception as exc:  # pydicom raises many types for missing codecs / bad data
+        syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+        name = getattr(syntax, "name", str(syntax)) if syntax else "unknown transfer syntax"
+        raise ImageReadError(f"{path}: DICOM pixel data cannot be decoded ({name}): "
+                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+        arr = arr[0]  # a multi-frame file: the first frame is the radiograph
+    if photometric in ("MONOCHROME1", "MONOCHROME2"):
+        arr = apply_modality_lut(arr, ds).astype(np.float64)
+        if "WindowCenter" in ds and "WindowWidth" in ds:
+            pixels = _window(arr, _first(ds.WindowCenter), _first(ds.WindowWidth))
+        elif "VOILUTSequence" in ds:
+            pixels = _stretch(apply_voi_lut(arr, ds))
+        else:
+            pixels = _stretch(arr)
+        if photometric == "MONOCHROME1":  # low values are white in MONOCHROME1
+            pixels = 255 - pixels
+    else:  # RGB, YBR...: pydicom gives RGB for these
+        if arr.ndim == 3 and arr.shape[2] == 3:
+            pixels = np.asarray(Image.fromarray(arr.astype(np.uint8)).convert("L"))
+        else:
+            pixels = scale_to_8bit(arr)
+    return np.ascontiguousarray(pixels, dtype=np.uint8), f"DICOM {photometric}"
+
+
+def _first(value) -> float:
+    """WindowCenter/Width may hold several values; the first is the default view."""
+    try:
+        return float(value[0])
+    except TypeError:
+        return float(value)
+
+
+def _window(values: np.ndarray, center: float, width: float) -> np.ndarray:
+    """The DICOM linear VOI window (PS3.3 C.11.2.1.2.1) straight to 0..255."""
+    width = max(width, 2.0)  # a width of 1 is a threshold; avoid dividing by zero
+    scaled = ((values - (center - 0.5)) / (width - 1.0) + 0.5) * 255.0
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)

@@ -1,0 +1,337 @@
+"""Scan a folder of class sub-folders: which images there are, of which class, and their statistics.
+
+The statistics (mean and spread of intensity, percentiles, size) are all the later curation
+steps need, so a scan reads each image once, in parallel, and caches the result: moving a
+threshold slider or re-running a curation never decodes an image again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import multiprocessing
+import os
+import re
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+from .cache import StatsCache
+from .classes import CLASSES, canonical_class
+from .errors import CurationError, ImageReadError
+from .imaging import is_image_file, open_grayscale
+
+Progress = Callable[[int, int], None]
+
+#: Below this many images to measure, a process pool costs more than it saves.
+_POOL_THRESHOLD = 48
+_CHUNK = 24
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One readable image of the source folder and its statistics."""
+
+    path: str  # relative to the scan root, with '/' separators
+    label: str  # canonical class
+    mean: float  # mean 8-bit grayscale intensity, 0..255
+    std: float
+    p5: float
+    p95: float
+    width: int
+    height: int
+    sha256: str  # of the file's bytes
+    group: str  # patient (or other split group) id; the image's own path when none is known
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class ScanResult:
+    """Everything a scan found; the input of thresholds, balancing, splitting and export."""
+
+    root: Path
+    records: list[ImageRecord]
+    class_folders: dict[str, str]  # folder name -> canonical class
+    ignored_folders: dict[str, str]  # folder name -> why it was ignored
+    unreadable: list[Skipped]  # image files that could not be decoded, and why
+    skipped: list[Skipped]  # files that are not of an image type
+    group_source: str  # where patient ids came from
+    from_cache: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def means(self) -> np.ndarray:
+        return np.array([r.mean for r in self.records], dtype=np.float64)
+
+    @cached_property
+    def label_index(self) -> np.ndarray:
+        """Index into :data:`CLASSES` for each record, for vectorised counting."""
+        return np.array([CLASSES.index(r.label) for r in self.records], dtype=np.int64)
+
+    def counts(self) -> dict[str, int]:
+        found = np.bincount(self.label_index, minlength=len(CLASSES))
+        return {c: int(n) for c, n in zip(CLASSES, found)}
+
+
+def measure(path: str) -> tuple:
+    """(mean, std, p5, p95, width, height, sha256, error) for one file; never raises.
+
+    Runs in worker processes. The file is read once: its bytes are hashed and then decoded.
+    """
+    try:
+        data = Path(path).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        image, _ = open_grayscale(path, data)
+    except ImageReadError as exc:
+        return (None, None, None, None, None, None, None, _strip_path(str(exc), path))
+    except Exception as exc:  # anything else is still one bad file, not a failed scan
+        return (None, None, None, None, None, None, None, f"cannot be read ({type(exc).__name__}: {exc})")
+    mean, std, p5, p95 = intensity_stats(image)
+    return (mean, std, p5, p95, image.size[0], image.size[1], digest, None)
+
+
+def intensity_stats(image: Image.Image | np.ndarray) -> tuple[float, float, float, float]:
+    """Mean, standard deviation and 5th/95th percentiles of an 8-bit image, from its histogram.
+
+    Pillow's C histogram is ~3x faster than np.bincount, much cheaper than sorting the pixels for
+    percentiles, and gives the mean exactly.
+    """
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image.astype(np.uint8, copy=False))
+    hist = np.asarray(image.histogram(), dtype=np.float64)
+    n = hist.sum()
+    levels = np.arange(256, dtype=np.float64)
+    mean = float(hist @ levels / n)
+    std = float(np.sqrt(max(hist @ (levels - mean) ** 2 / n, 0.0)))
+    cdf = np.cumsum(hist) / n
+    p5 = float(np.searchsorted(cdf, 0.05))
+    p95 = float(np.searchsorted(cdf, 0.95))
+    return mean, std, p5, p95
+
+
+def _measure_many(paths: list[str]) -> list[tuple]:
+    return [measure(p) for p in paths]
+
+
+def _strip_path(message: str, path: str) -> str:
+    """Error messages from the reader start with the path; the report already shows it."""
+    prefix = f"{path}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _pool_context():
+    """'fork' is fastest to start, but unsafe once threads exist (the GUI runs scans on one)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+def find_class_folders(root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Map sub-folders of ``root`` to classes: (folder -> class, ignored folder -> reason)."""
+    if not root.exists():
+        raise CurationError(f"folder not found: {root}")
+    if not root.is_dir():
+        raise CurationError(f"not a folder: {root}")
+    mapped, ignored = {}, {}
+    for entry in sorted(root.iterdir()):
+        if not entry.is_dir() or entry.name.startswith("."):
+            continue
+        label = canonical_class(entry.name)
+        if label is None:
+            ignored[entry.name] = "not one of COVID-19, Healthy, Tuberculosis"
+        else:
+            mapped[entry.name] = label
+    if not mapped:
+        seen = ", ".join(sorted(ignored)) or "none"
+        raise CurationError(
+            f"no class folders in {root}: expected sub-folders named like COVID, Tuberculosis, "
+            f"Normal (found: {seen})")
+    return mapped, ignored
+
+
+def scan_folder(root: str | Path, *, workers: int | None = None, use_cache: bool = True,
+                patient_pattern: str | None = None, progress: Progress | None = None,
+                cancel: threading.Event | None = None) -> ScanResult:
+    """Find, classify and measure every image under ``root``'s class folders.
+
+    ``patient_pattern`` is a regular expression whose first group, applied to a file name, gives the
+    patient id (e.g. ``^(\\d+)_`` for NIH names); otherwise a CSV beside the class folders with a
+    file-name column and a patient/split-group column is used when there is one.
+    """
+    started = time.perf_counter()
+    root = Path(root).expanduser()
+    mapped, ignored = find_class_folders(root)
+    root = root.resolve()
+
+    files: list[tuple[str, str]] = []  # (absolute path, class)
+    skipped: list[Skipped] = []
+    cut = len(str(root)) + 1
+    for folder, label in mapped.items():
+        found = 0
+        for path in _walk(root / folder):
+            rel = path[cut:].replace(os.sep, "/")
+            if is_image_file(Path(path)):
+                files.append((path, label))
+                found += 1
+            else:
+                suffix = os.path.splitext(path)[1] or "no extension"
+                skipped.append(Skipped(rel, f"not an image type ({suffix})"))
+        if found == 0:
+            raise CurationError(f"class folder '{folder}' ({label}) has no images "
+                                f"(PNG, JPEG, BMP, TIFF or DICOM)")
+
+    stat = {p: _stat(p) for p, _ in files}
+    cache = StatsCache() if use_cache else None
+    known = cache.lookup(root, stat) if cache else {}
+    todo = [p for p, _ in files if p not in known]
+    measured = _measure_all(todo, workers, progress, cancel, done_before=len(known), total=len(files))
+    if cache:
+        cache.store([(p, *stat[p], *measured[p]) for p in todo])
+        cache.close()
+    known.update(measured)
+
+    groups, group_source = _patient_groups(root, [p for p, _ in files], patient_pattern)
+    records, unreadable = [], []
+    for path, label in files:
+        mean, std, p5, p95, width, height, digest, error = known[path]
+        rel = path[cut:].replace(os.sep, "/")
+        if error:
+            unreadable.append(Skipped(rel, error))
+            continue
+        records.append(ImageRecord(rel, label, mean, std, p5, p95, width, height, digest,
+                                   groups.get(rel, rel)))
+
+    result = ScanResult(root, records, mapped, ignored, unreadable, skipped, group_source,
+                        from_cache=len(files) - len(todo), seconds=time.perf_counter() - started)
+    counts = result.counts()
+    for folder, label in mapped.items():
+        if counts[label] == 0:
+            raise CurationError(f"class folder '{folder}' ({label}) has no readable images "
+                                f"({sum(1 for u in unreadable if u.path.startswith(folder + '/'))} unreadable)")
+    missing = [c for c in CLASSES if c not in mapped.values()]
+    if missing:
+        result.warnings.append(f"no folder for {', '.join(missing)}: training needs all three classes")
+    return result
+
+
+def _measure_all(paths: list[str], workers: int | None, progress: Progress | None,
+                 cancel: threading.Event | None, done_before: int, total: int) -> dict[str, tuple]:
+    results: dict[str, tuple] = {}
+    if progress:
+        progress(done_before, total)
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(paths) < _POOL_THRESHOLD:
+        for i, path in enumerate(paths):
+            _check_cancel(cancel)
+            results[path] = measure(path)
+            if progress and (i % _CHUNK == 0 or i == len(paths) - 1):
+                progress(done_before + i + 1, total)
+        return results
+    chunks = [paths[i:i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        futures = {pool.submit(_measure_many, chunk): chunk for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                _check_cancel(cancel)
+                results.update(zip(futures[future], future.result()))
+                if progress:
+                    progress(done_before + len(results), total)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return results
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CurationError("scan cancelled")
+
+
+def _walk(folder: Path) -> list[str]:
+    """Every non-hidden file under ``folder``, sorted; os.walk is several times faster than rglob."""
+    found = []
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(os.path.join(top, n) for n in sorted(names) if not n.startswith("."))
+    return found
+
+
+def _stat(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+_FILE_COLUMNS = ("filename", "file", "path", "image", "image_path", "image index", "image_id")
+_GROUP_COLUMNS = ("split_group", "patient_id", "patient id", "patientid", "patient", "subject_id")
+
+
+def _patient_groups(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[str, str], str]:
+    """Patient id per image (relative path -> id), and a sentence saying where ids came from."""
+    cut = len(str(root)) + 1
+    rels = [p[cut:].replace(os.sep, "/") for p in paths]
+    if pattern:
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise CurationError(f"patient pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        groups = {}
+        for rel in rels:
+            match = regex.search(rel.rsplit("/", 1)[-1])
+            if match:
+                groups[rel] = f"pattern:{match.group(1) if regex.groups else match.group(0)}"
+        return groups, f"file name pattern {pattern!r} ({len(groups)} of {len(paths)} images matched)"
+    for csv_path in sorted(root.glob("*.csv")):
+        st = csv_path.stat()
+        table = _read_group_csv(str(csv_path), st.st_size, st.st_mtime_ns)
+        if not table:
+            continue
+        by_rel, by_name = table
+        groups = {}
+        for rel in rels:
+            gid = by_rel.get(rel) or by_name.get(rel.rsplit("/", 1)[-1])
+            if gid:
+                groups[rel] = gid
+        if groups:
+            return groups, f"{csv_path.name} ({len(groups)} of {len(paths)} images have a patient id)"
+    return {}, "none found: each image is treated as its own patient"
+
+
+@lru_cache(maxsize=8)
+def _read_group_csv(path: str, size: int, mtime_ns: int) -> tuple[dict[str, str], dict[str, str]] | None:
+    """(relative path -> group, file name -> group) from a CSV; memoised while the file is unchanged."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [name.strip().lower() for name in next(reader, [])]
+            file_col = next((header.index(c) for c in _FILE_COLUMNS if c in header), None)
+            group_col = next((header.index(c) for c in _GROUP_COLUMNS if c in header), None)
+            if file_col is None or group_col is None:
+                return None
+            by_rel, by_name = {}, {}
+            for row in reader:
+                if len(row) <= max(file_col, group_col):
+                    continue
+                name, gid = row[file_col].strip().replace("\\", "/"), row[group_col].strip()
+                if name and gid:
+                    by_rel[name] = gid
+                    by_name[name.rsplit("/", 1)[-1]] = gid
+            return by_rel, by_name
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real radiographs in ../shared/data, and isolation of caches and settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cxr3"
+CLASS_DIRS = {"covid": "COVID-19", "normal": "Healthy", "tuberculosis": "Tuberculosis"}
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def need_data() -> Path:
+    if not DATA.is_dir():
+        pytest.skip(f"real radiographs not found at {DATA} (see ../shared/data/README.md)")
+    return DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's cache folder."""
+    monkeypatch.setenv("CXRDESK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(scope="session")
+def cxr3() -> Path:
+    """The whole real dataset, read in place (never written to)."""
+    return need_data()
+
+
+def real_images(label_dir: str, n: int, step: int = 7) -> list[Path]:
+    """``n`` real radiographs of one class folder, spread over its sources."""
+    files = sorted((need_data() / label_dir).glob("*.png"))
+    return files[::step][:n]
+
+
+@pytest.fixture(scope="session")
+def small_source(tmp_path_factory) -> Path:
+    """A small copy of real radiographs under messy real-world folder names, with its labels.csv rows."""
+    data = need_data()
+    root = tmp_path_factory.mktemp("source")
+    names = {"covid": "COVID-19", "normal": "Sano", "tuberculosis": "TB"}
+    wanted = set()
+    for src, dst in names.items():
+        (root / dst).mkdir()
+        for path in real_images(src, 24):
+            shutil.copy2(path, root / dst / path.name)
+            wanted.add(f"{src}/{path.name}")
+    lines = (data / "labels.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    col = header.index("filename")
+    keep = [lines[0]] + [line for line in lines[1:] if line.split(",")[col] in wanted]
+    (root / "labels.csv").write_text("\n".join(keep) + "\n")
+    return root

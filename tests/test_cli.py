@@ -1,0 +1,70 @@
+"""The command line as a user runs it: tables, JSON, and one-line errors with non-zero exits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cxrdesk import __version__
+from cxrdesk.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scan_prints_a_table_and_the_shortcut_warning(capsys, small_source):
+    code, out, err = run(capsys, "scan", str(small_source), "--preset", "study")
+    assert code == 0
+    assert "Sano -> Healthy" in out and "TB -> Tuberculosis" in out
+    assert "kept [120-140]" in out and "SHORTCUT WARNING" in out
+
+
+def test_scan_json(capsys, small_source):
+    code, out, _ = run(capsys, "scan", str(small_source), "--low", "100", "--high", "160", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["band"] == [100, 160]
+    assert {c: v["images"] for c, v in report["classes"].items()} == {"COVID-19": 24, "Healthy": 24, "Tuberculosis": 24}
+    assert sum(report["histogram"]["counts"]["All"]) == 72
+
+
+def test_curate_writes_and_reports(capsys, small_source, tmp_path):
+    code, out, _ = run(capsys, "curate", str(small_source), "--out", str(tmp_path / "ds"), "--seed", "5",
+                       "--test", "0.25", "--link")
+    assert code == 0 and "Curated dataset written to" in out and "train" in out
+    assert (tmp_path / "ds" / "manifest.csv").is_file() and (tmp_path / "ds" / "train").is_dir()
+    code, _, err = run(capsys, "curate", str(small_source), "--out", str(tmp_path / "ds"))
+    assert code == 1 and err.count("\n") == 1 and "already exists" in err and "--force" in err
+
+
+@pytest.mark.parametrize("argv, code, words", [
+    (["scan", "/no/such/folder"], 1, "folder not found"),
+    (["scan"], 2, "required: src"),
+    (["curate", "x"], 2, "required: --out"),
+    (["scan", ".", "--preset", "best"], 2, "invalid choice"),
+    (["frobnicate"], 2, "invalid choice"),
+])
+def test_errors_are_one_line(capsys, argv, code, words):
+    try:
+        got = main(argv)
+    except SystemExit as exc:  # argparse exits by itself
+        got = exc.code
+    assert got == code
+    _, err = capsys.readouterr()
+    assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_folder_without_classes(capsys, tmp_path):
+    (tmp_path / "images").mkdir()
+    code, _, err = run(capsys, "scan", str(tmp_path))
+    assert code == 1 and "no class folders" in err and "images" in err
+
+
+def test_installed_command_and_version():
+    result = subprocess.run([sys.executable, "-m", "cxrdesk", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == f"cxrdesk {__version__}"

@@ -1,0 +1,113 @@
+"""Every supported kind of file becomes the same 8-bit grayscale array; broken files say why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cxrdesk.errors import ImageReadError
+from cxrdesk.imaging import read_grayscale, scale_to_8bit
+
+from .conftest import real_images
+from .imagefiles import png_bomb, write_dicom
+
+
+@pytest.fixture(scope="module")
+def radiograph() -> np.ndarray:
+    """One real radiograph, 8-bit grayscale."""
+    return np.asarray(Image.open(real_images("tuberculosis", 1)[0]).convert("L"))
+
+
+def test_8bit_png_is_read_exactly(radiograph, tmp_path):
+    Image.fromarray(radiograph).save(tmp_path / "a.png")
+    out = read_grayscale(tmp_path / "a.png")
+    assert out.pixels.dtype == np.uint8 and np.array_equal(out.pixels, radiograph)
+    assert (out.width, out.height) == (radiograph.shape[1], radiograph.shape[0])
+
+
+def test_16bit_png_is_scaled_not_clipped(radiograph, tmp_path):
+    Image.fromarray(radiograph.astype(np.uint16) * 257).save(tmp_path / "a16.png")
+    out = read_grayscale(tmp_path / "a16.png")
+    assert out.source_mode.startswith("I")
+    assert np.array_equal(out.pixels, radiograph)  # convert("L") would give almost all 255
+
+
+def test_12bit_tiff_uses_the_12bit_range(radiograph, tmp_path):
+    Image.fromarray(radiograph.astype(np.uint16) * 16).save(tmp_path / "a12.tif")
+    out = read_grayscale(tmp_path / "a12.tif")
+    assert np.abs(out.pixels.astype(int) - radiograph).max() <= 1
+
+
+def test_float_tiff_in_unit_range(radiograph, tmp_path):
+    Image.fromarray(radiograph.astype(np.float32) / 255.0).save(tmp_path / "f.tif")
+    assert np.abs(read_grayscale(tmp_path / "f.tif").pixels.astype(int) - radiograph).max() <= 1
+
+
+def test_rgba_is_composited_on_black(radiograph, tmp_path):
+    rgba = np.dstack([radiograph] * 3 + [np.full_like(radiograph, 255)])
+    rgba[:10, :10, 3] = 0  # a transparent corner
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "rgba.png")
+    out = read_grayscale(tmp_path / "rgba.png").pixels
+    assert np.array_equal(out[10:, 10:], radiograph[10:, 10:])
+    assert out[:10, :10].max() == 0
+
+
+def test_palette_and_cmyk(radiograph, tmp_path):
+    Image.fromarray(radiograph).convert("P").save(tmp_path / "p.png")
+    Image.fromarray(radiograph).convert("CMYK").save(tmp_path / "cmyk.tif")
+    Image.fromarray(radiograph).convert("RGB").save(tmp_path / "rgb.jpg", quality=95)
+    assert np.array_equal(read_grayscale(tmp_path / "p.png").pixels, radiograph)
+    assert np.abs(read_grayscale(tmp_path / "cmyk.tif").pixels.astype(int) - radiograph).max() <= 1
+    jpg = read_grayscale(tmp_path / "rgb.jpg")
+    assert np.abs(jpg.pixels.astype(float) - radiograph).mean() < 2.0  # lossy, but the same image
+
+
+@pytest.mark.parametrize("photometric", ["MONOCHROME2", "MONOCHROME1"])
+def test_dicom_monochrome1_is_inverted(radiograph, tmp_path, photometric):
+    stored = radiograph.astype(np.uint16) * 16
+    if photometric == "MONOCHROME1":  # bright stored value = dark pixel
+        stored = 4095 - stored
+    out = read_grayscale(write_dicom(tmp_path / "x.dcm", stored, photometric))
+    expected = scale_to_8bit(np.rint((radiograph - radiograph.min()) * (4095 / np.ptp(radiograph))).astype(np.uint16))
+    assert out.source_mode == f"DICOM {photometric}"
+    assert np.abs(out.pixels.astype(int) - expected).max() <= 1
+
+
+def test_dicom_window_is_applied(radiograph, tmp_path):
+    stored = radiograph.astype(np.uint16) * 16
+    narrow = read_grayscale(write_dicom(tmp_path / "w.dcm", stored, window=(2048, 1024))).pixels
+    # a window of 1024 around 2048 maps stored 1536 (orig 96) to black and 2560 (orig 160) to white
+    assert narrow[radiograph <= 95].max() == 0 and narrow[radiograph >= 161].min() == 255
+
+
+def test_dicom_without_extension_is_recognised(radiograph, tmp_path):
+    path = write_dicom(tmp_path / "IMG0001", radiograph.astype(np.uint16) * 16)
+    assert read_grayscale(path).source_mode == "DICOM MONOCHROME2"
+
+
+def test_broken_files_are_refused_with_a_reason(radiograph, tmp_path):
+    good = tmp_path / "good.png"
+    Image.fromarray(radiograph).save(good)
+    data = good.read_bytes()
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "truncated.png").write_bytes(data[: len(data) // 2])
+    (tmp_path / "notes.png").write_text("this is a text file, not an image\n")
+    (tmp_path / "bad.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"garbage" * 10)
+    Image.new("L", (1, 1)).save(tmp_path / "dot.png")
+    png_bomb(tmp_path / "bomb.png")
+    expected = {"empty.png": "empty file", "truncated.png": "truncated or corrupt",
+                "notes.png": "not a recognised image", "bad.dcm": "DICOM",
+                "dot.png": "too small", "bomb.png": "decompression bomb",
+                "missing.png": "not found"}
+    for name, words in expected.items():
+        with pytest.raises(ImageReadError, match=words) as info:
+            read_grayscale(tmp_path / name)
+        assert name in str(info.value)
+
+
+def test_dicom_errors_do_not_leak_patient_data(tmp_path):
+    path = write_dicom(tmp_path / "tiny.dcm", np.zeros((4, 4), np.uint16), patient="Secret^Person")
+    with pytest.raises(ImageReadError) as info:
+        read_grayscale(path)
+    assert "Secret" not in str(info.value) and "PID-0001" not in str(info.value)
