@@ -184,6 +184,109 @@ def cmd_curate(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------- models, train
+
+
+def cmd_models(args) -> int:
+    from .devices import prepare_process
+
+    prepare_process("cpu")
+    from .models import MODELS, build_model, parameter_counts
+
+    rows = []
+    for name, model_spec in MODELS.items():
+        size = args.image_size or model_spec.default_size
+        model = build_model(name, size, weights="none")
+        total, trainable = parameter_counts(model)
+        rows.append({"model": name, "title": model_spec.title, "input": f"{size}x{size}x3",
+                     "parameters": total, "trainable": trainable, "description": model_spec.description})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(table(["model", "input", "parameters", "trainable", "description"],
+                [[r["model"], r["input"], f"{r['parameters']:,}", f"{r['trainable']:,}", r["description"]]
+                 for r in rows]))
+    print("\nTrainable counts are with the pretrained base frozen (the default; see --fine-tune).")
+    return 0
+
+
+def _train_config(args):
+    from .training import TrainConfig, resume_config
+
+    if args.resume:
+        return resume_config(args.out, args.resume, args.epochs)
+    if not args.dataset:
+        raise CxrdeskError("give a curated DATASET folder (or --resume NAME)")
+    return TrainConfig(dataset=args.dataset, model=args.model, device=args.device, epochs=args.epochs or 120,
+                       batch_size=args.batch_size, image_size=args.image_size, weights=args.weights,
+                       fine_tune=args.fine_tune, learning_rate=args.lr, seed=args.seed, out=args.out,
+                       name=args.name, precision=args.precision, early_stopping=args.early_stopping,
+                       strategy=args.strategy, cpu_replicas=args.cpu_replicas, max_steps=args.max_steps)
+
+
+def cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    from .training import TrainingRun
+
+    config = _train_config(args)
+    run = TrainingRun(config).start(resume=bool(args.resume))
+    bar = None
+    stopping = False
+    events = run.events()
+    while True:
+        try:
+            event = next(events)
+        except StopIteration:
+            break
+        except KeyboardInterrupt:
+            if stopping:
+                run.kill()
+                print("cxrdesk: training killed", file=sys.stderr)
+                return 130
+            stopping = True
+            run.stop()
+            print("\nStopping at the end of this batch (Ctrl-C again to kill)...", file=sys.stderr)
+            continue
+        kind = event["type"]
+        if args.json:
+            print(json.dumps(event), flush=True)
+        elif kind == "started":
+            resumed = f", resuming after epoch {event['resumed_at_epoch']}" if event["resumed_at_epoch"] else ""
+            print(f"Training {event['model']} as run {event['name']!r} on {event['device'].upper()} "
+                  f"({event['device_name']}), {event['precision']}, {event['replicas']} replica(s){resumed}")
+            print(f"{event['train_images']} training / {event['val_images']} validation images at "
+                  f"{event['image_size']} px, batch {event['batch_size']}, {event['steps_per_epoch']} steps "
+                  f"per epoch, {event['parameters']:,} parameters ({event['trainable_parameters']:,} trainable)")
+        elif kind == "batch":
+            if bar is None:
+                bar = tqdm(total=event["steps"], desc=f"epoch {event['epoch']}", unit="batch",
+                           file=sys.stderr, leave=False, disable=None)
+            bar.n = event["batch"]
+            bar.set_postfix(loss=event["loss"], acc=event["accuracy"], refresh=True)
+        elif kind == "epoch":
+            if bar is not None:
+                bar.close()
+                bar = None
+            val = (f"  val_loss {event['val_loss']:.4f}  val_acc {event['val_accuracy']:.4f}"
+                   if event["val_loss"] is not None else "")
+            partial = "  (partial epoch)" if event["partial"] else ""
+            print(f"epoch {event['epoch']:>3}/{event['epochs']}  loss {event['loss']:.4f}  "
+                  f"acc {event['accuracy']:.4f}{val}  {event['seconds']:.1f} s{partial}", flush=True)
+        elif kind == "error":
+            if bar is not None:
+                bar.close()
+            print(f"cxrdesk: error: {event['message']}", file=sys.stderr)
+            return 1
+        elif kind == "finished" and not args.json:
+            if event.get("bundle"):
+                print(f"Model bundle written to {event['bundle']}")
+            if event.get("stopped_early") and event.get("stopped_by_user"):
+                print(f"Stopped after {event['epochs_run']} epoch(s); the bundle holds the best epoch so far. "
+                      f"Continue with: cxrdesk train --resume {config.name} --out {config.out}")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------- main
 
 
@@ -211,6 +314,39 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--copy", action="store_true", help="also lay out a folder tree of copies")
     p.add_argument("--force", action="store_true", help="replace an existing curated dataset at --out")
     p.set_defaults(func=cmd_curate)
+
+    p = sub.add_parser("models", help="list the networks with their input size and parameter counts")
+    p.add_argument("--image-size", type=int, help="input size in pixels (default: each model's own)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.set_defaults(func=cmd_models)
+
+    from .training import PRECISIONS, STRATEGIES
+
+    p = sub.add_parser("train", help="train a model on a curated dataset, on the CPU or the GPU")
+    p.add_argument("dataset", nargs="?", help="curated dataset folder (from 'cxrdesk curate')")
+    p.add_argument("--model", choices=["custom", "vgg16", "inceptionv3", "compact"], default="custom")
+    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
+    p.add_argument("--epochs", type=int, help="epochs (default 120, the study's)")
+    p.add_argument("--batch-size", type=int, default=64, help="images per batch (default 64)")
+    p.add_argument("--image-size", type=int, help="input size in px (default 224; InceptionV3 299)")
+    p.add_argument("--weights", default="imagenet",
+                   help="VGG16/InceptionV3 base: 'imagenet' (Keras download cache), a weights file, or 'none'")
+    p.add_argument("--fine-tune", type=int, default=0, metavar="N", help="unfreeze the base's last N layers")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", default="models", help="folder for model bundles (default ./models)")
+    p.add_argument("--name", help="run name (default: MODEL-DEVICE-DATE-TIME)")
+    p.add_argument("--resume", metavar="NAME", help="continue a stopped or crashed run in --out")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="auto: mixed bfloat16/float16 where the hardware has it, else float32")
+    p.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a better validation loss")
+    p.add_argument("--strategy", choices=STRATEGIES, default="default",
+                   help="mirrored: all local GPUs; multiworker: several machines (TF_CONFIG)")
+    p.add_argument("--cpu-replicas", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--max-steps", type=int, metavar="N", help="at most N batches per epoch (quick runs)")
+    p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
+    p.set_defaults(func=cmd_train)
     return parser
 
 

@@ -40,6 +40,7 @@ class DatasetItem:
     file: Path  # absolute path to read the image from
     label: str
     split: str
+    mean: float  # mean 8-bit intensity measured at curation
 
 
 @dataclass
@@ -202,5 +203,5 @@ def load_dataset(folder: str | Path) -> CuratedDataset:
         if row["split"] not in SPLITS:
             continue
         file = folder / row["file"] if row["file"] else root / row["path"]
-        items.append(DatasetItem(file, row["class"], row["split"]))
+        items.append(DatasetItem(file, row["class"], row["split"], float(row["mean_intensity"])))
     return CuratedDataset(folder, description, items)

@@ -1,0 +1,213 @@
+"""Model bundles: ``<folder>/model.keras`` plus ``card.json``, everything needed to trust a model.
+
+The card says which architecture, data, split, device, hyperparameters and library versions made the
+model, its per-epoch history and seconds, and the hash of the model file. Loading checks that the
+card and the model agree, so a model file from elsewhere, or one swapped after training, is refused
+rather than used with the wrong classes or preprocessing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import RESEARCH_NOTICE, __version__
+from .classes import CLASSES
+from .errors import CxrdeskError
+
+MODEL_FILE = "model.keras"
+CARD_FILE = "card.json"
+FORMAT = "cxrdesk-bundle/1"
+
+
+class BundleError(CxrdeskError):
+    """A folder that is not a usable CXRDesk model bundle."""
+
+
+@dataclass
+class Bundle:
+    folder: Path
+    card: dict
+    model: object  # keras.Model
+
+    @property
+    def name(self) -> str:
+        return self.card["name"]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _float32_copy(model, architecture: str, image_size: int):
+    """The same network with float32 layers: a bundle must run on any machine, and mixed
+    bfloat16 is slow where the CPU lacks it. The weights are float32 in mixed precision anyway."""
+    import keras
+
+    from .models import build_model
+
+    if all(layer.dtype_policy.name == "float32" for layer in model.layers):
+        return model
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        clone = build_model(architecture, image_size, weights="none")
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def write_bundle(model, info: dict, folder: Path) -> Path:
+    """Save ``model`` and its card atomically at ``folder``; returns the folder."""
+    import keras
+    import tensorflow as tf
+
+    config, dataset = info["config"], info["dataset"]
+    model = _float32_copy(model, config["model"], info["image_size"])
+    train_means = np.array([i.mean for i in dataset.split("train")], dtype=np.float64)
+    history = info["history"]
+    full_epochs = [h["seconds"] for h in history if not h.get("partial")]
+    card = {
+        "format": FORMAT,
+        "name": info["name"],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "cxrdesk_version": __version__,
+        "notice": RESEARCH_NOTICE,
+        "classes": list(CLASSES),
+        "input": {"image_size": info["image_size"], "channels": 1,
+                  "expects": "8-bit grayscale radiograph of any size, values 0-255; the model resizes "
+                             "(bilinear, antialiased), rescales by 1/255 and copies gray to RGB itself"},
+        "architecture": config["model"],
+        "parameters": info["parameters"],
+        "trainable_parameters": info["trainable_parameters"],
+        "weights_source": config["weights"] if config["model"] in ("vgg16", "inceptionv3") else "random init",
+        "fine_tune_layers": config["fine_tune"],
+        "hyperparameters": {"epochs": config["epochs"], "batch_size": config["batch_size"],
+                            "optimizer": "Adam", "learning_rate": config["learning_rate"],
+                            "loss": "categorical_crossentropy", "metrics": ["accuracy"],
+                            "seed": config["seed"], "early_stopping_patience": config["early_stopping"],
+                            "max_steps_per_epoch": config["max_steps"], "steps_per_epoch": info["steps_per_epoch"],
+                            "augmentation": {"shear_degrees": 0.3, "zoom": 0.3, "horizontal_flip": True,
+                                             "fill": "nearest", "applied_to": "training images only"}},
+        "training": {"device": config["device"], "device_name": info["device_name"],
+                     "precision": info["precision"], "strategy": config["strategy"],
+                     "replicas": info["replicas"], "epochs_run": len(history),
+                     "stopped_early": info["stopped_early"], "stopped_by_user": info["stopped_by_user"],
+                     "best_epoch": info["best_epoch"],
+                     "seconds_per_epoch": round(float(np.mean(full_epochs)), 3) if full_epochs else None,
+                     "history": history},
+        "dataset": {"folder": str(dataset.folder), "source_root": dataset.description.get("source_root"),
+                    "manifest_sha256": dataset.manifest_sha256,
+                    "split_sizes": {s: len(dataset.split(s)) for s in ("train", "val", "test")},
+                    "curation": dataset.description.get("settings"),
+                    "shortcut_check": (dataset.description.get("shortcut_check") or {}).get("verdict"),
+                    "train_intensity": {"mean": round(float(train_means.mean()), 3),
+                                        "std": round(float(train_means.std()), 3),
+                                        "p1": round(float(np.percentile(train_means, 1)), 3),
+                                        "p99": round(float(np.percentile(train_means, 99)), 3)}},
+        "versions": {"cxrdesk": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+                     "numpy": np.__version__, "python": platform.python_version()},
+    }
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        model.save(tmp / MODEL_FILE)
+        card["model_sha256"] = _sha256(tmp / MODEL_FILE)
+        (tmp / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
+        if folder.exists():  # the same run, resumed: its earlier (stopped) bundle is replaced
+            old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def read_card(folder: str | Path) -> dict:
+    """The card of a bundle folder, checked for format only (no TensorFlow needed)."""
+    folder = Path(folder)
+    if folder.is_file():
+        raise BundleError(f"{folder} is a file: a CXRDesk model is a folder with {MODEL_FILE} and {CARD_FILE}")
+    card_path = folder / CARD_FILE
+    if not card_path.is_file():
+        raise BundleError(f"{folder} is not a CXRDesk model bundle (no {CARD_FILE})")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"{card_path} cannot be read: {exc}") from None
+    if not isinstance(card, dict) or card.get("format") != FORMAT:
+        raise BundleError(f"{card_path} is not a {FORMAT} card")
+    return card
+
+
+def load_bundle(folder: str | Path) -> Bundle:
+    """Load and verify a bundle: the model file's hash, classes, architecture, size, parameters."""
+    import keras
+
+    from .models import OUTPUT_LAYER, parameter_counts
+
+    folder = Path(folder)
+    card = read_card(folder)
+    model_path = folder / MODEL_FILE
+    if not model_path.is_file():
+        raise BundleError(f"{folder} has a card but no {MODEL_FILE}")
+    if _sha256(model_path) != card.get("model_sha256"):
+        raise BundleError(f"{model_path} does not match its card (changed or replaced after training)")
+    try:
+        model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
+    except Exception as exc:
+        raise BundleError(f"{model_path} cannot be loaded: {str(exc).splitlines()[0][:200]}") from None
+    problems = []
+    if card.get("classes") != list(CLASSES):
+        problems.append(f"classes {card.get('classes')} are not {list(CLASSES)}")
+    try:
+        units = model.get_layer(OUTPUT_LAYER).units
+        size = model.get_layer("resize").height
+    except ValueError:
+        units = size = None
+        problems.append("the model lacks CXRDesk's input and output layers")
+    if units is not None and units != len(card.get("classes", [])):
+        problems.append(f"the model has {units} outputs for {len(card.get('classes', []))} classes")
+    if size is not None and size != card.get("input", {}).get("image_size"):
+        problems.append(f"the model takes {size} px, the card says {card.get('input', {}).get('image_size')}")
+    if model.name != card.get("architecture"):
+        problems.append(f"the model is a {model.name}, the card says {card.get('architecture')}")
+    if parameter_counts(model)[0] != card.get("parameters"):
+        problems.append("parameter counts differ")
+    if problems:
+        raise BundleError(f"{folder}: card and model disagree: " + "; ".join(problems))
+    return Bundle(folder, card, model)
+
+
+def list_bundles(folder: str | Path) -> list[tuple[Path, dict]]:
+    """Bundles directly under ``folder`` (newest first), by card only."""
+    folder = Path(folder)
+    found = []
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.is_dir() and not entry.name.startswith("."):
+                try:
+                    found.append((entry, read_card(entry)))
+                except BundleError:
+                    continue
+    return sorted(found, key=lambda item: item[1].get("created", ""), reverse=True)

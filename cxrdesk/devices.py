@@ -1,0 +1,102 @@
+"""Which devices can train: the CPU always; a GPU only when TensorFlow really sees one.
+
+TensorFlow cannot hide a GPU once it has started, so the device of a run is fixed in its worker
+process before TensorFlow is imported (:func:`prepare_process`). The GUI asks :func:`probe` (which
+runs in a short-lived subprocess) so that it never loads TensorFlow itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from functools import lru_cache
+
+from .errors import CxrdeskError
+
+DEVICES = ("cpu", "gpu")
+
+
+class DeviceUnavailable(CxrdeskError):
+    """The requested device cannot run this training."""
+
+
+def prepare_process(device: str) -> None:
+    """Call before importing TensorFlow in a worker: hide GPUs for a CPU run, quiet the C++ logs."""
+    if device not in DEVICES:
+        raise CxrdeskError(f"device must be 'cpu' or 'gpu' (got {device!r})")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_has_bfloat16() -> bool:
+    """True when the CPU computes bfloat16 natively (AVX512-BF16 or AMX); otherwise it is emulated
+    and mixed bfloat16 is several times slower than float32 (measured: 6x on an AVX2-only CPU)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def gpu_unavailable_reason(tf) -> str | None:
+    """Why TensorFlow (already imported) cannot use a GPU, or None when it can."""
+    if sys.platform == "win32":
+        return ("TensorFlow has had no GPU support on native Windows since version 2.10: "
+                "run CXRDesk under WSL2 to train on the GPU")
+    if not (tf.test.is_built_with_cuda() or tf.test.is_built_with_rocm()):
+        return "this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to train on a GPU"
+    if not tf.config.list_physical_devices("GPU"):
+        return ("no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found "
+                "(check 'nvidia-smi' and install 'tensorflow[and-cuda]')")
+    return None
+
+
+def gpu_names(tf) -> list[str]:
+    names = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name))
+    return names
+
+
+def _report() -> dict:
+    prepare_process("gpu")
+    import tensorflow as tf
+
+    reason = gpu_unavailable_reason(tf)
+    return {"cpu": cpu_name(), "bfloat16": cpu_has_bfloat16(), "gpu_available": reason is None,
+            "gpu_reason": reason, "gpus": [] if reason else gpu_names(tf),
+            "tensorflow": tf.__version__}
+
+
+@lru_cache(maxsize=1)
+def probe(timeout: float = 120.0) -> dict:
+    """Device report from a subprocess (TensorFlow stays out of the calling process)."""
+    try:
+        result = subprocess.run([sys.executable, "-m", "cxrdesk.devices"], capture_output=True, text=True,
+                                timeout=timeout)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError, OSError) as exc:
+        return {"cpu": cpu_name(), "bfloat16": cpu_has_bfloat16(), "gpu_available": False,
+                "gpu_reason": f"TensorFlow could not be started to look for a GPU ({type(exc).__name__})",
+                "gpus": [], "tensorflow": None}
+
+
+if __name__ == "__main__":
+    print(json.dumps(_report()))

@@ -1,0 +1,391 @@
+"""The training engine: one run = model + curated dataset + hyperparameters + device.
+
+A run executes in its own worker process, so that its device can be chosen before TensorFlow loads
+and so that a crash cannot take the GUI down. The worker sends small JSON-able events (started,
+batch, epoch, finished, error) through a queue; the parent can ask it to stop, which it does at the
+end of the current batch, keeping what was trained. A run keeps its working state (checkpoint of the
+best epoch, backup for resuming, history) under ``<out>/.runs/<name>/`` until it has written its
+bundle; ``--resume NAME`` continues a stopped or crashed run from its last completed epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import queue
+import shutil
+import signal
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import CxrdeskError
+
+Emit = Callable[[dict], None]
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+PRECISIONS = ("auto", "float32", "mixed")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run. Defaults are the study's (120 epochs, batch 64, Adam)."""
+
+    dataset: str
+    model: str = "custom"
+    device: str = "cpu"
+    epochs: int = 120
+    batch_size: int = 64
+    image_size: int | None = None  # None: the model's default (224; InceptionV3 299)
+    weights: str = "imagenet"  # 'imagenet', 'none' or a weights file (VGG16 / InceptionV3)
+    fine_tune: int = 0  # layers of the pretrained base to unfreeze
+    learning_rate: float = 1e-3  # Keras' Adam default, as in the study
+    seed: int = 42
+    out: str = "models"
+    name: str | None = None
+    precision: str = "auto"  # auto: mixed where the hardware computes it natively
+    early_stopping: int = 0  # patience in epochs on validation loss; 0 = off
+    strategy: str = "default"
+    cpu_replicas: int = 1  # logical CPU devices for 'mirrored' (tests it without GPUs)
+    max_steps: int | None = None  # cap on batches per epoch (quick runs, tests, benchmarks)
+
+    def validate(self) -> None:
+        from .models import spec
+
+        model_spec = spec(self.model)
+        if self.device not in ("cpu", "gpu"):
+            raise CxrdeskError(f"device must be 'cpu' or 'gpu' (got {self.device!r})")
+        if self.strategy not in STRATEGIES:
+            raise CxrdeskError(f"strategy must be one of {', '.join(STRATEGIES)} (got {self.strategy!r})")
+        if self.precision not in PRECISIONS:
+            raise CxrdeskError(f"precision must be one of {', '.join(PRECISIONS)} (got {self.precision!r})")
+        for name in ("epochs", "batch_size", "cpu_replicas"):
+            if getattr(self, name) < 1:
+                raise CxrdeskError(f"{name.replace('_', ' ')} must be at least 1 (got {getattr(self, name)})")
+        if self.image_size is not None and self.image_size < model_spec.min_size:
+            raise CxrdeskError(f"{self.model} needs an image size of at least {model_spec.min_size} px")
+        if not model_spec.pretrained and self.fine_tune:
+            raise CxrdeskError(f"--fine-tune applies to the pretrained models, not {self.model}")
+
+    def resolved_name(self) -> str:
+        return self.name or f"{self.model}-{self.device}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def work_dir(out: str | Path, name: str) -> Path:
+    return Path(out) / ".runs" / name
+
+
+def resume_config(out: str | Path, name: str, epochs: int | None = None) -> TrainConfig:
+    """The configuration of a stopped or crashed run, to continue it (optionally to more epochs)."""
+    path = work_dir(out, name) / "config.json"
+    if not path.is_file():
+        raise CxrdeskError(f"no run {name!r} to resume in {out} (finished runs leave nothing to resume)")
+    config = TrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    if epochs:
+        config.epochs = epochs
+    return config
+
+
+# ------------------------------------------------------------------------------- parent side
+
+
+@dataclass
+class TrainingRun:
+    """A run in a worker process. Iterate :meth:`events`; call :meth:`stop` to end it early."""
+
+    config: TrainConfig
+    _process: multiprocessing.Process | None = None
+    _events: object = None
+    _stop: object = None
+    finished: dict | None = field(default=None)
+
+    def start(self, resume: bool = False) -> "TrainingRun":
+        self.config.validate()
+        if not self.config.name:
+            self.config.name = self.config.resolved_name()
+        bundle = Path(self.config.out) / self.config.name
+        if not resume and (bundle.exists() or work_dir(self.config.out, self.config.name).exists()):
+            raise CxrdeskError(f"a run named {self.config.name!r} already exists in {self.config.out}: "
+                               "choose another --name, or --resume it")
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: device set before TF loads
+        self._events = context.Queue()
+        self._stop = context.Event()
+        self._process = context.Process(target=_worker_entry, name=f"cxrdesk-train-{self.config.name}",
+                                        args=(asdict(self.config), self._events, self._stop), daemon=True)
+        self._process.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the worker to stop at the end of the current batch (it keeps what was trained)."""
+        if self._stop is not None:
+            self._stop.set()
+
+    def kill(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+
+    def events(self, poll: float = 0.2) -> Iterator[dict]:
+        """Events until 'finished' or 'error' (a worker that dies silently yields an 'error')."""
+        while True:
+            try:
+                event = self._events.get(timeout=poll)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    try:  # the last events may still be in the pipe
+                        event = self._events.get(timeout=1.0)
+                    except queue.Empty:
+                        code = self._process.exitcode
+                        yield {"type": "error", "message": f"the training process ended unexpectedly "
+                               f"(exit code {code}); see {work_dir(self.config.out, self.config.name)}/worker.log"}
+                        return
+                else:
+                    continue
+            yield event
+            if event["type"] in ("finished", "error"):
+                self.finished = event
+                self._process.join(timeout=30)
+                return
+
+
+def _worker_entry(config: dict, events, stop) -> None:
+    """Worker process: quiet TensorFlow's logs into a file, set the device, train, report."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which asks us to stop
+    emit = events.put
+    cfg = TrainConfig.from_dict(config)
+    folder = work_dir(cfg.out, cfg.name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        log = open(folder / "worker.log", "a", encoding="utf-8")
+        os.dup2(log.fileno(), 2)
+        sys.stderr = log
+        bundle = run_training(cfg, emit, stop.is_set)
+        emit({"type": "finished", **bundle})
+    except CxrdeskError as exc:
+        emit({"type": "error", "message": str(exc)})
+        if not (folder / "history.json").exists():  # refused before any epoch: nothing to resume
+            shutil.rmtree(folder, ignore_errors=True)
+    except BaseException as exc:  # a crash is still reported, with its detail in the log
+        traceback.print_exc()
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        emit({"type": "error", "message": f"training failed: {type(exc).__name__}: {message[:300]}",
+              "log": str(folder / "worker.log")})
+    finally:
+        events.close()
+        events.join_thread()
+
+
+# ------------------------------------------------------------------------------- worker side
+
+
+def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) -> dict:
+    """Train in this process (which must not have imported TensorFlow with another device)."""
+    from .devices import prepare_process
+
+    cfg.validate()
+    cfg.name = cfg.resolved_name()
+    prepare_process(cfg.device)
+    import keras
+    import tensorflow as tf
+
+    from .bundle import write_bundle
+    from .dataset import load_dataset
+    from .devices import cpu_name, gpu_names, gpu_unavailable_reason
+    from .models import build_model, parameter_counts, spec
+    from .pipeline import make_pipelines
+
+    if cfg.device == "gpu":
+        reason = gpu_unavailable_reason(tf)
+        if reason:
+            from .devices import DeviceUnavailable
+
+            raise DeviceUnavailable(f"cannot train on the GPU: {reason}")
+        device_name = ", ".join(gpu_names(tf))
+    else:
+        device_name = cpu_name()
+
+    folder = work_dir(cfg.out, cfg.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    config_path = folder / "config.json"
+    if not config_path.exists():
+        _atomic_write_text(config_path, json.dumps(asdict(cfg), indent=2))
+
+    strategy = _strategy(cfg, tf)
+    policy = _precision(cfg, keras)
+    keras.mixed_precision.set_global_policy(policy)
+    keras.utils.set_random_seed(cfg.seed)
+
+    dataset = load_dataset(cfg.dataset)
+    size = int(cfg.image_size or spec(cfg.model).default_size)
+    pipes = make_pipelines(dataset, size, cfg.batch_size, seed=cfg.seed, work_dir=folder)
+    steps = pipes.steps_per_epoch if cfg.max_steps is None else min(pipes.steps_per_epoch, cfg.max_steps)
+
+    with strategy.scope():
+        model = build_model(cfg.model, size, weights=cfg.weights, fine_tune=cfg.fine_tune, seed=cfg.seed)
+        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
+                      loss="categorical_crossentropy", metrics=["accuracy"])
+    total, trainable = parameter_counts(model)
+    history = _load_history(folder)
+    emit({"type": "started", "name": cfg.name, "model": cfg.model, "device": cfg.device,
+          "device_name": device_name, "precision": policy, "strategy": cfg.strategy,
+          "replicas": strategy.num_replicas_in_sync, "image_size": size, "epochs": cfg.epochs,
+          "batch_size": cfg.batch_size, "steps_per_epoch": steps, "train_images": pipes.train_size,
+          "val_images": pipes.val_size, "parameters": total, "trainable_parameters": trainable,
+          "resumed_at_epoch": len(history), "cache": pipes.cache})
+
+    monitor = "val_loss" if pipes.val is not None else "loss"
+    progress = _progress_callback(emit, should_stop, steps, history, folder)
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(folder / "backup"), delete_checkpoint=False),
+        keras.callbacks.ModelCheckpoint(str(folder / "best.weights.h5"), monitor=monitor,
+                                        save_best_only=True, save_weights_only=True),
+        progress,
+    ]
+    if cfg.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.early_stopping))
+    model.fit(pipes.train.repeat(), epochs=cfg.epochs, steps_per_epoch=steps, shuffle=False,
+              validation_data=pipes.val, callbacks=callbacks, verbose=0)
+
+    epochs_done = len(progress.history)
+    completed = epochs_done >= cfg.epochs or (cfg.early_stopping and not progress.stopped_by_user)
+    if not progress.history:
+        raise CxrdeskError("the run was stopped before its first epoch ended: nothing to save")
+    best = folder / "best.weights.h5"
+    if best.exists():
+        model.load_weights(str(best))  # the bundle holds the best epoch by validation loss
+    if not _is_chief(cfg, tf):
+        return {"bundle": None, "chief": False, "epochs_run": epochs_done}
+    info = {
+        "name": cfg.name, "config": asdict(cfg), "device_name": device_name, "precision": policy,
+        "replicas": strategy.num_replicas_in_sync, "image_size": size, "parameters": total,
+        "trainable_parameters": trainable, "history": progress.history,
+        "stopped_early": not completed, "stopped_by_user": progress.stopped_by_user,
+        "dataset": dataset, "train_size": pipes.train_size, "val_size": pipes.val_size,
+        "steps_per_epoch": steps, "best_epoch": _best_epoch(progress.history, monitor),
+    }
+    bundle = write_bundle(model, info, Path(cfg.out) / cfg.name)
+    if completed:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
+    return {"bundle": str(bundle), "chief": True, "epochs_run": epochs_done, "stopped_early": not completed,
+            "stopped_by_user": progress.stopped_by_user}
+
+
+def _strategy(cfg: TrainConfig, tf):
+    if cfg.strategy == "default":
+        return tf.distribute.get_strategy()
+    if cfg.strategy == "mirrored":
+        if cfg.device == "gpu":
+            return tf.distribute.MirroredStrategy()
+        cpus = tf.config.list_physical_devices("CPU")
+        if cfg.cpu_replicas > 1:
+            tf.config.set_logical_device_configuration(
+                cpus[0], [tf.config.LogicalDeviceConfiguration() for _ in range(cfg.cpu_replicas)])
+        return tf.distribute.MirroredStrategy(devices=[f"/cpu:{i}" for i in range(cfg.cpu_replicas)])
+    if not os.environ.get("TF_CONFIG"):
+        raise CxrdeskError("--strategy multiworker needs TF_CONFIG (the cluster and this worker's "
+                           "task) in the environment of every worker")
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    except (ValueError, KeyError) as exc:
+        raise CxrdeskError(f"TF_CONFIG is not valid for multi-worker training: {exc}") from None
+
+
+def _is_chief(cfg: TrainConfig, tf) -> bool:
+    if cfg.strategy != "multiworker":
+        return True
+    task = json.loads(os.environ["TF_CONFIG"]).get("task", {})
+    return task.get("type") == "chief" or (task.get("type") == "worker" and int(task.get("index", 0)) == 0
+                                           and "chief" not in json.loads(os.environ["TF_CONFIG"]).get("cluster", {}))
+
+
+def _precision(cfg: TrainConfig, keras) -> str:
+    from .devices import cpu_has_bfloat16
+
+    if cfg.precision == "float32":
+        return "float32"
+    if cfg.device == "gpu":
+        return "mixed_float16"
+    if cfg.precision == "mixed" or cpu_has_bfloat16():
+        return "mixed_bfloat16"
+    return "float32"  # 'auto' on a CPU without native bfloat16: emulation is several times slower
+
+
+def _best_epoch(history: list[dict], monitor: str) -> int | None:
+    values = [(h.get(monitor), h["epoch"]) for h in history if h.get(monitor) is not None]
+    return min(values)[1] if values else None
+
+
+def _load_history(folder: Path) -> list[dict]:
+    path = folder / "history.json"
+    if path.exists() and (folder / "backup").exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return []
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _progress_callback(emit: Emit, should_stop: Callable[[], bool], steps: int, history: list[dict],
+                       folder: Path):
+    """A Keras callback that emits batch and epoch events, records per-epoch seconds, and turns a
+    stop request into ``model.stop_training`` (Keras checks it after every batch). Defined here
+    because Keras must not be imported when this module is (the parent process never loads it)."""
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.history = list(history)
+            self.stopped_by_user = False
+            self._last_event = 0.0
+            self._started = time.perf_counter()
+            self._batches = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._started = time.perf_counter()
+            self._batches = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._batches = batch + 1
+            now = time.perf_counter()
+            if now - self._last_event > 0.25 or batch + 1 == steps:
+                self._last_event = now
+                logs = logs or {}
+                emit({"type": "batch", "epoch": len(self.history) + 1, "batch": batch + 1, "steps": steps,
+                      "loss": _num(logs.get("loss")), "accuracy": _num(logs.get("accuracy")),
+                      "seconds": round(now - self._started, 3)})
+            if should_stop():
+                self.stopped_by_user = True
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            record = {"epoch": epoch + 1, "loss": _num(logs.get("loss")),
+                      "accuracy": _num(logs.get("accuracy")), "val_loss": _num(logs.get("val_loss")),
+                      "val_accuracy": _num(logs.get("val_accuracy")),
+                      "seconds": round(time.perf_counter() - self._started, 3),
+                      "batches": self._batches, "partial": self._batches < steps}
+            self.history.append(record)
+            _atomic_write_text(folder / "history.json", json.dumps(self.history, indent=1))
+            emit({"type": "epoch", **record, "epochs": self.params.get("epochs")})
+
+    return ProgressCallback()
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else round(value, 6)
