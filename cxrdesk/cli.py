@@ -249,6 +249,13 @@ def cmd_train(args) -> int:
             print("\nStopping at the end of this batch (Ctrl-C again to kill)...", file=sys.stderr)
             continue
         kind = event["type"]
+        if kind == "error":
+            if bar is not None:
+                bar.close()
+            if args.json:
+                print(json.dumps(event), flush=True)
+            print(f"cxrdesk: error: {event['message']}", file=sys.stderr)
+            return 1
         if args.json:
             print(json.dumps(event), flush=True)
         elif kind == "started":
@@ -273,11 +280,6 @@ def cmd_train(args) -> int:
             partial = "  (partial epoch)" if event["partial"] else ""
             print(f"epoch {event['epoch']:>3}/{event['epochs']}  loss {event['loss']:.4f}  "
                   f"acc {event['accuracy']:.4f}{val}  {event['seconds']:.1f} s{partial}", flush=True)
-        elif kind == "error":
-            if bar is not None:
-                bar.close()
-            print(f"cxrdesk: error: {event['message']}", file=sys.stderr)
-            return 1
         elif kind == "finished" and not args.json:
             if event.get("bundle"):
                 print(f"Model bundle written to {event['bundle']}")

@@ -81,8 +81,33 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def _task() -> tuple[str, int, dict] | None:
+    """(type, index, cluster) of this process in a multi-worker TF_CONFIG, or None."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        task = data.get("task", {})
+        return str(task.get("type", "worker")), int(task.get("index", 0)), dict(data.get("cluster", {}))
+    except (ValueError, TypeError, AttributeError):
+        raise CxrdeskError("TF_CONFIG is not valid JSON with 'cluster' and 'task'") from None
+
+
+def is_chief() -> bool:
+    """The process that writes the bundle: the 'chief', else worker 0, else a lone process."""
+    task = _task()
+    if task is None:
+        return True
+    kind, index, cluster = task
+    return kind == "chief" or (kind == "worker" and index == 0 and "chief" not in cluster)
+
+
 def work_dir(out: str | Path, name: str) -> Path:
-    return Path(out) / ".runs" / name
+    """Working state of a run; each non-chief worker of a multi-worker run keeps its own."""
+    task = _task()
+    suffix = "" if is_chief() or task is None else f".{task[0]}{task[1]}"
+    return Path(out) / ".runs" / f"{name}{suffix}"
 
 
 def resume_config(out: str | Path, name: str, epochs: int | None = None) -> TrainConfig:
@@ -171,9 +196,9 @@ def _worker_entry(config: dict, events, stop) -> None:
         bundle = run_training(cfg, emit, stop.is_set)
         emit({"type": "finished", **bundle})
     except CxrdeskError as exc:
-        emit({"type": "error", "message": str(exc)})
         if not (folder / "history.json").exists():  # refused before any epoch: nothing to resume
             shutil.rmtree(folder, ignore_errors=True)
+        emit({"type": "error", "message": str(exc)})
     except BaseException as exc:  # a crash is still reported, with its detail in the log
         traceback.print_exc()
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -233,6 +258,8 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
         model = build_model(cfg.model, size, weights=cfg.weights, fine_tune=cfg.fine_tune, seed=cfg.seed)
         model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
                       loss="categorical_crossentropy", metrics=["accuracy"])
+    if cfg.strategy == "multiworker":
+        _work_around_keras_multiworker(model, strategy, pipes.train)
     total, trainable = parameter_counts(model)
     history = _load_history(folder)
     emit({"type": "started", "name": cfg.name, "model": cfg.model, "device": cfg.device,
@@ -262,7 +289,8 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     best = folder / "best.weights.h5"
     if best.exists():
         model.load_weights(str(best))  # the bundle holds the best epoch by validation loss
-    if not _is_chief(cfg, tf):
+    if not is_chief():
+        shutil.rmtree(folder, ignore_errors=True)
         return {"bundle": None, "chief": False, "epochs_run": epochs_done}
     info = {
         "name": cfg.name, "config": asdict(cfg), "device_name": device_name, "precision": policy,
@@ -299,12 +327,31 @@ def _strategy(cfg: TrainConfig, tf):
         raise CxrdeskError(f"TF_CONFIG is not valid for multi-worker training: {exc}") from None
 
 
-def _is_chief(cfg: TrainConfig, tf) -> bool:
-    if cfg.strategy != "multiworker":
-        return True
-    task = json.loads(os.environ["TF_CONFIG"]).get("task", {})
-    return task.get("type") == "chief" or (task.get("type") == "worker" and int(task.get("index", 0)) == 0
-                                           and "chief" not in json.loads(os.environ["TF_CONFIG"]).get("cluster", {}))
+def _work_around_keras_multiworker(model, strategy, train) -> None:
+    """Keras 3's ``fit`` fails under MultiWorkerMirroredStrategy (keras-team/keras#20585): it
+    reduces a distributed input batch eagerly to build the model, and reduces scalar metrics along
+    axis 0. Build the model from one local batch instead, and reduce scalars along no axis."""
+    from keras.src import tree
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    if not getattr(tf_trainer.reduce_per_replica, "_cxrdesk_patched", False):
+        original = tf_trainer.reduce_per_replica
+
+        def reduce_per_replica(values, strategy, reduction):
+            if reduction in ("auto", "mean") and tf_trainer._collective_all_reduce_multi_worker(strategy):
+                return tree.map_structure(lambda v: strategy.reduce("MEAN", v, axis=None), values)
+            return original(values, strategy, reduction)
+
+        reduce_per_replica._cxrdesk_patched = True
+        tf_trainer.reduce_per_replica = reduce_per_replica
+
+    sample = next(iter(train))
+
+    def symbolic_build(iterator=None, data_batch=None):
+        with strategy.scope():
+            model._symbolic_build(data_batch=sample)
+
+    model._maybe_symbolic_build = symbolic_build
 
 
 def _precision(cfg: TrainConfig, keras) -> str:

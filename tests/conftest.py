@@ -57,3 +57,14 @@ def small_source(tmp_path_factory) -> Path:
     keep = [lines[0]] + [line for line in lines[1:] if line.split(",")[col] in wanted]
     (root / "labels.csv").write_text("\n".join(keep) + "\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def curated_cxr3(tmp_path_factory) -> Path:
+    """The real dataset curated with the defaults (balanced, 80/20 + 10 % test), manifest only."""
+    from cxrdesk.curation import CurationSettings, plan_curation
+    from cxrdesk.dataset import export_dataset
+    from cxrdesk.scanning import scan_folder
+
+    plan = plan_curation(scan_folder(need_data()), CurationSettings(seed=42))
+    return export_dataset(plan, tmp_path_factory.mktemp("curated") / "cxr3")
