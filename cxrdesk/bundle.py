@@ -101,6 +101,7 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
                             "loss": "categorical_crossentropy", "metrics": ["accuracy"],
                             "seed": config["seed"], "early_stopping_patience": config["early_stopping"],
                             "max_steps_per_epoch": config["max_steps"], "steps_per_epoch": info["steps_per_epoch"],
+                            "gradient_accumulation": info["accumulation"],
                             "augmentation": {"shear_degrees": 0.3, "zoom": 0.3, "horizontal_flip": True,
                                              "fill": "nearest", "applied_to": "training images only"}},
         "training": {"device": config["device"], "device_name": info["device_name"],

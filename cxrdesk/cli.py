@@ -188,9 +188,10 @@ def cmd_curate(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .devices import prepare_process
+    from .devices import import_tensorflow, prepare_process
 
     prepare_process("cpu")
+    import_tensorflow()
     from .models import MODELS, build_model, parameter_counts
 
     rows = []
@@ -221,7 +222,8 @@ def _train_config(args):
                        batch_size=args.batch_size, image_size=args.image_size, weights=args.weights,
                        fine_tune=args.fine_tune, learning_rate=args.lr, seed=args.seed, out=args.out,
                        name=args.name, precision=args.precision, early_stopping=args.early_stopping,
-                       strategy=args.strategy, cpu_replicas=args.cpu_replicas, max_steps=args.max_steps)
+                       strategy=args.strategy, cpu_replicas=args.cpu_replicas, max_steps=args.max_steps,
+                       accumulation=args.accumulate)
 
 
 def cmd_train(args) -> int:
@@ -263,7 +265,9 @@ def cmd_train(args) -> int:
             print(f"Training {event['model']} as run {event['name']!r} on {event['device'].upper()} "
                   f"({event['device_name']}), {event['precision']}, {event['replicas']} replica(s){resumed}")
             print(f"{event['train_images']} training / {event['val_images']} validation images at "
-                  f"{event['image_size']} px, batch {event['batch_size']}, {event['steps_per_epoch']} steps "
+                  f"{event['image_size']} px, batch {event['batch_size']}"
+                  f"{' in ' + str(event['accumulation']) + ' micro-batches' if event['accumulation'] > 1 else ''}, "
+                  f"{event['steps_per_epoch']} steps "
                   f"per epoch, {event['parameters']:,} parameters ({event['trainable_parameters']:,} trainable)")
         elif kind == "batch":
             if bar is None:
@@ -287,6 +291,112 @@ def cmd_train(args) -> int:
                 print(f"Stopped after {event['epochs_run']} epoch(s); the bundle holds the best epoch so far. "
                       f"Continue with: cxrdesk train --resume {config.name} --out {config.out}")
     return 0
+
+
+# ------------------------------------------------------------------- evaluate, compare, diagnose
+
+
+def _load_bundle_quietly(folder):
+    from .devices import import_tensorflow, prepare_process
+
+    prepare_process("cpu")
+    import_tensorflow()
+    from .bundle import load_bundle
+
+    return load_bundle(folder)
+
+
+def cmd_evaluate(args) -> int:
+    from .dataset import load_dataset
+    from .evaluation import evaluate, store_in_card
+    from .report import metrics_table_rows, write_report
+
+    dataset = load_dataset(args.dataset)
+    bundle = _load_bundle_quietly(args.model)
+    result = evaluate(bundle, dataset, args.split)
+    store_in_card(bundle.folder, result)
+    report = write_report(result, bundle.card, args.report) if args.report else None
+    if args.json:
+        print(json.dumps({"model": bundle.name, **result.summary(), "report": str(report) if report else None},
+                         indent=2))
+        return 0
+    print(f"Model {bundle.name} ({bundle.card['architecture']}, trained on {bundle.card['training']['device'].upper()}) "
+          f"on the '{args.split}' split of {dataset.folder} ({result.metrics['n']} images)")
+    print()
+    print(table(["class", "accuracy", "precision", "recall", "specificity", "F1-score", "general precision"],
+                metrics_table_rows(result.metrics)))
+    print()
+    print(table(["true \\ predicted", *CLASSES],
+                [[c, *row] for c, row in zip(CLASSES, result.metrics["confusion_matrix"])]))
+    print()
+    print("AUC: " + ", ".join(f"{c} {r['auc']:.3f}" for c, r in result.roc.items())
+          + f"; expected calibration error {result.calibration['ece']:.3f}")
+    if report:
+        print(f"Report written to {report}")
+    print(RESEARCH_NOTICE)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .bundle import read_card
+    from .evaluation import comparison_rows
+
+    rows = comparison_rows([read_card(folder) for folder in args.bundles])
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+
+    def pct(value):
+        return f"{value:.2%}" if value is not None else "-"
+
+    print(table(["run", "model", "device", "precision", "size", "epochs", "s/epoch", "val general precision",
+                 "test general precision"],
+                [[r["run"], r["model"], r["device"], r["precision"], r["image_size"], r["epochs"],
+                  r["seconds_per_epoch"], pct(r["val_accuracy"]), pct(r["test_general_precision"])] for r in rows]))
+    return 0
+
+
+def cmd_diagnose(args) -> int:
+    from .diagnosis import Diagnoser, default_bundle_folder, heatmap_overlay
+
+    folder = args.model or default_bundle_folder(args.models_dir)
+    diagnoser = Diagnoser(_load_bundle_quietly(folder))
+    summary = diagnoser.summary
+    if not args.json:
+        val = summary["validation_general_precision"]
+        print(f"Model: {summary['name']} ({summary['architecture']}, {summary['train_images']} training images, "
+              f"validation general precision {val:.2%})" if val is not None else f"Model: {summary['name']}")
+        print(RESEARCH_NOTICE)
+    failures = 0
+    results = []
+    for path in args.images:
+        try:
+            result = diagnoser.diagnose(path, heatmap=bool(args.heatmap), heatmap_class=args.heatmap_class)
+        except CxrdeskError as exc:
+            failures += 1
+            print(f"cxrdesk: error: {exc}", file=sys.stderr)
+            continue
+        heatmap_path = None
+        if args.heatmap:
+            from pathlib import Path
+
+            out = Path(args.heatmap)
+            out.mkdir(parents=True, exist_ok=True)
+            heatmap_path = out / f"{Path(path).stem}.gradcam.png"
+            heatmap_overlay(result.image, result.heatmap).save(heatmap_path)
+        record = {**result.to_dict(), "heatmap": str(heatmap_path) if heatmap_path else None}
+        results.append(record)
+        if args.json:
+            continue
+        probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
+        print(f"\n{path}\n  predicted: {result.predicted}    {probs}")
+        for warning in result.warnings:
+            print(f"  WARNING: may not be a frontal chest radiograph: {warning}")
+        if heatmap_path:
+            print(f"  Grad-CAM ({result.heatmap_class}): {heatmap_path}")
+    if args.json:
+        print(json.dumps({"model": summary, "notice": RESEARCH_NOTICE, "results": results}, indent=2))
+    return 1 if failures else 0
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -346,9 +456,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", choices=STRATEGIES, default="default",
                    help="mirrored: all local GPUs; multiworker: several machines (TF_CONFIG)")
     p.add_argument("--cpu-replicas", type=int, default=1, help=argparse.SUPPRESS)
-    p.add_argument("--max-steps", type=int, metavar="N", help="at most N batches per epoch (quick runs)")
+    p.add_argument("--max-steps", type=int, metavar="N", help="at most N steps per epoch (quick runs)")
+    p.add_argument("--accumulate", type=int, default=0, metavar="N",
+                   help="split each batch into N micro-batches with gradient accumulation (same updates, "
+                        "less memory); default: automatic on the CPU")
     p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="the study's metrics of a model on a split of a curated dataset")
+    p.add_argument("dataset", help="curated dataset folder")
+    p.add_argument("--model", required=True, help="model bundle folder")
+    p.add_argument("--split", choices=["train", "val", "test"], default="test")
+    p.add_argument("--report", metavar="DIR", help="write PNG figures and report.html to DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("compare", help="the study's Table VII across model bundles")
+    p.add_argument("bundles", nargs="+", help="model bundle folders")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("diagnose", help="class probabilities of radiographs, with an optional Grad-CAM heatmap")
+    p.add_argument("images", nargs="+", help="radiograph files (PNG, JPEG, BMP, TIFF, DICOM)")
+    p.add_argument("--model", help="model bundle folder (default: the newest in --models-dir)")
+    p.add_argument("--models-dir", default="models", help="where to look for the newest bundle")
+    p.add_argument("--heatmap", metavar="DIR", help="save a Grad-CAM overlay PNG per image to DIR")
+    p.add_argument("--heatmap-class", choices=list(CLASSES), help="class for the heatmap (default: predicted)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diagnose)
     return parser
 
 

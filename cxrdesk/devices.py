@@ -32,6 +32,25 @@ def prepare_process(device: str) -> None:
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
 
 
+def import_tensorflow():
+    """Import TensorFlow in a command-line process, keeping its native log lines (absl start-up
+    notes, CUDA probes that fail on machines without a GPU) off the user's terminal.
+
+    The process's native stderr (fd 2) goes to /dev/null from here on, while Python's
+    ``sys.stderr`` keeps writing to the terminal, so CXRDesk's own messages and Python tracebacks
+    still show. Set CXRDESK_DEBUG=1 to keep the native output.
+    """
+    if "tensorflow" not in sys.modules and not os.environ.get("CXRDESK_DEBUG"):
+        sys.stderr.flush()
+        sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    import tensorflow
+
+    return tensorflow
+
+
 def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
@@ -77,7 +96,7 @@ def gpu_names(tf) -> list[str]:
 
 def _report() -> dict:
     prepare_process("gpu")
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     reason = gpu_unavailable_reason(tf)
     return {"cpu": cpu_name(), "bfloat16": cpu_has_bfloat16(), "gpu_available": reason is None,

@@ -35,6 +35,7 @@ class LoadedImage:
 
     pixels: np.ndarray  # 2-D uint8, rows x columns
     source_mode: str  # Pillow mode ('L', 'I;16', 'RGBA'...) or 'DICOM <photometric>'
+    colourfulness: float = 0.0  # Hasler-Suesstrunk colourfulness of a colour source; 0 for gray
 
     @property
     def height(self) -> int:
@@ -55,8 +56,8 @@ def read_grayscale(path: str | Path, data: bytes | None = None) -> LoadedImage:
 
     Raises :class:`ImageReadError` with a message that names the file and the problem.
     """
-    image, mode = open_grayscale(path, data)
-    return LoadedImage(pixels=np.asarray(image, dtype=np.uint8), source_mode=mode)
+    image, mode, colour = _open(path, data)
+    return LoadedImage(pixels=np.asarray(image, dtype=np.uint8), source_mode=mode, colourfulness=colour)
 
 
 def open_grayscale(path: str | Path, data: bytes | None = None) -> tuple[Image.Image, str]:
@@ -65,6 +66,11 @@ def open_grayscale(path: str | Path, data: bytes | None = None) -> tuple[Image.I
     The scan uses this directly: Pillow's C histogram of the image is all it needs, and skipping
     the conversion to a NumPy array saves a copy per image.
     """
+    image, mode, _ = _open(path, data, measure_colour=False)
+    return image, mode
+
+
+def _open(path: str | Path, data: bytes | None, measure_colour: bool = True) -> tuple[Image.Image, str, float]:
     path = Path(path)
     if data is None:
         try:
@@ -75,16 +81,17 @@ def open_grayscale(path: str | Path, data: bytes | None = None) -> tuple[Image.I
             raise ImageReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not data:
         raise ImageReadError(f"{path}: empty file (0 bytes)")
+    colour = 0.0
     if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
         pixels, mode = _decode_dicom(path, data)
         image = Image.fromarray(pixels)
     else:
-        image, mode = _decode_pillow(path, data)
+        image, mode, colour = _decode_pillow(path, data, measure_colour)
     if min(image.size) < MIN_SIDE:
         raise ImageReadError(
             f"{path}: too small to be a radiograph ({image.size[0]}x{image.size[1]} px; "
             f"at least {MIN_SIDE} px a side is needed)")
-    return image, mode
+    return image, mode, colour
 
 
 def _check_size(path: Path, width: int, height: int) -> None:
@@ -94,7 +101,7 @@ def _check_size(path: Path, width: int, height: int) -> None:
             "limit (refused as a possible decompression bomb)")
 
 
-def _decode_pillow(path: Path, data: bytes) -> tuple[np.ndarray, str]:
+def _decode_pillow(path: Path, data: bytes, measure_colour: bool) -> tuple[Image.Image, str, float]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -114,7 +121,19 @@ def _decode_pillow(path: Path, data: bytes) -> tuple[np.ndarray, str]:
     mode = image.mode
     if image.getexif().get(0x0112, 1) != 1:  # phone photos of films carry an orientation tag
         image = ImageOps.exif_transpose(image)
-    return _to_gray8(image), mode
+    colour = colourfulness(image) if measure_colour and image.mode not in ("L", "1", "I;16", "I;16L",
+                                                                           "I;16B", "I;16N", "I", "F") else 0.0
+    return _to_gray8(image), mode, colour
+
+
+def colourfulness(image: Image.Image) -> float:
+    """Hasler and Suesstrunk's colourfulness (0 for gray; > 15 is a visibly colour picture)."""
+    small = image.convert("RGB")
+    small.thumbnail((128, 128))
+    rgb = np.asarray(small, dtype=np.float64)
+    rg = rgb[..., 0] - rgb[..., 1]
+    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
 def _to_gray8(image: Image.Image) -> Image.Image:

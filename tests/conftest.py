@@ -68,3 +68,15 @@ def curated_cxr3(tmp_path_factory) -> Path:
 
     plan = plan_curation(scan_folder(need_data()), CurationSettings(seed=42))
     return export_dataset(plan, tmp_path_factory.mktemp("curated") / "cxr3")
+
+
+@pytest.fixture(scope="session")
+def trained(curated_cxr3, tmp_path_factory) -> Path:
+    """A custom CNN trained for 3 epochs at 32 px through the command line, as a user would."""
+    from cxrdesk.cli import main
+
+    out = tmp_path_factory.mktemp("models")
+    code = main(["train", str(curated_cxr3), "--model", "custom", "--epochs", "3", "--image-size", "32",
+                 "--batch-size", "32", "--out", str(out), "--name", "quick", "--seed", "1"])
+    assert code == 0
+    return out / "quick"

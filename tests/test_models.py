@@ -113,3 +113,13 @@ def test_unknown_model_and_too_small_sizes():
         build_model("resnet")
     with pytest.raises(CxrdeskError, match="at least 75"):
         build_model("inceptionv3", 64, weights="none")
+
+
+def test_big_cpu_batches_are_split_into_micro_batches():
+    from cxrdesk.training import auto_accumulation
+
+    custom = build_model("custom", 224)
+    n = auto_accumulation(custom, 64, "cpu")
+    assert n in (2, 4, 8) and 64 % n == 0  # ~33 MB of activations per image would need ~2 GB
+    assert auto_accumulation(custom, 64, "gpu") == 1
+    assert auto_accumulation(build_model("custom", 32), 64, "cpu") == 1

@@ -31,16 +31,6 @@ def collect(run: TrainingRun, on_event=None) -> list[dict]:
     return events
 
 
-@pytest.fixture(scope="module")
-def trained(curated_cxr3, tmp_path_factory, capsys_module=None):
-    """A custom CNN trained for 3 epochs through the command line."""
-    out = tmp_path_factory.mktemp("models")
-    code = main(["train", str(curated_cxr3), "--model", "custom", "--epochs", "3", "--image-size", "32",
-                 "--batch-size", "32", "--out", str(out), "--name", "quick", "--seed", "1"])
-    assert code == 0
-    return out / "quick"
-
-
 def test_training_lowers_the_loss_and_writes_a_bundle(trained, curated_cxr3):
     card = read_card(trained)
     history = card["training"]["history"]
@@ -96,7 +86,7 @@ def test_a_bad_bundle_is_refused(trained, tmp_path):
 
 def test_progress_events_stop_and_resume(curated_cxr3, tmp_path):
     config = TrainConfig(dataset=str(curated_cxr3), epochs=3, out=str(tmp_path), name="stoppable",
-                         max_steps=6, **QUICK)
+                         max_steps=6, accumulation=2, **QUICK)
 
     def stop_in_second_epoch(run, event):
         if event["type"] == "batch" and event["epoch"] == 2:
@@ -107,6 +97,7 @@ def test_progress_events_stop_and_resume(curated_cxr3, tmp_path):
     assert kinds[0] == "started" and kinds[-1] == "finished" and "batch" in kinds
     started = events[0]
     assert started["steps_per_epoch"] == 6 and started["device"] == "cpu" and started["resumed_at_epoch"] == 0
+    assert started["accumulation"] == 2  # 16-image micro-batches, averaged into 32-image updates
     batch = next(e for e in events if e["type"] == "batch")
     assert set(batch) >= {"epoch", "batch", "steps", "loss", "accuracy", "seconds"}
     epochs = [e for e in events if e["type"] == "epoch"]

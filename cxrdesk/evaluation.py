@@ -1,0 +1,149 @@
+"""Judging a trained model as the study did (Tables I-VII), plus ROC and calibration.
+
+The study's "general precision" is the overall accuracy: the share of all images classified right.
+Per class, one-vs-rest: accuracy, precision, recall (sensitivity), specificity and F1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .classes import CLASSES
+from .errors import CxrdeskError
+
+METRICS = ("accuracy", "precision", "recall", "specificity", "f1")
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else 0.0
+
+
+def metrics_from_confusion(matrix, class_names=CLASSES) -> dict:
+    """Metrics from a confusion matrix (rows = true class, columns = predicted class)."""
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] != len(class_names):
+        raise CxrdeskError(f"the confusion matrix must be {len(class_names)}x{len(class_names)}")
+    total = m.sum()
+    per_class = {}
+    for i, name in enumerate(class_names):
+        tp = m[i, i]
+        fn = m[i].sum() - tp
+        fp = m[:, i].sum() - tp
+        tn = total - tp - fn - fp
+        precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+        per_class[name] = {
+            "accuracy": _ratio(tp + tn, total), "precision": precision, "recall": recall,
+            "specificity": _ratio(tn, tn + fp), "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+            "support": int(m[i].sum()),
+        }
+    return {"per_class": per_class, "general_precision": _ratio(np.trace(m), total),
+            "confusion_matrix": m.astype(int).tolist(), "classes": list(class_names), "n": int(total)}
+
+
+def confusion(y_true, y_pred, n_classes: int = len(CLASSES)) -> np.ndarray:
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return matrix
+
+
+def calibration(probabilities: np.ndarray, y_true: np.ndarray, bins: int = 10) -> dict:
+    """Reliability diagram data (confidence of the predicted class vs accuracy) and the ECE."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == y_true
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    rows, ece = [], 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            acc, conf = float(correct[mask].mean()), float(confidence[mask].mean())
+            ece += mask.mean() * abs(acc - conf)
+            rows.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": int(mask.sum()),
+                         "accuracy": acc, "confidence": conf})
+    return {"bins": rows, "ece": float(ece)}
+
+
+def roc(probabilities: np.ndarray, y_true: np.ndarray) -> dict:
+    """Per-class one-vs-rest ROC curves and AUC (scikit-learn)."""
+    from sklearn.metrics import auc, roc_curve
+
+    curves = {}
+    for i, name in enumerate(CLASSES):
+        positive = y_true == i
+        if positive.all() or not positive.any():
+            continue  # AUC is undefined without both positives and negatives
+        fpr, tpr, _ = roc_curve(positive, probabilities[:, i])
+        curves[name] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "auc": float(auc(fpr, tpr))}
+    return curves
+
+
+@dataclass
+class Evaluation:
+    """Everything measured on one split with one model: what the report and the card show."""
+
+    model: str
+    split: str
+    dataset: str
+    metrics: dict
+    roc: dict
+    calibration: dict
+    probabilities: np.ndarray
+    y_true: np.ndarray
+
+    def summary(self) -> dict:
+        return {"split": self.split, "dataset": self.dataset, "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                **{k: self.metrics[k] for k in ("general_precision", "per_class", "confusion_matrix", "n")},
+                "auc": {c: r["auc"] for c, r in self.roc.items()}, "ece": self.calibration["ece"]}
+
+
+def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Evaluation:
+    """Predict every image of ``split`` with the bundle's model (its own preprocessing)."""
+    from .pipeline import _split
+
+    items = dataset.split(split)
+    if not items:
+        raise CxrdeskError(f"{dataset.folder} has no '{split}' images (splits: "
+                           f"{', '.join(sorted({i.split for i in dataset.items}))})")
+    size = bundle.card["input"]["image_size"]
+    data = _split(items, size, batch_size, training=False, seed=0, cache_file="")
+    probabilities = bundle.model.predict(data, verbose=0).astype(np.float64)
+    y_true = np.array([CLASSES.index(i.label) for i in items])
+    matrix = confusion(y_true, probabilities.argmax(axis=1))
+    return Evaluation(bundle.name, split, str(dataset.folder), metrics_from_confusion(matrix),
+                      roc(probabilities, y_true), calibration(probabilities, y_true), probabilities, y_true)
+
+
+def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
+    """Add the evaluation to the bundle's card (atomically); the model file is untouched."""
+    card_path = Path(bundle_folder) / "card.json"
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card.setdefault("evaluations", {})[evaluation.split] = evaluation.summary()
+    tmp = card_path.with_name(f".card.json.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(card, indent=2), encoding="utf-8")
+    os.replace(tmp, card_path)
+
+
+def comparison_rows(cards: list[dict]) -> list[dict]:
+    """The study's Table VII across runs: model, device, general precision, seconds per epoch."""
+    rows = []
+    for card in cards:
+        training, evaluations = card.get("training", {}), card.get("evaluations", {})
+        history = training.get("history") or []
+        best = training.get("best_epoch")
+        val_acc = history[best - 1]["val_accuracy"] if best and len(history) >= best else None
+        rows.append({
+            "run": card.get("name"), "model": card.get("architecture"), "device": training.get("device"),
+            "device_name": training.get("device_name"), "precision": training.get("precision"),
+            "image_size": card.get("input", {}).get("image_size"), "epochs": training.get("epochs_run"),
+            "seconds_per_epoch": training.get("seconds_per_epoch"),
+            "val_accuracy": val_acc,
+            "test_general_precision": (evaluations.get("test") or {}).get("general_precision"),
+            "train_images": card.get("dataset", {}).get("split_sizes", {}).get("train"),
+        })
+    return rows

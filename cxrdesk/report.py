@@ -1,0 +1,170 @@
+"""Figures (PNG) and a self-contained HTML report of a model's evaluation, for a clinician to open.
+
+Matplotlib's Agg backend draws off-screen, so reports are made the same way from the command line,
+the GUI's worker threads and tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from . import RESEARCH_NOTICE, __version__
+from .classes import CLASSES
+from .evaluation import METRICS, Evaluation
+
+
+def _figure(width=5.0, height=4.0):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def curves_figure(history: list[dict]):
+    """Loss and accuracy per epoch, training and validation (the study's Figs. 5-7)."""
+    fig = _figure(9, 3.6)
+    epochs = [h["epoch"] for h in history]
+    for ax, key, title in zip(fig.subplots(1, 2), ("loss", "accuracy"), ("Loss", "Accuracy")):
+        ax.plot(epochs, [h[key] for h in history], marker="o", label="training")
+        if any(h.get(f"val_{key}") is not None for h in history):
+            ax.plot(epochs, [h.get(f"val_{key}") for h in history], marker="o", label="validation")
+        ax.set(title=title, xlabel="epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return fig
+
+
+def confusion_figure(matrix):
+    fig = _figure(4.6, 4.0)
+    ax = fig.subplots()
+    m = np.asarray(matrix)
+    ax.imshow(m, cmap="Blues")
+    ax.set(xticks=range(len(CLASSES)), yticks=range(len(CLASSES)), xticklabels=CLASSES, yticklabels=CLASSES,
+           xlabel="predicted", ylabel="true", title="Confusion matrix")
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            ax.text(j, i, str(m[i, j]), ha="center", va="center",
+                    color="white" if m[i, j] > m.max() / 2 else "black")
+    return fig
+
+
+def roc_figure(curves: dict):
+    fig = _figure()
+    ax = fig.subplots()
+    for name, curve in curves.items():
+        ax.plot(curve["fpr"], curve["tpr"], label=f"{name} (AUC {curve['auc']:.3f})")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    ax.set(xlabel="1 - specificity", ylabel="sensitivity", title="ROC, one class vs the rest")
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def calibration_figure(calibration: dict):
+    fig = _figure()
+    ax = fig.subplots()
+    bins = calibration["bins"]
+    ax.bar([(b["low"] + b["high"]) / 2 for b in bins], [b["accuracy"] for b in bins], width=0.09,
+           alpha=0.7, label="accuracy in bin")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence of the predicted class", ylabel="accuracy",
+           title=f"Reliability (ECE {calibration['ece']:.3f})")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def write_report(evaluation: Evaluation, card: dict, out: str | Path) -> Path:
+    """Write PNG figures and ``report.html`` (figures embedded) to ``out``; returns the HTML path.
+
+    The folder is built under a temporary name and renamed into place.
+    """
+    out = Path(out).expanduser().resolve()
+    if out.exists() and any(out.iterdir()) and not (out / "report.html").exists():
+        from .errors import CxrdeskError
+
+        raise CxrdeskError(f"{out} exists and is not a CXRDesk report folder: choose another --report")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        figures = {
+            "curves.png": curves_figure(card["training"]["history"]),
+            "confusion_matrix.png": confusion_figure(evaluation.metrics["confusion_matrix"]),
+            "roc.png": roc_figure(evaluation.roc),
+            "calibration.png": calibration_figure(evaluation.calibration),
+        }
+        for name, fig in figures.items():
+            fig.savefig(tmp / name)
+        (tmp / "report.html").write_text(_html(evaluation, card, tmp), encoding="utf-8")
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / "report.html"
+
+
+def metrics_table_rows(metrics: dict) -> list[list[str]]:
+    """The study's table layout: one row per class, general precision on the first row."""
+    rows = []
+    for i, name in enumerate(CLASSES):
+        values = metrics["per_class"][name]
+        rows.append([name, *[f"{values[m]:.4f}" for m in METRICS],
+                     f"{metrics['general_precision']:.4f}" if i == 0 else ""])
+    return rows
+
+
+def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
+    esc = html.escape
+    training, data = card["training"], card["dataset"]
+
+    def img(name: str) -> str:
+        encoded = base64.b64encode((folder / name).read_bytes()).decode()
+        return f'<img alt="{esc(name)}" src="data:image/png;base64,{encoded}">'
+
+    header = "".join(f"<th>{h}</th>" for h in ("Class", "Accuracy", "Precision", "Recall", "Specificity",
+                                                 "F1-score", "General precision"))
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
+                   for row in metrics_table_rows(evaluation.metrics))
+    facts = [
+        ("Model", f"{card['name']} ({card['architecture']}, {card['parameters']:,} parameters, "
+                  f"{card['input']['image_size']} px)"),
+        ("Trained on", f"{training['device'].upper()} ({training['device_name']}), {training['precision']}, "
+                       f"{training['epochs_run']} epochs, {training['seconds_per_epoch']} s per epoch"),
+        ("Training data", f"{data['split_sizes']['train']} training / {data['split_sizes']['val']} validation "
+                          f"images from {data['source_root']} (manifest {data['manifest_sha256'][:12]})"),
+        ("Evaluated on", f"the '{evaluation.split}' split of {evaluation.dataset}: {evaluation.metrics['n']} images"),
+        ("Shortcut check", data.get("shortcut_check") or "not available"),
+    ]
+    facts_html = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in facts)
+    auc = ", ".join(f"{esc(c)} {r['auc']:.3f}" for c, r in evaluation.roc.items())
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>CXRDesk evaluation: {esc(card['name'])}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left}}
+.notice{{background:#fff3cd;border:1px solid #e0c36b;padding:.8em}}img{{max-width:100%}}</style></head>
+<body><h1>Evaluation of {esc(card['name'])}</h1>
+<p class="notice"><strong>{esc(RESEARCH_NOTICE)}</strong></p>
+<table>{facts_html}</table>
+<h2>Metrics (one class vs the rest)</h2><table><tr>{header}</tr>{body}</table>
+<p>AUC: {auc}. Expected calibration error: {evaluation.calibration['ece']:.3f}.</p>
+<h2>Training curves</h2>{img('curves.png')}
+<h2>Confusion matrix</h2>{img('confusion_matrix.png')}
+<h2>ROC</h2>{img('roc.png')}
+<h2>Calibration</h2>{img('calibration.png')}
+<p><small>CXRDesk {esc(__version__)}</small></p></body></html>
+"""
