@@ -31,6 +31,8 @@ def _figure(width=5.0, height=4.0):
 
 def curves_figure(history: list[dict]):
     """Loss and accuracy per epoch, training and validation (the study's Figs. 5-7)."""
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(9, 3.6)
     epochs = [h["epoch"] for h in history]
     for ax, key, title in zip(fig.subplots(1, 2), ("loss", "accuracy"), ("Loss", "Accuracy")):
@@ -38,6 +40,7 @@ def curves_figure(history: list[dict]):
         if any(h.get(f"val_{key}") is not None for h in history):
             ax.plot(epochs, [h.get(f"val_{key}") for h in history], marker="o", label="validation")
         ax.set(title=title, xlabel="epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     return fig
