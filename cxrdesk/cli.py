@@ -399,6 +399,12 @@ def cmd_diagnose(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_gui(args) -> int:
+    from .gui.app import run_gui
+
+    return run_gui(language=args.language)
+
+
 # ---------------------------------------------------------------------------------------- main
 
 
@@ -407,6 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
                      + RESEARCH_NOTICE)
     parser.add_argument("--version", action="version", version=f"cxrdesk {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the desktop application (the default with no command)")
+    p.add_argument("--language", choices=["en", "es"], help="interface language (default: the system's)")
+    p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("scan", help="classify and measure a folder of radiographs; report problems")
     _add_scan_options(p)
@@ -491,8 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        args = parser.parse_args(["gui"])
     try:
         return args.func(args)
     except CxrdeskError as exc:

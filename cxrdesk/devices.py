@@ -30,6 +30,8 @@ def prepare_process(device: str) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    elif os.environ.get("CUDA_VISIBLE_DEVICES") == "-1":  # inherited from a CPU-only parent (the GUI)
+        del os.environ["CUDA_VISIBLE_DEVICES"]
 
 
 def import_tensorflow():

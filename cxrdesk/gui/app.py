@@ -1,0 +1,20 @@
+"""Start the desktop application: the window shows first; TensorFlow loads later, in workers."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+
+    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setOrganizationName("CXRDesk")
+    app.setApplicationName("CXRDesk")
+    window = MainWindow(QSettings(), language=language)
+    window.show()
+    return app.exec()

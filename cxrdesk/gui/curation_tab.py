@@ -1,0 +1,399 @@
+"""Curation tab: choose a folder, scan it, move the intensity thresholds, balance, split, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+                               QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..classes import CLASSES
+from ..curation import PRESETS, CurationSettings, histograms, plan_curation, shortcut_check, threshold_counts
+from ..dataset import export_dataset
+from ..imaging import read_grayscale
+from ..scanning import scan_folder
+from .charts import HistogramCanvas
+from .workers import Task
+
+THUMB = 96
+
+
+def _scan_and_check(folder: str, progress=None, cancel=None):
+    scan = scan_folder(folder, progress=progress, cancel=cancel)
+    return scan, shortcut_check(scan.records)
+
+
+def _thumbnails(root: Path, paths: list[str]) -> list[tuple[str, np.ndarray]]:
+    images = []
+    for rel in paths:
+        pixels = read_grayscale(root / rel).pixels
+        step = max(1, max(pixels.shape) // THUMB)
+        images.append((rel, np.ascontiguousarray(pixels[::step, ::step])))
+    return images
+
+
+def _pixmap(pixels: np.ndarray) -> QPixmap:
+    h, w = pixels.shape
+    image = QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(image).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio)
+
+
+class ThresholdControl(QWidget):
+    """A slider and a spin box that stay in step, 0-255."""
+
+    changed = Signal(float)
+
+    def __init__(self, value: float, parent=None):
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 255)
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(0, 255)
+        self.spin.setDecimals(0)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        self.slider.valueChanged.connect(lambda v: self.set_value(v))
+        self.spin.valueChanged.connect(lambda v: self.set_value(v))
+        self._value = None
+        self.set_value(value)
+
+    def value(self) -> float:
+        return float(self._value)
+
+    def set_value(self, value: float) -> None:
+        value = float(max(0, min(255, value)))
+        if value == self._value:
+            return
+        self._value = value
+        for widget in (self.slider, self.spin):
+            widget.blockSignals(True)
+        self.slider.setValue(int(round(value)))
+        self.spin.setValue(value)
+        for widget in (self.slider, self.spin):
+            widget.blockSignals(False)
+        self.changed.emit(value)
+
+
+class CurationTab(QWidget):
+    status = Signal(str)
+    dataset_exported = Signal(str)
+
+    def __init__(self, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.scan = None
+        self.task: Task | None = None
+        self.setAcceptDrops(True)
+
+        self.source = QLineEdit(settings.value("curation/source", ""))
+        self.browse = QPushButton()
+        self.scan_button = QPushButton()
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.counts = QTableWidget(len(CLASSES), 4)
+        self.counts.verticalHeader().setVisible(False)
+        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.counts.setMinimumWidth(360)
+        self.counts.setMaximumHeight(150)
+        self.histogram = HistogramCanvas(self)
+        self.low = ThresholdControl(0)
+        self.high = ThresholdControl(255)
+        self.study_button = QPushButton()
+        self.all_button = QPushButton()
+        self.thumbs_low, self.thumbs_high = QHBoxLayout(), QHBoxLayout()
+        self.thumb_low_title, self.thumb_high_title = QLabel(), QLabel()
+        self.shortcut = QLabel()
+        self.shortcut.setWordWrap(True)
+
+        self.balance = QCheckBox()
+        self.balance.setChecked(True)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setValue(42)
+        self.val = QDoubleSpinBox()
+        self.val.setRange(0, 0.9)
+        self.val.setSingleStep(0.05)
+        self.val.setValue(0.2)
+        self.test = QDoubleSpinBox()
+        self.test.setRange(0, 0.9)
+        self.test.setSingleStep(0.05)
+        self.test.setValue(0.1)
+        self.layout_choice = QComboBox()
+        self.output = QLineEdit(settings.value("curation/output", ""))
+        self.output_browse = QPushButton()
+        self.export_button = QPushButton()
+        self.export_button.setEnabled(False)
+
+        top = QHBoxLayout()
+        top.addWidget(self.source, 1)
+        top.addWidget(self.browse)
+        top.addWidget(self.scan_button)
+        self.thresholds = QGroupBox()
+        form = QFormLayout(self.thresholds)
+        self.low_label, self.high_label = QLabel(), QLabel()
+        form.addRow(self.low_label, self.low)
+        form.addRow(self.high_label, self.high)
+        presets = QHBoxLayout()
+        presets.addWidget(self.study_button)
+        presets.addWidget(self.all_button)
+        presets.addStretch()
+        form.addRow(presets)
+        self.split_box = QGroupBox()
+        split_form = QFormLayout(self.split_box)
+        self.seed_label, self.val_label, self.test_label = QLabel(), QLabel(), QLabel()
+        self.layout_label, self.output_label = QLabel(), QLabel()
+        split_form.addRow(self.balance)
+        split_form.addRow(self.seed_label, self.seed)
+        split_form.addRow(self.val_label, self.val)
+        split_form.addRow(self.test_label, self.test)
+        split_form.addRow(self.layout_label, self.layout_choice)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.output, 1)
+        out_row.addWidget(self.output_browse)
+        split_form.addRow(self.output_label, out_row)
+        split_form.addRow(self.export_button)
+
+        thumbs = QGridLayout()
+        thumbs.addWidget(self.thumb_low_title, 0, 0)
+        thumbs.addLayout(self.thumbs_low, 1, 0)
+        thumbs.addWidget(self.thumb_high_title, 0, 1)
+        thumbs.addLayout(self.thumbs_high, 1, 1)
+
+        middle = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.counts)
+        left.addWidget(self.shortcut)
+        left.addStretch()
+        middle.addLayout(left)
+        middle.addWidget(self.histogram, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.thresholds, 1)
+        bottom.addWidget(self.split_box, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        layout.addLayout(middle, 1)
+        layout.addLayout(thumbs)
+        layout.addLayout(bottom)
+
+        self.browse.clicked.connect(self.choose_source)
+        self.scan_button.clicked.connect(self.start_scan)
+        self.output_browse.clicked.connect(self.choose_output)
+        self.export_button.clicked.connect(self.start_export)
+        self.low.changed.connect(self.thresholds_changed)
+        self.high.changed.connect(self.thresholds_changed)
+        self.study_button.clicked.connect(lambda: self.set_band(*PRESETS["study"]))
+        self.all_button.clicked.connect(lambda: self.set_band(*PRESETS["all"]))
+        self._thumb_timer = QTimer(self, singleShot=True, interval=300)
+        self._thumb_timer.timeout.connect(self.load_thumbnails)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ text
+    def retranslate(self) -> None:
+        self.source.setPlaceholderText(self.tr("Folder with one sub-folder per class (COVID, Tuberculosis, Normal...)"))
+        self.browse.setText(self.tr("Browse..."))
+        self.scan_button.setText(self.tr("Scan"))
+        self.counts.setHorizontalHeaderLabels([self.tr("Class"), self.tr("Images"), self.tr("Kept"), self.tr("Dropped")])
+        self.thresholds.setTitle(self.tr("Mean intensity band"))
+        self.low_label.setText(self.tr("Low"))
+        self.high_label.setText(self.tr("High"))
+        self.study_button.setText(self.tr("Study band 120-140"))
+        self.all_button.setText(self.tr("Keep all (0-255)"))
+        self.split_box.setTitle(self.tr("Balance, split and export"))
+        self.balance.setText(self.tr("Balance classes (down to the smallest)"))
+        self.seed_label.setText(self.tr("Seed"))
+        self.val_label.setText(self.tr("Validation share (of non-test)"))
+        self.test_label.setText(self.tr("Test share"))
+        self.layout_label.setText(self.tr("Images"))
+        current = self.layout_choice.currentIndex()
+        self.layout_choice.clear()
+        self.layout_choice.addItems([self.tr("Manifest only (images stay in place)"),
+                                     self.tr("Folder tree of hard links"), self.tr("Folder tree of copies")])
+        self.layout_choice.setCurrentIndex(max(current, 0))
+        self.output_label.setText(self.tr("Output folder"))
+        self.output.setPlaceholderText(self.tr("Where to write the curated dataset"))
+        self.output_browse.setText(self.tr("Browse..."))
+        self.export_button.setText(self.tr("Export curated dataset"))
+        self.thumb_low_title.setText(self.tr("Near the low threshold"))
+        self.thumb_high_title.setText(self.tr("Near the high threshold"))
+        if self.scan is None:
+            self.histogram.show_empty(self.tr("Scan a folder to see the intensity histogram"))
+        else:
+            self.draw_histogram()
+            self.thresholds_changed()
+
+    # ------------------------------------------------------------------ source and scan
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = Path(event.mimeData().urls()[0].toLocalFile())
+        if path.is_dir():
+            self.source.setText(str(path))
+            self.start_scan()
+
+    def choose_source(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of radiographs"), self.source.text())
+        if folder:
+            self.source.setText(folder)
+            self.start_scan()
+
+    def choose_output(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Output folder"), self.output.text())
+        if folder:
+            self.output.setText(folder)
+
+    def show_error(self, text: str) -> None:
+        self.message.setStyleSheet("color: #b00020")
+        self.message.setText(text)
+        self.status.emit(text)
+
+    def show_info(self, text: str) -> None:
+        self.message.setStyleSheet("")
+        self.message.setText(text)
+        self.status.emit(text)
+
+    def _run(self, fn, *args, on_success, **kwargs) -> None:
+        self.progress.setVisible(True)
+        self.progress.setValue(0)
+        self.task = Task(fn, *args, parent=self, **kwargs)
+        self.task.progressed.connect(lambda done, total: (self.progress.setMaximum(max(total, 1)),
+                                                          self.progress.setValue(done)))
+        self.task.succeeded.connect(on_success)
+        self.task.failed.connect(self.show_error)
+        self.task.finished.connect(lambda: (self.progress.setVisible(False), self._busy(False)))
+        self._busy(True)
+        self.task.start()
+
+    def _busy(self, busy: bool) -> None:
+        self.scan_button.setEnabled(not busy)
+        self.export_button.setEnabled(not busy and self.scan is not None)
+
+    def start_scan(self) -> None:
+        folder = self.source.text().strip()
+        if not folder:
+            self.show_error(self.tr("Choose a folder of radiographs first."))
+            return
+        self.settings.setValue("curation/source", folder)
+        self.show_info(self.tr("Scanning {0}...").format(folder))
+        self._run(_scan_and_check, folder, on_success=self.scan_done)
+
+    def scan_done(self, result) -> None:
+        self.scan, report = result
+        scan = self.scan
+        lines = [self.tr("{0} images scanned in {1:.1f} s ({2} from cache).").format(
+            len(scan.records) + len(scan.unreadable), scan.seconds, scan.from_cache)]
+        lines.append(self.tr("Class folders: {0}").format(", ".join(f"{f} → {c}" for f, c in scan.class_folders.items())))
+        if scan.ignored_folders:
+            lines.append(self.tr("Ignored folders: {0}").format(", ".join(scan.ignored_folders)))
+        if scan.unreadable:
+            first = scan.unreadable[0]
+            lines.append(self.tr("{0} unreadable files (first: {1}: {2})").format(len(scan.unreadable), first.path, first.reason))
+        lines.extend(scan.warnings)
+        self.show_info("\n".join(lines))
+        self.shortcut.setText(report.verdict() if report else "")
+        self.shortcut.setStyleSheet("color: #b00020" if report and report.has_shortcut else "")
+        if not self.output.text():
+            self.output.setText(str(Path(scan.root).parent / f"{Path(scan.root).name}-curated"))
+        self.draw_histogram()
+        self.thresholds_changed()
+        self._busy(False)
+
+    # ------------------------------------------------------------------ thresholds
+    def set_band(self, low: float, high: float) -> None:
+        self.low.set_value(low)
+        self.high.set_value(high)
+
+    def draw_histogram(self) -> None:
+        edges, counts = histograms(self.scan, bins=64)
+        self.histogram.plot(edges, counts, self.low.value(), self.high.value(),
+                            self.tr("mean pixel intensity (0-255)"), self.tr("images"))
+
+    def thresholds_changed(self, *_):
+        if self.low.value() > self.high.value():
+            sender_is_low = self.sender() is self.low
+            (self.high if sender_is_low else self.low).set_value((self.low if sender_is_low else self.high).value())
+        if self.scan is None:
+            return
+        low, high = self.low.value(), self.high.value()
+        counts = threshold_counts(self.scan, low, high)
+        totals = self.scan.counts()
+        for row, name in enumerate(CLASSES):
+            kept, dropped = counts[name]
+            for col, value in enumerate((name, totals[name], kept, dropped)):
+                item = QTableWidgetItem(str(value))
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.counts.setItem(row, col, item)
+        self.histogram.move_thresholds(low, high)
+        self._thumb_timer.start()
+
+    def near(self, value: float, n: int = 4) -> list[str]:
+        order = np.argsort(np.abs(self.scan.means - value))[:n]
+        return [self.scan.records[i].path for i in order]
+
+    def load_thumbnails(self) -> None:
+        if self.scan is None:
+            return
+        low, high = self.near(self.low.value()), self.near(self.high.value())
+        task = Task(_thumbnails, self.scan.root, low + high, parent=self)
+        task.succeeded.connect(lambda images: self.show_thumbnails(images[:len(low)], images[len(low):]))
+        task.failed.connect(self.show_error)
+        task.start()
+        self._thumb_task = task
+
+    def show_thumbnails(self, low, high) -> None:
+        means = {r.path: r.mean for r in self.scan.records}
+        for layout, images in ((self.thumbs_low, low), (self.thumbs_high, high)):
+            while layout.count():
+                widget = layout.takeAt(0).widget()
+                if widget:
+                    widget.deleteLater()
+            for rel, pixels in images:
+                label = QLabel()
+                label.setPixmap(_pixmap(pixels))
+                label.setToolTip(f"{rel}\n{self.tr('mean intensity')} {means[rel]:.1f}")
+                layout.addWidget(label)
+            layout.addStretch()
+
+    # ------------------------------------------------------------------ export
+    def current_settings(self) -> CurationSettings:
+        return CurationSettings(low=self.low.value(), high=self.high.value(), balance=self.balance.isChecked(),
+                                val=self.val.value(), test=self.test.value(), seed=self.seed.value())
+
+    def start_export(self, _checked=False, force: bool | None = None) -> None:
+        out = self.output.text().strip()
+        if self.scan is None or not out:
+            self.show_error(self.tr("Scan a folder and choose an output folder first."))
+            return
+        if force is None:
+            force = False
+            if Path(out).exists():
+                answer = QMessageBox.question(self, self.tr("Replace?"),
+                                              self.tr("{0} already exists. Replace the curated dataset there?").format(out))
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                force = True
+        try:
+            plan = plan_curation(self.scan, self.current_settings())
+        except Exception as exc:  # CurationError: a band that empties a class, etc.
+            self.show_error(str(exc))
+            return
+        self.settings.setValue("curation/output", out)
+        layout = ("manifest", "link", "copy")[self.layout_choice.currentIndex()]
+        self._run(export_dataset, plan, out, layout=layout, force=force, on_success=self.export_done)
+
+    def export_done(self, folder) -> None:
+        self.show_info(self.tr("Curated dataset written to {0}").format(folder))
+        self.dataset_exported.emit(str(folder))

@@ -1,0 +1,314 @@
+"""Training tab: pick a dataset, a model and a device; start, watch live curves, stop; compare runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from ..bundle import list_bundles, load_bundle
+from ..classes import CLASSES
+from ..dataset import load_dataset
+from ..devices import probe
+from ..evaluation import METRICS, comparison_rows, evaluate, store_in_card
+from ..models import MODELS
+from ..training import TrainConfig, TrainingRun
+from .charts import CurvesCanvas
+from .workers import Task, TrainingRelay, run_in_background
+
+
+def _evaluate_bundle(bundle_folder: str, dataset_folder: str):
+    from ..devices import prepare_process
+
+    prepare_process("cpu")
+    bundle = load_bundle(bundle_folder)
+    dataset = load_dataset(dataset_folder)
+    split = "test" if dataset.split("test") else "val"
+    result = evaluate(bundle, dataset, split)
+    store_in_card(bundle.folder, result)
+    return result
+
+
+def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setRowCount(len(rows))
+    table.setHorizontalHeaderLabels(headers)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem("" if value is None else str(value))
+            if c:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+class TrainingTab(QWidget):
+    status = Signal(str)
+    bundle_written = Signal(str)
+
+    def __init__(self, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.run: TrainingRun | None = None
+        self.relay: TrainingRelay | None = None
+        self.started: dict | None = None
+        self.devices: dict | None = None
+
+        self.dataset = QLineEdit(settings.value("training/dataset", ""))
+        self.dataset_browse = QPushButton()
+        self.model = QComboBox()
+        for name, spec in MODELS.items():
+            self.model.addItem(spec.title, name)
+        self.device = QComboBox()
+        self.device.addItem("CPU", "cpu")
+        self.device.addItem("GPU", "gpu")
+        self.device.model().item(1).setEnabled(False)
+        self.device_note = QLabel()
+        self.device_note.setWordWrap(True)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 10000)
+        self.epochs.setValue(120)
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 4096)
+        self.batch.setValue(64)
+        self.size = QSpinBox()
+        self.size.setRange(0, 1024)
+        self.size.setValue(0)
+        self.weights = QComboBox()
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setValue(42)
+        self.out = QLineEdit(settings.value("training/out", "models"))
+        self.start_button = QPushButton()
+        self.stop_button = QPushButton()
+        self.stop_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.epoch_label = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.curves = CurvesCanvas(self)
+        self.metrics = QTableWidget()
+        self.compare = QTableWidget()
+
+        self.form_box = QGroupBox()
+        self.form_box.setMinimumWidth(430)
+        form = QFormLayout(self.form_box)
+        self.labels = {key: QLabel() for key in ("dataset", "model", "device", "epochs", "batch", "size", "weights",
+                                                 "seed", "out")}
+        row = QHBoxLayout()
+        row.addWidget(self.dataset, 1)
+        row.addWidget(self.dataset_browse)
+        form.addRow(self.labels["dataset"], row)
+        form.addRow(self.labels["model"], self.model)
+        form.addRow(self.labels["device"], self.device)
+        form.addRow("", self.device_note)
+        form.addRow(self.labels["epochs"], self.epochs)
+        form.addRow(self.labels["batch"], self.batch)
+        form.addRow(self.labels["size"], self.size)
+        form.addRow(self.labels["weights"], self.weights)
+        form.addRow(self.labels["seed"], self.seed)
+        form.addRow(self.labels["out"], self.out)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        form.addRow(buttons)
+
+        right = QVBoxLayout()
+        right.addWidget(self.epoch_label)
+        right.addWidget(self.progress)
+        right.addWidget(self.message)
+        right.addWidget(self.curves, 1)
+        top = QHBoxLayout()
+        top.addWidget(self.form_box)
+        top.addLayout(right, 1)
+        self.results_box, self.compare_box = QGroupBox(), QGroupBox()
+        QVBoxLayout(self.results_box).addWidget(self.metrics)
+        QVBoxLayout(self.compare_box).addWidget(self.compare)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.results_box, 1)
+        bottom.addWidget(self.compare_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 3)
+        layout.addLayout(bottom, 2)
+
+        self.dataset_browse.clicked.connect(self.choose_dataset)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.retranslate()
+        self.refresh_comparison()
+
+    def retranslate(self) -> None:
+        texts = {"dataset": self.tr("Curated dataset"), "model": self.tr("Model"), "device": self.tr("Device"),
+                 "epochs": self.tr("Epochs"), "batch": self.tr("Batch size"), "size": self.tr("Image size (0 = model's)"),
+                 "weights": self.tr("Pretrained weights"), "seed": self.tr("Seed"), "out": self.tr("Models folder")}
+        for key, text in texts.items():
+            self.labels[key].setText(text)
+        self.form_box.setTitle(self.tr("Run"))
+        self.dataset_browse.setText(self.tr("Browse..."))
+        self.start_button.setText(self.tr("Start training"))
+        self.stop_button.setText(self.tr("Stop"))
+        current = self.weights.currentIndex()
+        self.weights.clear()
+        self.weights.addItem(self.tr("ImageNet (download and cache)"), "imagenet")
+        self.weights.addItem(self.tr("None (random)"), "none")
+        self.weights.addItem(self.tr("Weights file..."), "file")
+        self.weights.setCurrentIndex(max(current, 0))
+        self.results_box.setTitle(self.tr("Evaluation of the last run"))
+        self.compare_box.setTitle(self.tr("All runs in the models folder (the study's Table VII)"))
+        if self.devices is None:
+            self.device_note.setText(self.tr("Looking for a GPU..."))
+        self.curves.titles = (self.tr("Loss"), self.tr("Accuracy"), self.tr("training"), self.tr("validation"),
+                              self.tr("epoch"))
+        self.curves.redraw()
+
+    def look_for_gpu(self) -> None:
+        """Ask TensorFlow, in a subprocess, which devices exist (the GUI never loads it for this)."""
+        run_in_background(probe, self.devices_found, self)
+
+    def devices_found(self, report) -> None:
+        if not isinstance(report, dict):
+            report = {"gpu_available": False, "gpu_reason": str(report)}
+        self.devices = report
+        if report.get("gpu_available"):
+            self.device.model().item(1).setEnabled(True)
+            self.device_note.setText(self.tr("GPU: {0}").format(", ".join(report["gpus"])))
+        else:
+            self.device_note.setText(self.tr("GPU unavailable: {0}").format(report.get("gpu_reason")))
+        self.device.setItemData(1, self.device_note.text(), Qt.ItemDataRole.ToolTipRole)
+
+    def choose_dataset(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Curated dataset"), self.dataset.text())
+        if folder:
+            self.dataset.setText(folder)
+
+    def set_dataset(self, folder: str) -> None:
+        self.dataset.setText(folder)
+
+    def config(self) -> TrainConfig:
+        weights = self.weights.currentData()
+        if weights == "file":
+            weights, _ = QFileDialog.getOpenFileName(self, self.tr("Weights file"), "", "Keras weights (*.h5)")
+            weights = weights or "none"
+        return TrainConfig(dataset=self.dataset.text().strip(), model=self.model.currentData(),
+                           device=self.device.currentData(), epochs=self.epochs.value(),
+                           batch_size=self.batch.value(), image_size=self.size.value() or None,
+                           weights=weights, seed=self.seed.value(), out=self.out.text().strip() or "models")
+
+    def show_error(self, text: str) -> None:
+        self.message.setStyleSheet("color: #b00020")
+        self.message.setText(text)
+        self.status.emit(text)
+
+    def start(self) -> None:
+        try:
+            config = self.config()
+            load_dataset(config.dataset)  # a clear error now, not in the worker
+            self.run = TrainingRun(config).start()
+        except Exception as exc:
+            self.show_error(str(exc))
+            return
+        self.settings.setValue("training/dataset", config.dataset)
+        self.settings.setValue("training/out", config.out)
+        self.curves.reset()
+        self.message.setStyleSheet("")
+        self.message.setText(self.tr("Starting the training process (TensorFlow loads in it)..."))
+        self.epoch_label.setText("")
+        self.progress.setValue(0)
+        self.start_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.relay = TrainingRelay(self.run, parent=self)
+        self.relay.event.connect(self.on_event)
+        self.relay.start()
+
+    def stop(self) -> None:
+        if self.run is not None:
+            self.run.stop()
+            self.stop_button.setEnabled(False)
+            self.message.setText(self.tr("Stopping at the end of this batch; what was trained is kept..."))
+
+    def on_event(self, event: dict) -> None:
+        kind = event["type"]
+        if kind == "started":
+            self.started = event
+            self.message.setText(self.tr("Training {0} on {1} ({2}): {3} training / {4} validation images").format(
+                event["model"], event["device"].upper(), event["device_name"], event["train_images"],
+                event["val_images"]))
+        elif kind == "batch":
+            self.progress.setMaximum(event["steps"])
+            self.progress.setValue(event["batch"])
+            left = self._seconds_left(event)
+            self.epoch_label.setText(self.tr("Epoch {0}/{1} - batch {2}/{3} - about {4} left").format(
+                event["epoch"], self.started["epochs"] if self.started else "?", event["batch"], event["steps"],
+                _duration(left)))
+        elif kind == "epoch":
+            self.curves.add_epoch(event)
+            self.message.setText(self.tr("Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch").format(
+                event["epoch"], event["loss"], event["accuracy"], event["seconds"]))
+        elif kind == "error":
+            self.show_error(self.tr("Training failed: {0}").format(event["message"]))
+            self._idle()
+        elif kind == "finished":
+            self._idle()
+            bundle = event.get("bundle")
+            if bundle:
+                self.message.setText(self.tr("Model saved to {0}. Evaluating...").format(bundle))
+                self.bundle_written.emit(bundle)
+                self._eval = Task(_evaluate_bundle, bundle, self.dataset.text().strip(), parent=self)
+                self._eval.succeeded.connect(self.show_evaluation)
+                self._eval.failed.connect(self.show_error)
+                self._eval.start()
+            self.refresh_comparison()
+
+    def _seconds_left(self, event: dict) -> float:
+        if not self.started:
+            return 0.0
+        done = self.curves.history
+        per_epoch = (sum(h["seconds"] for h in done) / len(done) if done
+                     else event["seconds"] / max(event["batch"], 1) * event["steps"])
+        this_epoch = max(per_epoch - event["seconds"], 0.0)
+        return this_epoch + per_epoch * max(self.started["epochs"] - event["epoch"], 0)
+
+    def _idle(self) -> None:
+        self.start_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+
+    def show_evaluation(self, result) -> None:
+        rows = []
+        for name in CLASSES:
+            values = result.metrics["per_class"][name]
+            rows.append([name, *[f"{values[m]:.4f}" for m in METRICS]])
+        rows.append([self.tr("General precision"), f"{result.metrics['general_precision']:.4f}", "", "", "", ""])
+        for name, row in zip(CLASSES, result.metrics["confusion_matrix"]):
+            rows.append([self.tr("true {0} → predicted").format(name), *row, "", ""])
+        _fill(self.metrics, [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"),
+                             self.tr("Precision"), self.tr("Recall"), self.tr("Specificity"), self.tr("F1")], rows)
+        self.message.setText(self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(
+            result.split, result.metrics["general_precision"]))
+        self.refresh_comparison()
+
+    def refresh_comparison(self) -> None:
+        cards = [card for _, card in list_bundles(self.out.text().strip() or "models")]
+        rows = comparison_rows(cards)
+        _fill(self.compare, [self.tr("Run"), self.tr("Model"), self.tr("Device"), self.tr("s/epoch"),
+                             self.tr("Val. general precision"), self.tr("Test general precision")],
+              [[r["run"], r["model"], (r["device"] or "").upper(), r["seconds_per_epoch"],
+                f"{r['val_accuracy']:.2%}" if r["val_accuracy"] is not None else "-",
+                f"{r['test_general_precision']:.2%}" if r["test_general_precision"] is not None else "-"]
+               for r in rows])
+
+    def shutdown(self) -> None:
+        if self.run is not None and self.relay is not None and self.relay.isRunning():
+            self.run.stop()
+            self.relay.wait(15000)
+            self.run.kill()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"

@@ -1,0 +1,90 @@
+"""Run core functions off the GUI thread and relay their progress through Qt signals.
+
+A :class:`Task` runs one function in a QThread. The function receives ``progress(done, total)`` and
+``cancel`` (a ``threading.Event``) when its signature asks for them; its result or its error comes
+back as a signal, so a failure is shown in the window instead of killing it. :class:`TrainingRelay`
+forwards a training worker process's events.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import traceback
+from typing import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from ..errors import CxrdeskError
+
+
+class Task(QThread):
+    """``Task(fn, *args, **kwargs).start()``; connect to progressed / succeeded / failed first."""
+
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, fn: Callable, *args, parent: QObject | None = None, **kwargs):
+        super().__init__(parent)
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.cancel_event = threading.Event()
+        params = inspect.signature(fn).parameters
+        if "progress" in params:
+            self.kwargs["progress"] = lambda done, total: self.progressed.emit(int(done), int(total))
+        if "cancel" in params:
+            self.kwargs["cancel"] = self.cancel_event
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def run(self) -> None:  # runs in the worker thread
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except CxrdeskError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # shown in the window: the application stays up
+            traceback.print_exc()
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.succeeded.emit(result)
+
+
+class TrainingRelay(QThread):
+    """Iterates a :class:`cxrdesk.training.TrainingRun`'s events in a thread and emits each one."""
+
+    event = Signal(dict)
+
+    def __init__(self, run, parent: QObject | None = None):
+        super().__init__(parent)
+        self.run_ = run
+
+    def run(self) -> None:
+        try:
+            for event in self.run_.events():
+                self.event.emit(event)
+        except Exception as exc:
+            self.event.emit({"type": "error", "message": f"{type(exc).__name__}: {exc}"})
+
+
+class _Relay(QObject):
+    done = Signal(object)
+
+
+def run_in_background(fn: Callable, on_done: Callable[[object], None], parent: QObject) -> None:
+    """Run ``fn()`` in a daemon Python thread (for slow probes the app must not wait for on exit);
+    ``on_done(result)`` is called on the GUI thread."""
+    relay = _Relay(parent)
+    relay.done.connect(on_done)
+
+    def work():
+        try:
+            result = fn()
+        except Exception as exc:  # a probe that fails is reported as its result
+            result = exc
+        try:
+            relay.done.emit(result)
+        except RuntimeError:  # the window was closed meanwhile
+            pass
+
+    threading.Thread(target=work, daemon=True, name="cxrdesk-background").start()

@@ -1,0 +1,153 @@
+"""The desktop application driven as a user would (pytest-qt, offscreen), on real radiographs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from cxrdesk import __version__  # noqa: E402
+from cxrdesk.classes import CLASSES  # noqa: E402
+from cxrdesk.curation import threshold_counts  # noqa: E402
+
+from .conftest import real_images  # noqa: E402
+
+
+@pytest.fixture()
+def settings(tmp_path):
+    """Settings in a temporary file: a test never touches the user's."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture()
+def window(qtbot, settings, tmp_path):
+    from cxrdesk.gui.main_window import MainWindow
+
+    settings.setValue("diagnosis/models_dir", str(tmp_path / "no-models"))
+    settings.setValue("training/out", str(tmp_path / "models"))
+    win = MainWindow(settings, language="en")
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_the_window_opens_without_loading_tensorflow():
+    code = ("import sys, os; os.environ['QT_QPA_PLATFORM']='offscreen';"
+            "from PySide6.QtWidgets import QApplication; from PySide6.QtCore import QSettings;"
+            "app = QApplication([]); from cxrdesk.gui.main_window import MainWindow;"
+            "import tempfile; d = tempfile.mkdtemp(); s = QSettings(d + '/s.ini', QSettings.Format.IniFormat);"
+            "s.setValue('diagnosis/models_dir', d); w = MainWindow(s); w.show(); app.processEvents();"
+            "print('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_curation_scan_sliders_and_export(window, qtbot, small_source, tmp_path):
+    tab = window.curation
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    assert tab.counts.item(0, 1).text() == "24"
+    tab.low.slider.setValue(120)  # as a user drags the slider
+    tab.high.spin.setValue(140)  # and types in the spin box
+    expected = threshold_counts(tab.scan, 120, 140)
+    for row, name in enumerate(CLASSES):
+        assert tab.counts.item(row, 0).text() == name
+        assert (int(tab.counts.item(row, 2).text()), int(tab.counts.item(row, 3).text())) == expected[name]
+    tab.all_button.click()
+    assert tab.low.value() == 0 and tab.high.value() == 255 and tab.counts.item(0, 2).text() == "24"
+    qtbot.waitUntil(lambda: tab.thumbs_low.count() > 1, timeout=20000)  # thumbnails near the thresholds
+    assert "SHORTCUT" in tab.shortcut.text()
+
+    tab.output.setText(str(tmp_path / "curated"))
+    tab.export_button.click()
+    qtbot.waitUntil(lambda: "written to" in tab.message.text(), timeout=60000)
+    assert (tmp_path / "curated" / "manifest.csv").is_file()
+    assert window.training.dataset.text() == str(tmp_path / "curated")
+
+
+def test_errors_are_shown_in_the_window(window, qtbot, tmp_path):
+    tab = window.curation
+    tab.source.setText(str(tmp_path / "nowhere"))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: "folder not found" in tab.message.text(), timeout=20000)
+    assert tab.scan_button.isEnabled()
+
+
+def test_train_one_epoch_with_live_charts_then_compare(window, qtbot, curated_cxr3):
+    tab = window.training
+    tab.dataset.setText(str(curated_cxr3))
+    tab.epochs.setValue(2)
+    tab.batch.setValue(32)
+    tab.size.setValue(32)
+    seen = []
+    tab.curves.add_epoch = (lambda original: lambda record: (seen.append(record), original(record)))(tab.curves.add_epoch)
+    tab.start_button.click()
+    assert not tab.start_button.isEnabled() and tab.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: len(tab.curves.history) == 2, timeout=180000)
+    assert [h["epoch"] for h in seen] == [1, 2]
+    assert tab.curves.loss_ax.lines and tab.curves.acc_ax.lines  # points were drawn
+    qtbot.waitUntil(lambda: tab.metrics.rowCount() > 0, timeout=120000)
+    assert tab.metrics.item(len(CLASSES), 0).text() == "General precision"
+    assert tab.compare.rowCount() == 1 and tab.compare.item(0, 2).text() == "CPU"
+    assert window.diagnosis.model.count() == 1  # the new model is offered for diagnosis
+
+
+def test_stop_keeps_what_was_trained(window, qtbot, curated_cxr3):
+    tab = window.training
+    tab.dataset.setText(str(curated_cxr3))
+    tab.epochs.setValue(100)
+    tab.batch.setValue(32)
+    tab.size.setValue(32)
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: len(tab.curves.history) >= 1, timeout=180000)
+    tab.stop_button.click()
+    qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=120000)
+    cards = list((window.training.out.text() and __import__("pathlib").Path(tab.out.text())).glob("*/card.json"))
+    assert len(cards) == 1
+    card = json.loads(cards[0].read_text())
+    assert card["training"]["stopped_by_user"] and card["training"]["epochs_run"] < 100
+
+
+def test_diagnose_a_radiograph(window, qtbot, trained, tmp_path):
+    tab = window.diagnosis
+    tab.models_dir = str(trained.parent)
+    tab.refresh_models()
+    qtbot.waitUntil(lambda: tab.diagnoser is not None, timeout=120000)
+    assert "quick" in tab.card.text() and "validation general precision" in tab.card.text()
+    tab.diagnose(str(real_images("tuberculosis", 1)[0]))
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
+    total = sum(bar.value() for bar in tab.bars.values())
+    assert abs(total - 1000) <= 2
+    assert tab.predicted.text() == f"Predicted: {tab.result.predicted}"
+    assert tab.bars[tab.result.predicted].text().endswith("%")
+    assert tab.view.pixmap() is not None and not tab.view.pixmap().isNull()
+    tab.opacity.setValue(90)
+    from cxrdesk.gui.diagnosis_tab import write_report
+
+    report = write_report(tab.result, tmp_path / "report.pdf")
+    assert report.read_bytes().startswith(b"%PDF")
+
+
+def test_diagnosis_without_a_model_says_how_to_get_one(window):
+    assert "No trained model" in window.diagnosis.card.text()
+    assert not window.diagnosis.open_button.isEnabled()
+
+
+def test_switch_language(window):
+    window.set_language("es")
+    assert window.tabs.tabText(0) == "1. Curación"
+    assert window.training.start_button.text() == "Iniciar entrenamiento"
+    assert "no es un dispositivo médico" in window.diagnosis.notice.text()
+    window.set_language("en")
+    assert window.tabs.tabText(0) == "1. Curation"
+
+
+def test_about_names_version_and_notice(window):
+    text = window.about_text()
+    assert __version__ in text and "not a medical device" in text
