@@ -151,3 +151,16 @@ def test_switch_language(window):
 def test_about_names_version_and_notice(window):
     text = window.about_text()
     assert __version__ in text and "not a medical device" in text
+
+
+def test_compiled_translation_is_up_to_date(tmp_path):
+    """The shipped .qm is what tools/translate_es.py makes from the .ts (nothing left untranslated)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    ts = (root / "resources" / "translations" / "cxrdesk_es.ts").read_text(encoding="utf-8")
+    assert 'type="unfinished"' not in ts
+    lrelease = Path(sys.executable).with_name("pyside6-lrelease")
+    subprocess.run([str(lrelease), str(root / "resources" / "translations" / "cxrdesk_es.ts"), "-qm",
+                    str(tmp_path / "es.qm")], check=True, capture_output=True)
+    assert (tmp_path / "es.qm").read_bytes() == (root / "cxrdesk" / "translations" / "cxrdesk_es.qm").read_bytes()

@@ -1,0 +1,185 @@
+"""Fill resources/translations/cxrdesk_es.ts with the Spanish texts below and compile it to
+cxrdesk/translations/cxrdesk_es.qm. Run after `pyside6-lupdate cxrdesk/gui/*.py -ts ...` adds strings:
+
+    python tools/translate_es.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TS = ROOT / "resources" / "translations" / "cxrdesk_es.ts"
+QM = ROOT / "cxrdesk" / "translations" / "cxrdesk_es.qm"
+
+ES = {
+    "Folder with one sub-folder per class (COVID, Tuberculosis, Normal...)":
+        "Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal...)",
+    "Browse...": "Examinar...",
+    "Scan": "Analizar",
+    "Class": "Clase",
+    "Images": "Imágenes",
+    "Kept": "Conservadas",
+    "Dropped": "Descartadas",
+    "Mean intensity band": "Banda de intensidad media",
+    "Low": "Mínimo",
+    "High": "Máximo",
+    "Study band 120-140": "Banda del estudio 120-140",
+    "Keep all (0-255)": "Conservar todas (0-255)",
+    "Balance, split and export": "Balancear, dividir y exportar",
+    "Balance classes (down to the smallest)": "Balancear las clases (hasta la más pequeña)",
+    "Seed": "Semilla",
+    "Validation share (of non-test)": "Proporción de validación (sin testeo)",
+    "Test share": "Proporción de testeo",
+    "Manifest only (images stay in place)": "Solo el manifiesto (las imágenes no se mueven)",
+    "Folder tree of hard links": "Árbol de carpetas con enlaces duros",
+    "Folder tree of copies": "Árbol de carpetas con copias",
+    "Output folder": "Carpeta de salida",
+    "Where to write the curated dataset": "Dónde escribir el conjunto curado",
+    "Export curated dataset": "Exportar el conjunto curado",
+    "Near the low threshold": "Cerca del umbral mínimo",
+    "Near the high threshold": "Cerca del umbral máximo",
+    "Scan a folder to see the intensity histogram": "Analice una carpeta para ver el histograma de intensidad",
+    "Folder of radiographs": "Carpeta de radiografías",
+    "Choose a folder of radiographs first.": "Elija primero una carpeta de radiografías.",
+    "Scanning {0}...": "Analizando {0}...",
+    "{0} images scanned in {1:.1f} s ({2} from cache).": "{0} imágenes analizadas en {1:.1f} s ({2} de la caché).",
+    "Class folders: {0}": "Carpetas de clase: {0}",
+    "Ignored folders: {0}": "Carpetas ignoradas: {0}",
+    "{0} unreadable files (first: {1}: {2})": "{0} archivos ilegibles (el primero: {1}: {2})",
+    "mean pixel intensity (0-255)": "intensidad media de píxel (0-255)",
+    "images": "imágenes",
+    "Scan a folder and choose an output folder first.": "Analice una carpeta y elija antes una carpeta de salida.",
+    "Replace?": "¿Reemplazar?",
+    "{0} already exists. Replace the curated dataset there?": "{0} ya existe. ¿Reemplazar el conjunto curado que contiene?",
+    "Curated dataset written to {0}": "Conjunto curado escrito en {0}",
+    "Model": "Modelo",
+    "Other folder...": "Otra carpeta...",
+    "Open radiograph...": "Abrir radiografía...",
+    "Export report...": "Exportar informe...",
+    "Heatmap opacity": "Opacidad del mapa de calor",
+    "Result": "Resultado",
+    "CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.":
+        "CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse "
+        "para diagnosticar ni tratar a un paciente.",
+    "Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here":
+        "Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí",
+    "Folder of model bundles": "Carpeta de modelos",
+    "Loading the model (TensorFlow starts the first time)...": "Cargando el modelo (TensorFlow arranca la primera vez)...",
+    "Model ready.": "Modelo listo.",
+    "No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.":
+        "No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute "
+        "'cxrdesk train DATASET', y vuelva aquí.",
+    "Loading {0}...": "Cargando {0}...",
+    "{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}":
+        "{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}",
+    "A demonstration model trained on about 1,500 public images: not a clinical model.":
+        "Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.",
+    "Open radiograph": "Abrir radiografía",
+    "Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)":
+        "Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)",
+    "No model to diagnose with yet.": "Todavía no hay ningún modelo con el que diagnosticar.",
+    "Analysing {0}...": "Analizando {0}...",
+    "Predicted: {0}": "Predicción: {0}",
+    "May not be a frontal chest radiograph: {0}": "Puede que no sea una radiografía de tórax frontal: {0}",
+    "{0}: {1} ({2:.1%})": "{0}: {1} ({2:.1%})",
+    "Export report": "Exportar informe",
+    "Report written to {0}": "Informe escrito en {0}",
+    "CXRDesk {0} - research tool, not a medical device": "CXRDesk {0} - herramienta de investigación, no es un dispositivo médico",
+    "1. Curation": "1. Curación",
+    "2. Training": "2. Entrenamiento",
+    "3. Diagnosis": "3. Diagnóstico",
+    "&File": "&Archivo",
+    "Scan a folder...": "Analizar una carpeta...",
+    "Open a radiograph...": "Abrir una radiografía...",
+    "Quit": "Salir",
+    "&Language": "&Idioma",
+    "&Help": "A&yuda",
+    "About CXRDesk": "Acerca de CXRDesk",
+    "Ready": "Listo",
+    "<h3>CXRDesk {0}</h3><p>Curate chest radiographs, train the study's convolutional networks on the CPU or the GPU, "
+    "and diagnose COVID-19, Tuberculosis or Healthy with the probability of each class.</p><p><b>{1}</b></p>"
+    "<p>Built on PySide6 (Qt, LGPL), TensorFlow and Keras (Apache 2.0), NumPy, Pillow, scikit-learn, Matplotlib and "
+    "pydicom. Real radiographs used for tests and the demo come from the Hannover COVID-19 repository (CC BY 3.0), "
+    "the ieee8023 COVID-19 collection, NIH ChestX-ray14, TBX11K and the Shenzhen TB set; see the README for their "
+    "licences.</p>":
+        "<h3>CXRDesk {0}</h3><p>Cure radiografías de tórax, entrene las redes convolucionales del estudio en la CPU "
+        "o en la GPU, y diagnostique COVID-19, Tuberculosis o Sano con la probabilidad de cada clase.</p>"
+        "<p><b>{1}</b></p><p>Construido con PySide6 (Qt, LGPL), TensorFlow y Keras (Apache 2.0), NumPy, Pillow, "
+        "scikit-learn, Matplotlib y pydicom. Las radiografías reales de las pruebas y de la demostración provienen "
+        "del repositorio COVID-19 de Hannover (CC BY 3.0), la colección COVID-19 de ieee8023, NIH ChestX-ray14, "
+        "TBX11K y el conjunto de TB de Shenzhen; vea sus licencias en el README.</p>",
+    "Curated dataset": "Conjunto curado",
+    "Device": "Dispositivo",
+    "Epochs": "Épocas",
+    "Batch size": "Tamaño de lote",
+    "Image size (0 = model's)": "Tamaño de imagen (0 = el del modelo)",
+    "Pretrained weights": "Pesos preentrenados",
+    "Models folder": "Carpeta de modelos",
+    "Run": "Ejecución",
+    "Start training": "Iniciar entrenamiento",
+    "Stop": "Detener",
+    "ImageNet (download and cache)": "ImageNet (descarga y caché)",
+    "None (random)": "Ninguno (aleatorio)",
+    "Weights file...": "Archivo de pesos...",
+    "Evaluation of the last run": "Evaluación de la última ejecución",
+    "All runs in the models folder (the study's Table VII)": "Todas las ejecuciones de la carpeta (Tabla VII del estudio)",
+    "Looking for a GPU...": "Buscando una GPU...",
+    "Loss": "Pérdida",
+    "Accuracy": "Exactitud",
+    "training": "entrenamiento",
+    "validation": "validación",
+    "epoch": "época",
+    "GPU: {0}": "GPU: {0}",
+    "GPU unavailable: {0}": "GPU no disponible: {0}",
+    "Weights file": "Archivo de pesos",
+    "Starting the training process (TensorFlow loads in it)...": "Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...",
+    "Stopping at the end of this batch; what was trained is kept...":
+        "Deteniendo al final de este lote; se conserva lo entrenado...",
+    "Training {0} on {1} ({2}): {3} training / {4} validation images":
+        "Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación",
+    "Epoch {0}/{1} - batch {2}/{3} - about {4} left": "Época {0}/{1} - lote {2}/{3} - faltan unos {4}",
+    "Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch":
+        "Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época",
+    "Training failed: {0}": "El entrenamiento falló: {0}",
+    "Model saved to {0}. Evaluating...": "Modelo guardado en {0}. Evaluando...",
+    "General precision": "Precisión general",
+    "true {0} → predicted": "real {0} → predicción",
+    "Class ({0} split)": "Clase (partición {0})",
+    "Precision": "Precisión",
+    "Recall": "Sensibilidad",
+    "Specificity": "Especificidad",
+    "F1": "F1",
+    "Evaluated on the {0} split: general precision {1:.2%}": "Evaluado en la partición {0}: precisión general {1:.2%}",
+    "s/epoch": "s/época",
+    "Val. general precision": "Precisión general (val.)",
+    "Test general precision": "Precisión general (testeo)",
+    "mean intensity": "intensidad media",
+}
+
+
+def main() -> int:
+    tree = ET.parse(TS)
+    missing = []
+    for message in tree.iter("message"):
+        source = message.findtext("source")
+        translation = message.find("translation")
+        if source in ES:
+            translation.text = ES[source]
+            translation.attrib.pop("type", None)
+        else:
+            missing.append(source)
+    tree.write(TS, encoding="utf-8", xml_declaration=True)
+    QM.parent.mkdir(parents=True, exist_ok=True)
+    lrelease = Path(sys.executable).with_name("pyside6-lrelease")
+    subprocess.run([str(lrelease), str(TS), "-qm", str(QM)], check=True)
+    for source in missing:
+        print(f"untranslated: {source}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
