@@ -147,7 +147,7 @@ ES = {
     "Training failed: {0}": "El entrenamiento falló: {0}",
     "Model saved to {0}. Evaluating...": "Modelo guardado en {0}. Evaluando...",
     "General precision": "Precisión general",
-    "true {0} → predicted": "real {0} → predicción",
+    "Confusion matrix: true \\ predicted": "Matriz de confusión: real \\ predicción",
     "Class ({0} split)": "Clase (partición {0})",
     "Precision": "Precisión",
     "Recall": "Sensibilidad",

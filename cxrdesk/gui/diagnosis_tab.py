@@ -172,6 +172,8 @@ class DiagnosisTab(QWidget):
                                     "to diagnose or treat a patient."))
         if self.result is None:
             self.view.setText(self.tr("Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here"))
+        else:
+            self.show_result_texts()
         self.show_card()
 
     # ------------------------------------------------------------------ models
@@ -276,14 +278,17 @@ class DiagnosisTab(QWidget):
             p = result.probabilities[name]
             bar.setValue(int(round(p * 1000)))
             bar.setFormat(f"{p:.1%}")
-        self.predicted.setText(self.tr("Predicted: {0}").format(result.predicted))
-        self.warning.setText("\n".join(self.tr("May not be a frontal chest radiograph: {0}").format(w)
-                                       for w in result.warnings))
+        self.show_result_texts()
         self.info(Path(result.path).name)
         self.export_button.setEnabled(True)
         self.redraw_image()
         self.status.emit(self.tr("{0}: {1} ({2:.1%})").format(Path(result.path).name, result.predicted,
                                                              result.probabilities[result.predicted]))
+
+    def show_result_texts(self) -> None:
+        self.predicted.setText(self.tr("Predicted: {0}").format(self.result.predicted))
+        self.warning.setText("\n".join(self.tr("May not be a frontal chest radiograph: {0}").format(w)
+                                       for w in self.result.warnings))
 
     def redraw_image(self, *_):
         self.settings.setValue("diagnosis/opacity", self.opacity.value())

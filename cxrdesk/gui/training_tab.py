@@ -282,8 +282,9 @@ class TrainingTab(QWidget):
             values = result.metrics["per_class"][name]
             rows.append([name, *[f"{values[m]:.4f}" for m in METRICS]])
         rows.append([self.tr("General precision"), f"{result.metrics['general_precision']:.4f}", "", "", "", ""])
+        rows.append([self.tr("Confusion matrix: true \\ predicted"), *CLASSES, "", ""])
         for name, row in zip(CLASSES, result.metrics["confusion_matrix"]):
-            rows.append([self.tr("true {0} → predicted").format(name), *row, "", ""])
+            rows.append([name, *row, "", ""])
         _fill(self.metrics, [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"),
                              self.tr("Precision"), self.tr("Recall"), self.tr("Specificity"), self.tr("F1")], rows)
         self.message.setText(self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(

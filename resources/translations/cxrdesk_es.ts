@@ -244,67 +244,67 @@
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="201" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="213" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="215" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="223" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="229" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="231" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="235" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="237" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="239" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="241" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="243" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="245" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="255" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="257" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="256" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="258" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="265" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="267" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="267" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="269" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="279" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="289" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="280" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="290" />
         <source>May not be a frontal chest radiograph: {0}</source>
         <translation>Puede que no sea una radiografía de tórax frontal: {0}</translation>
     </message>
@@ -314,12 +314,12 @@
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="310" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="314" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
@@ -403,13 +403,13 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="145" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="145" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -445,7 +445,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="150" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -501,7 +501,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="164" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
@@ -576,52 +576,52 @@
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="286" />
-        <source>true {0} → predicted</source>
-        <translation>real {0} → predicción</translation>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="285" />
+        <source>Confusion matrix: true \ predicted</source>
+        <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="290" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="298" />
         <source>Val. general precision</source>
         <translation>Precisión general (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="298" />
         <source>Test general precision</source>
         <translation>Precisión general (testeo)</translation>
     </message>

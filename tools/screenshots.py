@@ -1,0 +1,89 @@
+"""Use the application for real on ../shared/data/cxr3 and take a screenshot of each tab.
+
+Run under a virtual screen:  xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py
+Writes resources/screenshots/{curation,training,diagnosis,diagnosis-es}.png.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data" / "cxr3"
+OUT = ROOT / "resources" / "screenshots"
+
+
+def wait_until(app, condition, timeout: float = 600.0) -> None:
+    loop_timer = QTimer()
+    waited = 0.0
+    while not condition():
+        loop = QEventLoop()
+        loop_timer.singleShot(100, loop.quit)
+        loop.exec()
+        waited += 0.1
+        if waited > timeout:
+            raise TimeoutError("the application did not get there in time")
+
+
+def shoot(app, window, name: str) -> None:
+    app.processEvents()
+    wait_until(app, lambda: True)
+    window.grab().save(str(OUT / name))
+    print("wrote", OUT / name)
+
+
+def main() -> None:
+    from cxrdesk.gui.main_window import MainWindow
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="cxrdesk-shots-"))
+    app = QApplication(sys.argv[:1])
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("diagnosis/models_dir", str(work / "models"))
+    settings.setValue("training/out", str(work / "models"))
+    window = MainWindow(settings, language="en")
+    window.resize(1280, 800)
+    window.show()
+
+    curation = window.curation
+    window.tabs.setCurrentWidget(curation)
+    curation.source.setText(str(DATA))
+    curation.start_scan()
+    wait_until(app, lambda: curation.scan is not None)
+    curation.output.setText(str(work / "curated"))
+    curation.start_export(force=False)
+    wait_until(app, lambda: "written to" in curation.message.text())
+    curation.set_band(120, 140)
+    wait_until(app, lambda: curation.thumbs_low.count() > 1 and curation.thumbs_high.count() > 1)
+    shoot(app, window, "curation.png")
+    curation.set_band(0, 255)
+
+    training = window.training
+    window.tabs.setCurrentWidget(training)
+    training.model.setCurrentIndex(training.model.findData("custom"))
+    training.epochs.setValue(6)
+    training.batch.setValue(32)
+    training.size.setValue(64)
+    training.start()
+    wait_until(app, lambda: training.metrics.rowCount() > 0, timeout=1200)
+    shoot(app, window, "training.png")
+
+    diagnosis = window.diagnosis
+    window.tabs.setCurrentWidget(diagnosis)
+    wait_until(app, lambda: diagnosis.diagnoser is not None)
+    diagnosis.diagnose(str(sorted((DATA / "tuberculosis").glob("tbx11k*.png"))[3]))
+    wait_until(app, lambda: diagnosis.result is not None)
+    shoot(app, window, "diagnosis.png")
+    window.set_language("es")
+    shoot(app, window, "diagnosis-es.png")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
