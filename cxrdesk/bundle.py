@@ -52,15 +52,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _float32_copy(model, architecture: str, image_size: int):
-    """The same network with float32 layers: a bundle must run on any machine, and mixed
-    bfloat16 is slow where the CPU lacks it. The weights are float32 in mixed precision anyway."""
+def _inference_copy(model, architecture: str, image_size: int):
+    """A fresh float32 network holding the trained weights: no optimizer state (a third of the
+    file), and float32 layers everywhere, since a bundle must run on any machine and mixed bfloat16
+    is slow where the CPU lacks it (the weights are float32 in mixed precision anyway)."""
     import keras
 
     from .models import build_model
 
-    if all(layer.dtype_policy.name == "float32" for layer in model.layers):
-        return model
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")
     try:
@@ -77,7 +76,7 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
     import tensorflow as tf
 
     config, dataset = info["config"], info["dataset"]
-    model = _float32_copy(model, config["model"], info["image_size"])
+    model = _inference_copy(model, config["model"], info["image_size"])
     train_means = np.array([i.mean for i in dataset.split("train")], dtype=np.float64)
     history = info["history"]
     full_epochs = [h["seconds"] for h in history if not h.get("partial")]
@@ -87,6 +86,9 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "cxrdesk_version": __version__,
         "notice": RESEARCH_NOTICE,
+        "demo": bool(info.get("demo")),
+        "command": info.get("command"),
+        "credits": dataset.description.get("credits"),
         "classes": list(CLASSES),
         "input": {"image_size": info["image_size"], "channels": 1,
                   "expects": "8-bit grayscale radiograph of any size, values 0-255; the model resizes "

@@ -223,7 +223,8 @@ def _train_config(args):
                        fine_tune=args.fine_tune, learning_rate=args.lr, seed=args.seed, out=args.out,
                        name=args.name, precision=args.precision, early_stopping=args.early_stopping,
                        strategy=args.strategy, cpu_replicas=args.cpu_replicas, max_steps=args.max_steps,
-                       accumulation=args.accumulate)
+                       accumulation=args.accumulate, demo=args.demo,
+                       command="cxrdesk " + " ".join(sys.argv[1:]))
 
 
 def cmd_train(args) -> int:
@@ -399,6 +400,16 @@ def cmd_diagnose(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_demo(args) -> int:
+    from .demo import DemoSettings, run_demo
+
+    settings = DemoSettings(image_size=args.image_size, epochs=args.epochs, study_band=args.study_band,
+                            devices=tuple(args.device) if args.device else None)
+    run_demo(args.data, args.out, settings, force=args.force, say=lambda text: print(text, flush=True))
+    print(RESEARCH_NOTICE)
+    return 0
+
+
 def cmd_gui(args) -> int:
     from .gui.app import run_gui
 
@@ -417,6 +428,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", help="open the desktop application (the default with no command)")
     p.add_argument("--language", choices=["en", "es"], help="interface language (default: the system's)")
     p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("demo", help="the study's whole workflow on a folder of radiographs, with a report")
+    p.add_argument("--data", required=True, help="folder with one sub-folder per class")
+    p.add_argument("--out", default="cxrdesk-demo", help="report folder to write (default ./cxrdesk-demo)")
+    p.add_argument("--epochs", type=int, default=5, help="epochs of the quick preset (default 5)")
+    p.add_argument("--image-size", type=int, default=64, help="image size of the quick preset (default 64)")
+    p.add_argument("--study-band", action="store_true", help="keep only mean intensities in 120-140, as the study")
+    p.add_argument("--device", action="append", choices=["cpu", "gpu"],
+                   help="train on this device (repeatable; default: the CPU, and the GPU when there is one)")
+    p.add_argument("--force", action="store_true", help="replace an earlier demo report folder")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("scan", help="classify and measure a folder of radiographs; report problems")
     _add_scan_options(p)
@@ -470,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accumulate", type=int, default=0, metavar="N",
                    help="split each batch into N micro-batches with gradient accumulation (same updates, "
                         "less memory); default: automatic on the CPU")
+    p.add_argument("--demo", action="store_true", help="mark the bundle as a demonstration model")
     p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
     p.set_defaults(func=cmd_train)
 

@@ -168,7 +168,28 @@ def _describe(plan: CurationPlan, layout: str, manifest_sha: str, fallbacks: int
         "notes": plan.notes,
         "shortcut_check": shortcut.to_dict() if shortcut else None,
         "manifest_sha256": manifest_sha,
+        "credits": source_credits(scan.root),
     }
+
+
+def source_credits(root: Path) -> list[dict]:
+    """Distinct (source, licence) pairs from a CSV beside the class folders, to credit the data."""
+    found: dict[tuple[str, str], int] = {}
+    for csv_path in sorted(Path(root).glob("*.csv")):
+        try:
+            with csv_path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                names = {n.strip().lower(): n for n in reader.fieldnames or []}
+                licence = names.get("license") or names.get("licence")
+                source = names.get("source_repo") or names.get("source") or names.get("source_key")
+                if not licence:
+                    continue
+                for row in reader:
+                    key = ((row.get(source) or "").strip() if source else "", (row.get(licence) or "").strip()[:200])
+                    found[key] = found.get(key, 0) + 1
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+    return [{"source": s, "licence": lic, "images": n} for (s, lic), n in sorted(found.items())]
 
 
 def _replace(tmp: Path, out: Path) -> None:

@@ -45,9 +45,23 @@ class Diagnosis:
                 "heatmap_class": self.heatmap_class, "notice": self.notice}
 
 
-def default_bundle_folder(models_dir: str | Path = "models") -> Path:
-    """The newest trained bundle in ``models_dir``."""
+#: The demonstration model shipped with CXRDesk (trained with `cxrdesk train --demo`, see its card).
+DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-compact-128"
+
+
+def available_bundles(models_dir: str | Path = "models") -> list[tuple[Path, dict]]:
+    """Trained bundles in ``models_dir`` (newest first), else the shipped demo model."""
+    from .bundle import read_card
+
     found = list_bundles(models_dir)
+    if not found and DEMO_BUNDLE.is_dir():
+        found = [(DEMO_BUNDLE, read_card(DEMO_BUNDLE))]
+    return found
+
+
+def default_bundle_folder(models_dir: str | Path = "models") -> Path:
+    """The newest trained bundle in ``models_dir``; without one, the demo model."""
+    found = available_bundles(models_dir)
     if not found:
         raise BundleError(f"no trained model in {Path(models_dir).resolve()}: train one with 'cxrdesk train' "
                           "or pass --model BUNDLE")

@@ -54,6 +54,8 @@ class TrainConfig:
     cpu_replicas: int = 1  # logical CPU devices for 'mirrored' (tests it without GPUs)
     max_steps: int | None = None  # cap on batches per epoch (quick runs, tests, benchmarks)
     accumulation: int = 0  # micro-batches per batch (gradient accumulation); 0 = auto
+    demo: bool = False  # mark the bundle as a demonstration model (shown on every screen using it)
+    command: str | None = None  # the command line that started the run, recorded in the card
 
     def validate(self) -> None:
         from .models import spec
@@ -308,7 +310,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
         "trainable_parameters": trainable, "history": progress.history,
         "stopped_early": not completed, "stopped_by_user": progress.stopped_by_user,
         "dataset": dataset, "train_size": pipes.train_size, "val_size": pipes.val_size,
-        "steps_per_epoch": steps, "accumulation": accumulation,
+        "steps_per_epoch": steps, "accumulation": accumulation, "demo": cfg.demo, "command": cfg.command,
         "best_epoch": _best_epoch(progress.history, monitor),
     }
     bundle = write_bundle(model, info, Path(cfg.out) / cfg.name)

@@ -15,6 +15,13 @@ def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setOrganizationName("CXRDesk")
     app.setApplicationName("CXRDesk")
+    from pathlib import Path
+
+    from PySide6.QtGui import QIcon
+
+    icon = Path(__file__).resolve().parents[2] / "resources" / "icons" / "cxrdesk.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     window = MainWindow(QSettings(), language=language)
     window.show()
     return app.exec()

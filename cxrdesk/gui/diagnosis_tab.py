@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, Q
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from .. import RESEARCH_NOTICE
-from ..bundle import list_bundles, load_bundle
+from ..bundle import load_bundle
 from ..classes import CLASSES
-from ..diagnosis import Diagnoser, heatmap_overlay
+from ..diagnosis import Diagnoser, available_bundles, heatmap_overlay
 from .charts import COLOURS
 from .workers import Task
 
@@ -183,7 +183,7 @@ class DiagnosisTab(QWidget):
         self.refresh_models(select=str(folder))
 
     def refresh_models(self, select: str | None = None) -> None:
-        bundles = list_bundles(self.models_dir)
+        bundles = available_bundles(self.models_dir)
         self.model.blockSignals(True)
         self.model.clear()
         for folder, card in bundles:

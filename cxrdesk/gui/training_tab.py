@@ -34,6 +34,7 @@ def _evaluate_bundle(bundle_folder: str, dataset_folder: str):
 
 def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
     table.clear()
+    table.verticalHeader().setVisible(False)
     table.setColumnCount(len(headers))
     table.setRowCount(len(rows))
     table.setHorizontalHeaderLabels(headers)

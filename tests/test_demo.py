@@ -1,0 +1,39 @@
+"""`cxrdesk demo`: the whole workflow on real radiographs reaches its report; the demo model is usable."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cxrdesk.diagnosis import DEMO_BUNDLE, available_bundles
+
+
+def test_demo_reaches_its_report(small_source, tmp_path):
+    out = tmp_path / "demo"
+    result = subprocess.run([sys.executable, "-m", "cxrdesk", "demo", "--data", str(small_source), "--out", str(out),
+                             "--epochs", "2", "--image-size", "32", "--device", "cpu"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for step in ("1/5", "2/5", "3/5", "4/5", "5/5", "Demo report:"):
+        assert step in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["comparison"][0]["device"] == "cpu" and summary["comparison"][0]["test_general_precision"] is not None
+    assert len(summary["diagnoses"]) == 3 and all((out / "diagnoses" / d["heatmap"]).is_file() for d in summary["diagnoses"])
+    assert (out / "reports" / "custom-cpu" / "report.html").is_file()
+    page = (out / "index.html").read_text()
+    assert "not a medical device" in page and "Table VII" in page
+    again = subprocess.run([sys.executable, "-m", "cxrdesk", "demo", "--data", str(small_source), "--out", str(out)],
+                           capture_output=True, text=True)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+@pytest.mark.skipif(not DEMO_BUNDLE.is_dir(), reason="the demo model is not in models/")
+def test_demo_model_is_the_fallback_and_says_what_it_is(tmp_path):
+    found = available_bundles(tmp_path)  # an empty models folder
+    assert found and found[0][0] == DEMO_BUNDLE
+    card = found[0][1]
+    assert card["demo"] and "cxrdesk train" in card["command"] and card["credits"]
+    assert (DEMO_BUNDLE / "model.keras").stat().st_size < 8_000_000
