@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import RESEARCH_NOTICE, __version__
+from .atomic import building_folder
 from .classes import CLASSES
 from .errors import CxrdeskError
 
@@ -126,23 +124,10 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
                      "numpy": np.__version__, "python": platform.python_version()},
     }
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    with building_folder(folder) as tmp:  # a resumed run replaces its earlier (stopped) bundle
         model.save(tmp / MODEL_FILE)
         card["model_sha256"] = _sha256(tmp / MODEL_FILE)
         (tmp / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
-        if folder.exists():  # the same run, resumed: its earlier (stopped) bundle is replaced
-            old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 

@@ -309,13 +309,14 @@ def _load_bundle_quietly(folder):
 
 def cmd_evaluate(args) -> int:
     from .dataset import load_dataset
-    from .evaluation import evaluate, store_in_card
+    from .devices import import_tensorflow, prepare_process
+    from .evaluation import evaluate_bundle
     from .report import metrics_table_rows, write_report
 
     dataset = load_dataset(args.dataset)
-    bundle = _load_bundle_quietly(args.model)
-    result = evaluate(bundle, dataset, args.split)
-    store_in_card(bundle.folder, result)
+    prepare_process("cpu")
+    import_tensorflow()
+    bundle, result = evaluate_bundle(args.model, dataset, args.split)
     report = write_report(result, bundle.card, args.report) if args.report else None
     if args.json:
         print(json.dumps({"model": bundle.name, **result.summary(), "report": str(report) if report else None},

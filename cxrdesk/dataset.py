@@ -18,12 +18,12 @@ import json
 import os
 import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from . import __version__
+from .atomic import building_folder
 from .classes import CLASSES
 from .curation import SPLITS, CurationPlan, shortcut_check
 from .errors import CurationError
@@ -80,19 +80,12 @@ def export_dataset(plan: CurationPlan, out: str | Path, *, layout: str = "manife
             raise CurationError(f"{out} already exists: choose another folder, or pass --force to replace it")
         if not out.is_dir() or (any(out.iterdir()) and not (out / DESCRIPTION).is_file()):
             raise CurationError(f"{out} exists and is not a CXRDesk dataset: refusing to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    with building_folder(out) as tmp:
         rows, fallbacks = _write_files(plan, tmp, layout, progress)
         manifest_bytes = _manifest_bytes(rows)
         (tmp / MANIFEST).write_bytes(manifest_bytes)
         description = _describe(plan, layout, hashlib.sha256(manifest_bytes).hexdigest(), fallbacks)
         (tmp / DESCRIPTION).write_text(json.dumps(description, indent=2), encoding="utf-8")
-        _replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
@@ -190,17 +183,6 @@ def source_credits(root: Path) -> list[dict]:
         except (OSError, UnicodeDecodeError, csv.Error):
             continue
     return [{"source": s, "licence": lic, "images": n} for (s, lic), n in sorted(found.items())]
-
-
-def _replace(tmp: Path, out: Path) -> None:
-    """Move the finished folder into place; an old dataset is moved aside first, then removed."""
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
 
 
 def load_dataset(folder: str | Path) -> CuratedDataset:

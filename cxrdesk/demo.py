@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from . import RESEARCH_NOTICE, __version__
+from .atomic import building_folder
 from .classes import CLASSES
 from .errors import CxrdeskError
 
@@ -46,9 +44,7 @@ def run_demo(data: str | Path, out: str | Path, settings: DemoSettings = DemoSet
             raise CxrdeskError(f"{out} already exists: choose another --out, or pass --force to replace it")
         if not (out / "summary.json").is_file():
             raise CxrdeskError(f"{out} exists and is not a CXRDesk demo folder: refusing to replace it")
-    work = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    try:
+    with building_folder(out) as work:
         say(f"1/5 Scanning {data}")
         scan = scan_folder(data)
         low, high = PRESETS["study" if settings.study_band else "all"]
@@ -90,12 +86,6 @@ def run_demo(data: str | Path, out: str | Path, settings: DemoSettings = DemoSet
                    "diagnoses": diagnoses, "notice": RESEARCH_NOTICE}
         (work / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         (work / "index.html").write_text(_index(summary, bundles, work), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(work, out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     say(f"Demo report: {out / 'index.html'}")
     return out / "index.html"
 
@@ -124,15 +114,10 @@ def _train(dataset_dir: Path, models: Path, device: str, settings: DemoSettings,
 
 
 def _evaluate(bundle_folder: str, dataset, report_dir: Path):
-    from .bundle import load_bundle
-    from .devices import prepare_process
-    from .evaluation import evaluate, store_in_card
+    from .evaluation import evaluate_bundle
     from .report import write_report
 
-    prepare_process("cpu")
-    bundle = load_bundle(bundle_folder)
-    result = evaluate(bundle, dataset, "test" if dataset.split("test") else "val")
-    store_in_card(bundle.folder, result)
+    bundle, result = evaluate_bundle(bundle_folder, dataset)
     write_report(result, bundle.card, report_dir)
     return result
 

@@ -7,13 +7,13 @@ Per class, one-vs-rest: accuracy, precision, recall (sensitivity), specificity a
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_text
 from .classes import CLASSES
 from .errors import CxrdeskError
 
@@ -104,14 +104,14 @@ class Evaluation:
 
 def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Evaluation:
     """Predict every image of ``split`` with the bundle's model (its own preprocessing)."""
-    from .pipeline import _split
+    from .pipeline import split_pipeline
 
     items = dataset.split(split)
     if not items:
         raise CxrdeskError(f"{dataset.folder} has no '{split}' images (splits: "
                            f"{', '.join(sorted({i.split for i in dataset.items}))})")
     size = bundle.card["input"]["image_size"]
-    data = _split(items, size, batch_size, training=False, seed=0, cache_file="")
+    data = split_pipeline(items, size, batch_size, training=False, seed=0, cache_file="")
     probabilities = bundle.model.predict(data, verbose=0).astype(np.float64)
     y_true = np.array([CLASSES.index(i.label) for i in items])
     matrix = confusion(y_true, probabilities.argmax(axis=1))
@@ -119,14 +119,26 @@ def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Eval
                       roc(probabilities, y_true), calibration(probabilities, y_true), probabilities, y_true)
 
 
+def evaluate_bundle(bundle_folder: str | Path, dataset, split: str | None = None):
+    """Load a bundle, evaluate it on ``split`` (default: test, else validation) and store the result
+    in its card; returns (bundle, evaluation). The one path the CLI, the GUI and the demo share."""
+    from .bundle import load_bundle
+    from .devices import prepare_process
+
+    prepare_process("cpu")  # in-process evaluation never needs the GPU, and must not grab it
+    bundle = load_bundle(bundle_folder)
+    split = split or ("test" if dataset.split("test") else "val")
+    result = evaluate(bundle, dataset, split)
+    store_in_card(bundle.folder, result)
+    return bundle, result
+
+
 def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
     """Add the evaluation to the bundle's card (atomically); the model file is untouched."""
     card_path = Path(bundle_folder) / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card.setdefault("evaluations", {})[evaluation.split] = evaluation.summary()
-    tmp = card_path.with_name(f".card.json.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(card, indent=2), encoding="utf-8")
-    os.replace(tmp, card_path)
+    write_text(card_path, json.dumps(card, indent=2))
 
 
 def comparison_rows(cards: list[dict]) -> list[dict]:

@@ -121,37 +121,41 @@ def build_model(name: str, image_size: int | None = None, weights: str = "imagen
     return keras.Model(inputs, outputs, name=name)
 
 
+def _study_convolutions(x):
+    """The study's three convolutions and two poolings (layers 1-5 of SPEC.md §2)."""
+    from keras import layers
+
+    x = layers.Conv2D(32, 4, padding="same", activation="relu", name="conv1")(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = layers.Conv2D(128, 2, padding="same", activation="relu", name="conv3")(x)
+    return layers.MaxPooling2D(2, name="pool2")(x)
+
+
+def _dense_head(x):
+    from keras import layers
+
+    x = layers.Dense(128, activation="relu", name="dense128")(x)
+    x = layers.Dropout(0.5, name="dropout")(x)
+    return layers.Dense(64, activation="relu", name="dense64")(x)
+
+
 def _custom_body(x):
     """The study's 'red arbitraria': SPEC.md §2, 51,441,763 parameters at 224 px."""
     from keras import layers
 
-    x = layers.Conv2D(32, 4, padding="same", activation="relu", name="conv1")(x)
-    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
-    x = layers.MaxPooling2D(2, name="pool1")(x)
-    x = layers.Conv2D(128, 2, padding="same", activation="relu", name="conv3")(x)
-    x = layers.MaxPooling2D(2, name="pool2")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(128, activation="relu", name="dense128")(x)
-    x = layers.Dropout(0.5, name="dropout")(x)
-    return layers.Dense(64, activation="relu", name="dense64")(x)
+    return _dense_head(layers.Flatten(name="flatten")(_study_convolutions(x)))
 
 
 def _compact_body(x):
-    """Same first layers as the custom network; global pooling instead of a 51 M-weight Dense."""
+    """The study's convolutions, two more, and global pooling instead of a 51 M-weight Dense."""
     from keras import layers
 
-    x = layers.Conv2D(32, 4, padding="same", activation="relu", name="conv1")(x)
-    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
-    x = layers.MaxPooling2D(2, name="pool1")(x)
-    x = layers.Conv2D(128, 2, padding="same", activation="relu", name="conv3")(x)
-    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = _study_convolutions(x)
     x = layers.Conv2D(128, 3, padding="same", activation="relu", name="conv4")(x)
     x = layers.MaxPooling2D(2, name="pool3")(x)
     x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
-    x = layers.Dense(128, activation="relu", name="dense128")(x)
-    x = layers.Dropout(0.5, name="dropout")(x)
-    return layers.Dense(64, activation="relu", name="dense64")(x)
+    return _dense_head(layers.GlobalAveragePooling2D(name="gap")(x))
 
 
 def _transfer_body(name: str, x, size: int, weights: str, fine_tune: int):

@@ -101,8 +101,9 @@ def cache_location(n_images: int, size: int, work_dir: Path | None) -> str:
     return str(work_dir / f"images-{size}px")
 
 
-def _split(items: list[DatasetItem], size: int, batch_size: int, *, training: bool, seed: int,
+def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, training: bool, seed: int,
            cache_file: str):
+    """One split as a tf.data pipeline: shuffled and augmented for training, only resized otherwise."""
     import tensorflow as tf
 
     paths = [str(item.file) for item in items]
@@ -135,9 +136,9 @@ def make_pipelines(dataset: CuratedDataset, size: int, batch_size: int, seed: in
         raise CxrdeskError(f"{len(missing)} images of {dataset.folder} are gone since curation "
                            f"(first: {missing[0]}): curate again")
     cache_file = cache_location(len(train_items) + len(val_items), size, work_dir)
-    train = _split(train_items, size, batch_size, training=True, seed=seed,
+    train = split_pipeline(train_items, size, batch_size, training=True, seed=seed,
                    cache_file=cache_file and cache_file + "-train")
-    val = _split(val_items, size, batch_size, training=False, seed=seed,
+    val = split_pipeline(val_items, size, batch_size, training=False, seed=seed,
                  cache_file=cache_file and cache_file + "-val") if val_items else None
     return Pipelines(train, val, len(train_items), len(val_items),
                      math.ceil(len(train_items) / batch_size), cache_file or "memory")

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
 
 from . import RESEARCH_NOTICE, __version__
+from .atomic import building_folder
 from .classes import CLASSES
 from .evaluation import METRICS, Evaluation
 
@@ -95,10 +93,7 @@ def write_report(evaluation: Evaluation, card: dict, out: str | Path) -> Path:
         from .errors import CxrdeskError
 
         raise CxrdeskError(f"{out} exists and is not a CXRDesk report folder: choose another --report")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    with building_folder(out) as tmp:
         figures = {
             "curves.png": curves_figure(card["training"]["history"]),
             "confusion_matrix.png": confusion_figure(evaluation.metrics["confusion_matrix"]),
@@ -108,16 +103,6 @@ def write_report(evaluation: Evaluation, card: dict, out: str | Path) -> Path:
         for name, fig in figures.items():
             fig.savefig(tmp / name)
         (tmp / "report.html").write_text(_html(evaluation, card, tmp), encoding="utf-8")
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out / "report.html"
 
 

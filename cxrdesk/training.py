@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .atomic import write_text
 from .errors import CxrdeskError
 
 Emit = Callable[[dict], None]
@@ -248,7 +249,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / "config.json"
     if not config_path.exists():
-        _atomic_write_text(config_path, json.dumps(asdict(cfg), indent=2))
+        write_text(config_path, json.dumps(asdict(cfg), indent=2))
 
     strategy = _strategy(cfg, tf)
     policy = _precision(cfg, keras)
@@ -416,12 +417,6 @@ def _load_history(folder: Path) -> list[dict]:
     return []
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _progress_callback(emit: Emit, should_stop: Callable[[], bool], steps: int, history: list[dict],
                        folder: Path):
     """A Keras callback that emits batch and epoch events, records per-epoch seconds, and turns a
@@ -463,7 +458,7 @@ def _progress_callback(emit: Emit, should_stop: Callable[[], bool], steps: int, 
                       "seconds": round(time.perf_counter() - self._started, 3),
                       "batches": self._batches, "partial": self._batches < steps}
             self.history.append(record)
-            _atomic_write_text(folder / "history.json", json.dumps(self.history, indent=1))
+            write_text(folder / "history.json", json.dumps(self.history, indent=1))
             emit({"type": "epoch", **record, "epochs": self.params.get("epochs")})
 
     return ProgressCallback()

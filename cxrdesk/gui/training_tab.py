@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from ..bundle import list_bundles, load_bundle
+from ..bundle import list_bundles
 from ..classes import CLASSES
 from ..dataset import load_dataset
 from ..devices import probe
-from ..evaluation import METRICS, comparison_rows, evaluate, store_in_card
+from ..evaluation import METRICS, comparison_rows, evaluate_bundle
 from ..models import MODELS
 from ..training import TrainConfig, TrainingRun
 from .charts import CurvesCanvas
@@ -21,15 +20,7 @@ from .workers import Task, TrainingRelay, run_in_background
 
 
 def _evaluate_bundle(bundle_folder: str, dataset_folder: str):
-    from ..devices import prepare_process
-
-    prepare_process("cpu")
-    bundle = load_bundle(bundle_folder)
-    dataset = load_dataset(dataset_folder)
-    split = "test" if dataset.split("test") else "val"
-    result = evaluate(bundle, dataset, split)
-    store_in_card(bundle.folder, result)
-    return result
+    return evaluate_bundle(bundle_folder, load_dataset(dataset_folder))[1]
 
 
 def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
