@@ -88,7 +88,7 @@ class Diagnoser:
 
         self.bundle = bundle
         self.summary = model_summary(bundle.card)
-        self._predict = tf.function(lambda x: bundle.model(x, training=False),
+        self._predict = tf.function(lambda x: bundle.model(x, training=False), autograph=False,
                                     input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:

@@ -4,8 +4,9 @@
 set -euo pipefail
 app=${1:-dist/cxrdesk}
 here=$(cd "$(dirname "$0")/.." && pwd)
-sample=${SAMPLE:-$(ls "$here"/../shared/data/cxr3/tuberculosis/*.png 2>/dev/null | head -n 1)}
-if [ -z "$sample" ]; then
+samples=("$here"/../shared/data/cxr3/tuberculosis/*.png)
+sample=${SAMPLE:-${samples[0]}}
+if [ ! -f "$sample" ]; then
   echo "smoke test: no sample radiograph (set SAMPLE=path/to/radiograph.png)" >&2
   exit 2
 fi

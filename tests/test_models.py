@@ -123,3 +123,16 @@ def test_big_cpu_batches_are_split_into_micro_batches():
     assert n in (2, 4, 8) and 64 % n == 0  # ~33 MB of activations per image would need ~2 GB
     assert auto_accumulation(custom, 64, "gpu") == 1
     assert auto_accumulation(build_model("custom", 32), 64, "cpu") == 1
+
+
+def test_models_command_lists_sizes_and_parameter_counts():
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "cxrdesk", "models", "--json"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = {r["model"]: r for r in json.loads(result.stdout)}
+    assert rows["custom"]["parameters"] == 51_441_763 and rows["custom"]["input"] == "224x224x3"
+    assert rows["vgg16"]["trainable"] == STUDY_HEAD and rows["inceptionv3"]["input"] == "299x299x3"

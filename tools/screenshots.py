@@ -84,6 +84,19 @@ def main() -> None:
     shoot(app, window, "diagnosis-es.png")
     window.close()
 
+    # First run: nothing trained yet, so the bundled demo model diagnoses.
+    first = QSettings(str(work / "first-run.ini"), QSettings.Format.IniFormat)
+    first.setValue("diagnosis/models_dir", str(work / "empty-models"))
+    window = MainWindow(first, language="en")
+    window.resize(1280, 800)
+    window.show()
+    diagnosis = window.diagnosis
+    wait_until(app, lambda: diagnosis.diagnoser is not None)
+    diagnosis.diagnose(str(sorted((DATA / "covid").glob("hannover*.png"))[5]))
+    wait_until(app, lambda: diagnosis.result is not None)
+    shoot(app, window, "first-run-demo.png")
+    window.close()
+
 
 if __name__ == "__main__":
     main()
