@@ -38,11 +38,12 @@ def import_tensorflow():
     """Import TensorFlow in a command-line process, keeping its native log lines (absl start-up
     notes, CUDA probes that fail on machines without a GPU) off the user's terminal.
 
-    The process's native stderr (fd 2) goes to /dev/null from here on, while Python's
-    ``sys.stderr`` keeps writing to the terminal, so CXRDesk's own messages and Python tracebacks
-    still show. Set CXRDESK_DEBUG=1 to keep the native output.
+    When stderr is a terminal, the process's native stderr (fd 2) goes to /dev/null from here on,
+    while Python's ``sys.stderr`` keeps writing to the terminal, so CXRDesk's own messages and Python
+    tracebacks still show. Logs and pipes keep everything. Set CXRDESK_DEBUG=1 to keep the native
+    output on a terminal too.
     """
-    if "tensorflow" not in sys.modules and not os.environ.get("CXRDESK_DEBUG"):
+    if "tensorflow" not in sys.modules and not os.environ.get("CXRDESK_DEBUG") and os.isatty(2):
         sys.stderr.flush()
         sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -134,9 +134,23 @@ def test_diagnose_a_radiograph(window, qtbot, trained, tmp_path):
     assert report.read_bytes().startswith(b"%PDF")
 
 
-def test_diagnosis_without_a_model_says_how_to_get_one(window):
+def test_diagnosis_without_a_model_says_how_to_get_one(window, monkeypatch, tmp_path):
+    from cxrdesk import diagnosis
+
+    monkeypatch.setattr(diagnosis, "DEMO_BUNDLE", tmp_path / "no-demo")  # as if no demo model shipped
+    window.diagnosis.refresh_models()
     assert "No trained model" in window.diagnosis.card.text()
     assert not window.diagnosis.open_button.isEnabled()
+
+
+def test_first_run_offers_the_demo_model(window, qtbot):
+    from cxrdesk.diagnosis import DEMO_BUNDLE
+
+    if not DEMO_BUNDLE.is_dir():
+        pytest.skip("no demo model in models/")
+    qtbot.waitUntil(lambda: window.diagnosis.diagnoser is not None, timeout=120000)
+    assert "(demo)" in window.diagnosis.model.currentText()
+    assert "not a clinical model" in window.diagnosis.card.text()
 
 
 def test_switch_language(window):

@@ -22,9 +22,10 @@ from .workers import Task
 
 
 def _load_diagnoser(folder: str) -> Diagnoser:
-    from ..devices import prepare_process
+    from ..devices import import_tensorflow, prepare_process
 
     prepare_process("cpu")
+    import_tensorflow()
     return Diagnoser(load_bundle(folder))
 
 

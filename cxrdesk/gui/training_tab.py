@@ -20,6 +20,10 @@ from .workers import Task, TrainingRelay, run_in_background
 
 
 def _evaluate_bundle(bundle_folder: str, dataset_folder: str):
+    from ..devices import import_tensorflow, prepare_process
+
+    prepare_process("cpu")
+    import_tensorflow()
     return evaluate_bundle(bundle_folder, load_dataset(dataset_folder))[1]
 
 
