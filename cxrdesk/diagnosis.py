@@ -46,7 +46,7 @@ class Diagnosis:
 
 
 #: The demonstration model shipped with CXRDesk (trained with `cxrdesk train --demo`, see its card).
-DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-compact-128"
+DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-custom-32"
 
 
 def available_bundles(models_dir: str | Path = "models") -> list[tuple[Path, dict]]:

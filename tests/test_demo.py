@@ -36,4 +36,5 @@ def test_demo_model_is_the_fallback_and_says_what_it_is(tmp_path):
     assert found and found[0][0] == DEMO_BUNDLE
     card = found[0][1]
     assert card["demo"] and "cxrdesk train" in card["command"] and card["credits"]
-    assert (DEMO_BUNDLE / "model.keras").stat().st_size < 8_000_000
+    assert (DEMO_BUNDLE / "model.keras").stat().st_size < 8_000_000  # small enough for the repository
+    assert card["evaluations"]["test"]["general_precision"] > 0.6

@@ -33,6 +33,7 @@ def window(qtbot, settings, tmp_path):
     win = MainWindow(settings, language="en")
     qtbot.addWidget(win)
     win.show()
+    win.start_background_work()  # as the application does right after the first paint
     return win
 
 

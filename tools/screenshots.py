@@ -50,6 +50,7 @@ def main() -> None:
     window = MainWindow(settings, language="en")
     window.resize(1280, 800)
     window.show()
+    window.start_background_work()
 
     curation = window.curation
     window.tabs.setCurrentWidget(curation)
@@ -90,6 +91,7 @@ def main() -> None:
     window = MainWindow(first, language="en")
     window.resize(1280, 800)
     window.show()
+    window.start_background_work()
     diagnosis = window.diagnosis
     wait_until(app, lambda: diagnosis.diagnoser is not None)
     diagnosis.diagnose(str(sorted((DATA / "covid").glob("hannover*.png"))[5]))

@@ -6,7 +6,7 @@ import sys
 
 
 def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
@@ -24,4 +24,5 @@ def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     window = MainWindow(QSettings(), language=language)
     window.show()
+    QTimer.singleShot(200, window.start_background_work)  # after the first paint
     return app.exec()

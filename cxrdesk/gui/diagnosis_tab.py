@@ -220,6 +220,8 @@ class DiagnosisTab(QWidget):
         self._load.start()
 
     def model_loaded(self, diagnoser: Diagnoser) -> None:
+        if Path(diagnoser.bundle.folder) != Path(self.model.currentData() or ""):
+            return  # the user chose another model while this one was loading
         self.diagnoser = diagnoser
         self.info(self.tr("Model ready."))
         self.show_card()

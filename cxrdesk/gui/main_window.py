@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QLocale, QSettings, QTimer, QTranslator
+from PySide6.QtCore import QByteArray, QEvent, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
@@ -73,9 +73,12 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         self.tabs.setCurrentIndex(int(settings.value("window/tab", 2)))
-        # TensorFlow loads (for the model) only once the window has been drawn: importing it holds
-        # Python's interpreter lock for seconds, which would otherwise delay the first paint.
-        QTimer.singleShot(300, self.diagnosis.refresh_models)
+
+    def start_background_work(self) -> None:
+        """Load the diagnosis model and look for a GPU. Called once the window is on screen:
+        importing TensorFlow holds Python's interpreter lock for seconds, which would otherwise
+        delay the first paint."""
+        self.diagnosis.refresh_models()
         self.training.look_for_gpu()
 
     def set_language(self, code: str) -> None:
