@@ -31,9 +31,10 @@ class DemoSettings:
     devices: tuple[str, ...] | None = None  # None: the CPU, and the GPU when there is one
 
 
-def run_demo(data: str | Path, out: str | Path, settings: DemoSettings = DemoSettings(), *, force: bool = False,
+def run_demo(data: str | Path, out: str | Path, settings: DemoSettings | None = None, *, force: bool = False,
              say: Say = print) -> Path:
     """Run the workflow and return the path of ``index.html`` in ``out``."""
+    settings = settings or DemoSettings()
     from .curation import PRESETS, CurationSettings, plan_curation
     from .dataset import export_dataset, load_dataset
     from .scanning import scan_folder

@@ -139,9 +139,13 @@ def test_diagnose_command_refuses_broken_files_but_diagnoses_the_rest(trained, t
     assert "Secret" not in result.stdout + result.stderr
 
 
-def test_newest_bundle_is_the_default(trained, tmp_path):
-    assert default_bundle_folder(trained.parent) == trained
+def test_newest_bundle_is_the_default_then_the_demo_model(trained, tmp_path, monkeypatch):
+    from cxrdesk import diagnosis
     from cxrdesk.bundle import BundleError
 
+    assert default_bundle_folder(trained.parent) == trained
+    if diagnosis.DEMO_BUNDLE.is_dir():
+        assert default_bundle_folder(tmp_path) == diagnosis.DEMO_BUNDLE
+    monkeypatch.setattr(diagnosis, "DEMO_BUNDLE", tmp_path / "no-demo")
     with pytest.raises(BundleError, match="no trained model"):
         default_bundle_folder(tmp_path)

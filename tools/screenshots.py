@@ -83,6 +83,7 @@ def main() -> None:
     shoot(app, window, "diagnosis.png")
     window.set_language("es")
     shoot(app, window, "diagnosis-es.png")
+    window.set_language("en")  # the translator is application-wide
     window.close()
 
     # First run: nothing trained yet, so the bundled demo model diagnoses.

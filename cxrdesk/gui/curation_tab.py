@@ -17,6 +17,7 @@ from ..dataset import export_dataset
 from ..imaging import read_grayscale
 from ..scanning import scan_folder
 from .charts import HistogramCanvas
+from .widgets import MessageLabel
 from .workers import Task
 
 THUMB = 96
@@ -96,8 +97,8 @@ class CurationTab(QWidget):
         self.scan_button = QPushButton()
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageLabel()
+        self.message.shown.connect(self.status)
         self.counts = QTableWidget(len(CLASSES), 4)
         self.counts.verticalHeader().setVisible(False)
         self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -254,16 +255,6 @@ class CurationTab(QWidget):
         if folder:
             self.output.setText(folder)
 
-    def show_error(self, text: str) -> None:
-        self.message.setStyleSheet("color: #b00020")
-        self.message.setText(text)
-        self.status.emit(text)
-
-    def show_info(self, text: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(text)
-        self.status.emit(text)
-
     def _run(self, fn, *args, on_success, **kwargs) -> None:
         self.progress.setVisible(True)
         self.progress.setValue(0)
@@ -271,7 +262,7 @@ class CurationTab(QWidget):
         self.task.progressed.connect(lambda done, total: (self.progress.setMaximum(max(total, 1)),
                                                           self.progress.setValue(done)))
         self.task.succeeded.connect(on_success)
-        self.task.failed.connect(self.show_error)
+        self.task.failed.connect(self.message.error)
         self.task.finished.connect(lambda: (self.progress.setVisible(False), self._busy(False)))
         self._busy(True)
         self.task.start()
@@ -283,10 +274,10 @@ class CurationTab(QWidget):
     def start_scan(self) -> None:
         folder = self.source.text().strip()
         if not folder:
-            self.show_error(self.tr("Choose a folder of radiographs first."))
+            self.message.error(self.tr("Choose a folder of radiographs first."))
             return
         self.settings.setValue("curation/source", folder)
-        self.show_info(self.tr("Scanning {0}...").format(folder))
+        self.message.info(self.tr("Scanning {0}...").format(folder))
         self._run(_scan_and_check, folder, on_success=self.scan_done)
 
     def scan_done(self, result) -> None:
@@ -301,7 +292,7 @@ class CurationTab(QWidget):
             first = scan.unreadable[0]
             lines.append(self.tr("{0} unreadable files (first: {1}: {2})").format(len(scan.unreadable), first.path, first.reason))
         lines.extend(scan.warnings)
-        self.show_info("\n".join(lines))
+        self.message.info("\n".join(lines))
         self.shortcut.setText(report.verdict() if report else "")
         self.shortcut.setStyleSheet("color: #b00020" if report and report.has_shortcut else "")
         if not self.output.text():
@@ -349,7 +340,7 @@ class CurationTab(QWidget):
         low, high = self.near(self.low.value()), self.near(self.high.value())
         task = Task(_thumbnails, self.scan.root, low + high, parent=self)
         task.succeeded.connect(lambda images: self.show_thumbnails(images[:len(low)], images[len(low):]))
-        task.failed.connect(self.show_error)
+        task.failed.connect(self.message.error)
         task.start()
         self._thumb_task = task
 
@@ -375,7 +366,7 @@ class CurationTab(QWidget):
     def start_export(self, _checked=False, force: bool | None = None) -> None:
         out = self.output.text().strip()
         if self.scan is None or not out:
-            self.show_error(self.tr("Scan a folder and choose an output folder first."))
+            self.message.error(self.tr("Scan a folder and choose an output folder first."))
             return
         if force is None:
             force = False
@@ -388,12 +379,12 @@ class CurationTab(QWidget):
         try:
             plan = plan_curation(self.scan, self.current_settings())
         except Exception as exc:  # CurationError: a band that empties a class, etc.
-            self.show_error(str(exc))
+            self.message.error(str(exc))
             return
         self.settings.setValue("curation/output", out)
         layout = ("manifest", "link", "copy")[self.layout_choice.currentIndex()]
         self._run(export_dataset, plan, out, layout=layout, force=force, on_success=self.export_done)
 
     def export_done(self, folder) -> None:
-        self.show_info(self.tr("Curated dataset written to {0}").format(folder))
+        self.message.info(self.tr("Curated dataset written to {0}").format(folder))
         self.dataset_exported.emit(str(folder))

@@ -18,6 +18,7 @@ from ..bundle import load_bundle
 from ..classes import CLASSES
 from ..diagnosis import Diagnoser, available_bundles, heatmap_overlay
 from .charts import COLOURS
+from .widgets import MessageLabel
 from .workers import Task
 
 
@@ -115,8 +116,8 @@ class DiagnosisTab(QWidget):
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #9a5b00; font-weight: bold")
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageLabel()
+        self.message.shown.connect(self.status)
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background: #fff3cd; padding: 6px")
@@ -213,17 +214,17 @@ class DiagnosisTab(QWidget):
             return
         self.settings.setValue("diagnosis/model", folder)
         self.diagnoser = None
-        self.info(self.tr("Loading the model (TensorFlow starts the first time)..."))
+        self.message.info(self.tr("Loading the model (TensorFlow starts the first time)..."))
         self._load = Task(_load_diagnoser, folder, parent=self)
         self._load.succeeded.connect(self.model_loaded)
-        self._load.failed.connect(self.show_error)
+        self._load.failed.connect(self.message.error)
         self._load.start()
 
     def model_loaded(self, diagnoser: Diagnoser) -> None:
         if Path(diagnoser.bundle.folder) != Path(self.model.currentData() or ""):
             return  # the user chose another model while this one was loading
         self.diagnoser = diagnoser
-        self.info(self.tr("Model ready."))
+        self.message.info(self.tr("Model ready."))
         self.show_card()
         if self.pending_image:
             path, self.pending_image = self.pending_image, None
@@ -267,12 +268,12 @@ class DiagnosisTab(QWidget):
         if self.diagnoser is None:
             self.pending_image = path
             if self.model.count() == 0:
-                self.show_error(self.tr("No model to diagnose with yet."))
+                self.message.error(self.tr("No model to diagnose with yet."))
             return
-        self.info(self.tr("Analysing {0}...").format(Path(path).name))
+        self.message.info(self.tr("Analysing {0}...").format(Path(path).name))
         self._task = Task(self.diagnoser.diagnose, path, heatmap=True, parent=self)
         self._task.succeeded.connect(self.show_result)
-        self._task.failed.connect(self.show_error)
+        self._task.failed.connect(self.message.error)
         self._task.start()
 
     def show_result(self, result) -> None:
@@ -282,7 +283,7 @@ class DiagnosisTab(QWidget):
             bar.setValue(int(round(p * 1000)))
             bar.setFormat(f"{p:.1%}")
         self.show_result_texts()
-        self.info(Path(result.path).name)
+        self.message.info(Path(result.path).name)
         self.export_button.setEnabled(True)
         self.redraw_image()
         self.status.emit(self.tr("{0}: {1} ({2:.1%})").format(Path(result.path).name, result.predicted,
@@ -314,15 +315,7 @@ class DiagnosisTab(QWidget):
         if path:
             try:
                 write_report(self.result, path, self.opacity.value() / 100)
-                self.info(self.tr("Report written to {0}").format(path))
+                self.message.info(self.tr("Report written to {0}").format(path))
             except Exception as exc:
-                self.show_error(str(exc))
+                self.message.error(str(exc))
 
-    def show_error(self, text: str) -> None:
-        self.message.setStyleSheet("color: #b00020")
-        self.message.setText(text)
-        self.status.emit(text)
-
-    def info(self, text: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(text)

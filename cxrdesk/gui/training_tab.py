@@ -16,6 +16,7 @@ from ..evaluation import METRICS, comparison_rows, evaluate_bundle
 from ..models import MODELS
 from ..training import TrainConfig, TrainingRun
 from .charts import CurvesCanvas
+from .widgets import MessageLabel
 from .workers import Task, TrainingRelay, run_in_background
 
 
@@ -84,8 +85,8 @@ class TrainingTab(QWidget):
         self.stop_button.setEnabled(False)
         self.progress = QProgressBar()
         self.epoch_label = QLabel()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageLabel()
+        self.message.shown.connect(self.status)
         self.curves = CurvesCanvas(self)
         self.metrics = QTableWidget()
         self.compare = QTableWidget()
@@ -194,24 +195,18 @@ class TrainingTab(QWidget):
                            batch_size=self.batch.value(), image_size=self.size.value() or None,
                            weights=weights, seed=self.seed.value(), out=self.out.text().strip() or "models")
 
-    def show_error(self, text: str) -> None:
-        self.message.setStyleSheet("color: #b00020")
-        self.message.setText(text)
-        self.status.emit(text)
-
     def start(self) -> None:
         try:
             config = self.config()
             load_dataset(config.dataset)  # a clear error now, not in the worker
             self.run = TrainingRun(config).start()
         except Exception as exc:
-            self.show_error(str(exc))
+            self.message.error(str(exc))
             return
         self.settings.setValue("training/dataset", config.dataset)
         self.settings.setValue("training/out", config.out)
         self.curves.reset()
-        self.message.setStyleSheet("")
-        self.message.setText(self.tr("Starting the training process (TensorFlow loads in it)..."))
+        self.message.info(self.tr("Starting the training process (TensorFlow loads in it)..."))
         self.epoch_label.setText("")
         self.progress.setValue(0)
         self.start_button.setEnabled(False)
@@ -224,13 +219,13 @@ class TrainingTab(QWidget):
         if self.run is not None:
             self.run.stop()
             self.stop_button.setEnabled(False)
-            self.message.setText(self.tr("Stopping at the end of this batch; what was trained is kept..."))
+            self.message.info(self.tr("Stopping at the end of this batch; what was trained is kept..."))
 
     def on_event(self, event: dict) -> None:
         kind = event["type"]
         if kind == "started":
             self.started = event
-            self.message.setText(self.tr("Training {0} on {1} ({2}): {3} training / {4} validation images").format(
+            self.message.info(self.tr("Training {0} on {1} ({2}): {3} training / {4} validation images").format(
                 event["model"], event["device"].upper(), event["device_name"], event["train_images"],
                 event["val_images"]))
         elif kind == "batch":
@@ -242,20 +237,20 @@ class TrainingTab(QWidget):
                 _duration(left)))
         elif kind == "epoch":
             self.curves.add_epoch(event)
-            self.message.setText(self.tr("Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch").format(
+            self.message.info(self.tr("Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch").format(
                 event["epoch"], event["loss"], event["accuracy"], event["seconds"]))
         elif kind == "error":
-            self.show_error(self.tr("Training failed: {0}").format(event["message"]))
+            self.message.error(self.tr("Training failed: {0}").format(event["message"]))
             self._idle()
         elif kind == "finished":
             self._idle()
             bundle = event.get("bundle")
             if bundle:
-                self.message.setText(self.tr("Model saved to {0}. Evaluating...").format(bundle))
+                self.message.info(self.tr("Model saved to {0}. Evaluating...").format(bundle))
                 self.bundle_written.emit(bundle)
                 self._eval = Task(_evaluate_bundle, bundle, self.dataset.text().strip(), parent=self)
                 self._eval.succeeded.connect(self.show_evaluation)
-                self._eval.failed.connect(self.show_error)
+                self._eval.failed.connect(self.message.error)
                 self._eval.start()
             self.refresh_comparison()
 
@@ -283,7 +278,7 @@ class TrainingTab(QWidget):
             rows.append([name, *row, "", ""])
         _fill(self.metrics, [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"),
                              self.tr("Precision"), self.tr("Recall"), self.tr("Specificity"), self.tr("F1")], rows)
-        self.message.setText(self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(
+        self.message.info(self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(
             result.split, result.metrics["general_precision"]))
         self.refresh_comparison()
 
