@@ -131,6 +131,13 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
     return folder
 
 
+def validation_general_precision(card: dict) -> float | None:
+    """Validation accuracy (the study's general precision) at the epoch the bundle holds."""
+    training = card.get("training", {})
+    history, best = training.get("history") or [], training.get("best_epoch")
+    return history[best - 1].get("val_accuracy") if best and len(history) >= best else None
+
+
 def read_card(folder: str | Path) -> dict:
     """The card of a bundle folder, checked for format only (no TensorFlow needed)."""
     folder = Path(folder)

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from . import RESEARCH_NOTICE
-from .bundle import Bundle, BundleError, list_bundles
+from .bundle import Bundle, BundleError, list_bundles, validation_general_precision
 from .classes import CLASSES
 from .errors import CxrdeskError
 from .imaging import LoadedImage, read_grayscale
@@ -70,12 +70,9 @@ def default_bundle_folder(models_dir: str | Path = "models") -> Path:
 
 def model_summary(card: dict) -> dict:
     """What a user needs to weigh a result: which model, trained on what, how good on validation."""
-    training = card.get("training", {})
-    history, best = training.get("history") or [], training.get("best_epoch")
-    val = history[best - 1].get("val_accuracy") if best and len(history) >= best else None
     return {"name": card.get("name"), "architecture": card.get("architecture"),
             "train_images": card.get("dataset", {}).get("split_sizes", {}).get("train"),
-            "validation_general_precision": val,
+            "validation_general_precision": validation_general_precision(card),
             "test_general_precision": (card.get("evaluations", {}).get("test") or {}).get("general_precision"),
             "demo": bool(card.get("demo"))}
 
@@ -95,12 +92,12 @@ class Diagnoser:
         return self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0]
 
     def diagnose(self, path: str | Path, heatmap: bool = False, heatmap_class: str | None = None) -> Diagnosis:
+        if heatmap_class is not None and heatmap_class not in CLASSES:
+            raise CxrdeskError(f"unknown class {heatmap_class!r}: choose one of {', '.join(CLASSES)}")
         loaded = read_grayscale(path)
         probs = self.probabilities(loaded.pixels)
         predicted = CLASSES[int(probs.argmax())]
         target = heatmap_class or predicted
-        if target not in CLASSES:
-            raise CxrdeskError(f"unknown class {target!r}: choose one of {', '.join(CLASSES)}")
         cam = grad_cam(self.bundle.model, loaded.pixels, CLASSES.index(target)) if heatmap else None
         return Diagnosis(str(path), {c: float(p) for c, p in zip(CLASSES, probs)}, predicted,
                          ood_warnings(loaded, self.bundle.card), self.summary, loaded.pixels, cam,

@@ -143,18 +143,17 @@ def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
 
 def comparison_rows(cards: list[dict]) -> list[dict]:
     """The study's Table VII across runs: model, device, general precision, seconds per epoch."""
+    from .bundle import validation_general_precision
+
     rows = []
     for card in cards:
         training, evaluations = card.get("training", {}), card.get("evaluations", {})
-        history = training.get("history") or []
-        best = training.get("best_epoch")
-        val_acc = history[best - 1]["val_accuracy"] if best and len(history) >= best else None
         rows.append({
             "run": card.get("name"), "model": card.get("architecture"), "device": training.get("device"),
             "device_name": training.get("device_name"), "precision": training.get("precision"),
             "image_size": card.get("input", {}).get("image_size"), "epochs": training.get("epochs_run"),
             "seconds_per_epoch": training.get("seconds_per_epoch"),
-            "val_accuracy": val_acc,
+            "val_accuracy": validation_general_precision(card),
             "test_general_precision": (evaluations.get("test") or {}).get("general_precision"),
             "train_images": card.get("dataset", {}).get("split_sizes", {}).get("train"),
         })

@@ -23,7 +23,7 @@ import numpy as np
 from .classes import CLASSES
 from .dataset import CuratedDataset, DatasetItem
 from .errors import CxrdeskError
-from .imaging import read_grayscale
+from .imaging import open_grayscale
 
 #: The resize used in the model and in the pipeline: one definition, so they cannot drift apart.
 RESIZE_INTERPOLATION = "bilinear"
@@ -52,7 +52,8 @@ def resize(images, size: int):
 
 
 def _read(path: bytes) -> np.ndarray:
-    return read_grayscale(path.decode()).pixels
+    # open_grayscale, not read_grayscale: training needs only the pixels, not the colour measure
+    return np.asarray(open_grayscale(path.decode())[0], dtype=np.uint8)
 
 
 def _decode_and_resize(path, size: int):

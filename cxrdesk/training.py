@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -139,7 +139,6 @@ class TrainingRun:
     _process: multiprocessing.Process | None = None
     _events: object = None
     _stop: object = None
-    finished: dict | None = field(default=None)
 
     def start(self, resume: bool = False) -> "TrainingRun":
         self.config.validate()
@@ -184,7 +183,6 @@ class TrainingRun:
                     continue
             yield event
             if event["type"] in ("finished", "error"):
-                self.finished = event
                 self._process.join(timeout=30)
                 return
 
@@ -252,7 +250,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
         write_text(config_path, json.dumps(asdict(cfg), indent=2))
 
     strategy = _strategy(cfg, tf)
-    policy = _precision(cfg, keras)
+    policy = _precision(cfg)
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(cfg.seed)
 
@@ -393,7 +391,7 @@ def _work_around_keras_multiworker(model, strategy, train) -> None:
     model._maybe_symbolic_build = symbolic_build
 
 
-def _precision(cfg: TrainConfig, keras) -> str:
+def _precision(cfg: TrainConfig) -> str:
     from .devices import cpu_has_bfloat16
 
     if cfg.precision == "float32":

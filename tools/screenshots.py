@@ -38,19 +38,26 @@ def shoot(app, window, name: str) -> None:
     print("wrote", OUT / name)
 
 
-def main() -> None:
+def open_window(settings_file: Path, models: Path):
+    """A 1280x800 main window with its own settings file and models folder, as after launch."""
     from cxrdesk.gui.main_window import MainWindow
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="cxrdesk-shots-"))
-    app = QApplication(sys.argv[:1])
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("diagnosis/models_dir", str(work / "models"))
-    settings.setValue("training/out", str(work / "models"))
+    settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
+    settings.setValue("diagnosis/models_dir", str(models))
+    settings.setValue("training/out", str(models))
     window = MainWindow(settings, language="en")
     window.resize(1280, 800)
     window.show()
     window.start_background_work()
+    return window
+
+
+def main() -> None:
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="cxrdesk-shots-"))
+    app = QApplication(sys.argv[:1])
+    window = open_window(work / "settings.ini", models=work / "models")
 
     curation = window.curation
     window.tabs.setCurrentWidget(curation)
@@ -87,12 +94,7 @@ def main() -> None:
     window.close()
 
     # First run: nothing trained yet, so the bundled demo model diagnoses.
-    first = QSettings(str(work / "first-run.ini"), QSettings.Format.IniFormat)
-    first.setValue("diagnosis/models_dir", str(work / "empty-models"))
-    window = MainWindow(first, language="en")
-    window.resize(1280, 800)
-    window.show()
-    window.start_background_work()
+    window = open_window(work / "first-run.ini", models=work / "empty-models")
     diagnosis = window.diagnosis
     wait_until(app, lambda: diagnosis.diagnoser is not None)
     diagnosis.diagnose(str(sorted((DATA / "covid").glob("hannover*.png"))[5]))
