@@ -18,7 +18,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cxrdesk.classes import CLASSES  # noqa: E402
+from cxrdesk.classes import STUDY_CLASSES  # noqa: E402
 from cxrdesk.curation import threshold_counts  # noqa: E402
 from cxrdesk.imaging import is_image_file  # noqa: E402
 from cxrdesk.scanning import scan_folder  # noqa: E402
@@ -70,7 +70,7 @@ def main() -> None:
           f"   ratio {t_cold / t_cached:.0f}x cold  (target >= 50x)")
     print(f"threshold counts, {len(big.records)} images : {t_threshold * 1000:.3f} ms per slider move"
           f"  (target < 10 ms)")
-    print("classes:", {c: int(v) for c, v in scan.counts().items() if c in CLASSES})
+    print("classes:", {c: int(v) for c, v in scan.counts().items() if c in STUDY_CLASSES})
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """Model bundles: ``<folder>/model.keras`` plus ``card.json``, everything needed to trust a model.
 
-The card says which architecture, data, split, device, hyperparameters and library versions made the
-model, its per-epoch history and seconds, and the hash of the model file. Loading checks that the
-card and the model agree, so a model file from elsewhere, or one swapped after training, is refused
+The card says which architecture, classes, data, split, device, hyperparameters and library versions
+made the model, its per-epoch history and seconds, and the hash of the model file. Loading checks that
+the card and the model agree, so a model file from elsewhere, or one swapped after training, is refused
 rather than used with the wrong classes or preprocessing.
+
+This module is the one place that knows where bundles live (a models folder, else the shipped demo
+model) and how a card is laid out: everything else reads a card through :class:`Card`.
 """
 
 from __future__ import annotations
@@ -19,27 +22,135 @@ import numpy as np
 
 from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
-from .classes import CLASSES
+from .classes import classes_of
 from .errors import CxrdeskError
+from .preprocessing import OUTPUT_LAYER, RESIZE_LAYER
 
 MODEL_FILE = "model.keras"
 CARD_FILE = "card.json"
 FORMAT = "cxrdesk-bundle/1"
+
+#: The demonstration model shipped with CXRDesk (trained with `cxrdesk train --demo`, see its card).
+DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-custom-32"
 
 
 class BundleError(CxrdeskError):
     """A folder that is not a usable CXRDesk model bundle."""
 
 
+class Card(dict):
+    """A model card: the JSON dict as written (so it is saved and shown as is), read through typed
+    properties that know the layout and what a card written by an older CXRDesk lacks."""
+
+    def _section(self, key: str) -> dict:
+        value = self.get(key)
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.get("name") or "")
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The model's outputs, in order (the study's three for a card that predates recorded classes)."""
+        return classes_of(self)
+
+    @property
+    def architecture(self) -> str | None:
+        return self.get("architecture")
+
+    @property
+    def image_size(self) -> int | None:
+        return self._section("input").get("image_size")
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.get("demo"))
+
+    @property
+    def parameters(self) -> int | None:
+        return self.get("parameters")
+
+    @property
+    def training(self) -> dict:
+        return self._section("training")
+
+    @property
+    def device(self) -> str | None:
+        return self.training.get("device")
+
+    @property
+    def history(self) -> list[dict]:
+        return list(self.training.get("history") or [])
+
+    @property
+    def best_epoch(self) -> int | None:
+        return self.training.get("best_epoch")
+
+    @property
+    def dataset(self) -> dict:
+        return self._section("dataset")
+
+    @property
+    def split_sizes(self) -> dict:
+        return self.dataset.get("split_sizes") or {}
+
+    @property
+    def train_images(self) -> int | None:
+        return self.split_sizes.get("train")
+
+    @property
+    def train_intensity(self) -> dict | None:
+        return self.dataset.get("train_intensity")
+
+    @property
+    def evaluations(self) -> dict:
+        return self._section("evaluations")
+
+    def evaluation(self, split: str) -> dict:
+        return self.evaluations.get(split) or {}
+
+    @property
+    def validation_general_precision(self) -> float | None:
+        """Validation accuracy (the study's general precision) at the epoch the bundle holds."""
+        history, best = self.history, self.best_epoch
+        return history[best - 1].get("val_accuracy") if best and len(history) >= best else None
+
+    @property
+    def test_general_precision(self) -> float | None:
+        return self.evaluation("test").get("general_precision")
+
+    def summary(self) -> dict:
+        """What a user needs to weigh a result: which model, which classes, trained on what, how good."""
+        return {"name": self.name, "architecture": self.architecture, "classes": list(self.classes),
+                "train_images": self.train_images,
+                "validation_general_precision": self.validation_general_precision,
+                "test_general_precision": self.test_general_precision, "demo": self.demo}
+
+    def comparison_row(self) -> dict:
+        """The study's Table VII row: model, device, general precision, seconds per epoch."""
+        training = self.training
+        return {"run": self.name, "model": self.architecture, "classes": list(self.classes),
+                "device": self.device, "device_name": training.get("device_name"),
+                "precision": training.get("precision"), "image_size": self.image_size,
+                "epochs": training.get("epochs_run"), "seconds_per_epoch": training.get("seconds_per_epoch"),
+                "val_accuracy": self.validation_general_precision,
+                "test_general_precision": self.test_general_precision, "train_images": self.train_images}
+
+
 @dataclass
 class Bundle:
     folder: Path
-    card: dict
+    card: Card
     model: object  # keras.Model
 
     @property
     def name(self) -> str:
-        return self.card["name"]
+        return self.card.name
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.card.classes
 
 
 def _sha256(path: Path) -> str:
@@ -50,7 +161,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _inference_copy(model, architecture: str, image_size: int):
+def _inference_copy(model, architecture: str, image_size: int, n_classes: int):
     """A fresh float32 network holding the trained weights: no optimizer state (a third of the
     file), and float32 layers everywhere, since a bundle must run on any machine and mixed bfloat16
     is slow where the CPU lacks it (the weights are float32 in mixed precision anyway)."""
@@ -61,7 +172,7 @@ def _inference_copy(model, architecture: str, image_size: int):
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")
     try:
-        clone = build_model(architecture, image_size, weights="none")
+        clone = build_model(architecture, image_size, weights="none", n_classes=n_classes)
     finally:
         keras.mixed_precision.set_global_policy(previous)
     clone.set_weights(model.get_weights())
@@ -73,8 +184,12 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
     import keras
     import tensorflow as tf
 
+    from .models import spec
+    from .recipes import recipe
+
     config, dataset = info["config"], info["dataset"]
-    model = _inference_copy(model, config["model"], info["image_size"])
+    model_spec = spec(config["model"])
+    model = _inference_copy(model, config["model"], info["image_size"], len(dataset.classes))
     train_means = np.array([i.mean for i in dataset.split("train")], dtype=np.float64)
     history = info["history"]
     full_epochs = [h["seconds"] for h in history if not h.get("partial")]
@@ -87,14 +202,13 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
         "demo": bool(info.get("demo")),
         "command": info.get("command"),
         "credits": dataset.description.get("credits"),
-        "classes": list(CLASSES),
-        "input": {"image_size": info["image_size"], "channels": 1,
-                  "expects": "8-bit grayscale radiograph of any size, values 0-255; the model resizes "
-                             "(bilinear, antialiased), rescales by 1/255 and copies gray to RGB itself"},
+        "classes": list(dataset.classes),
+        "input": {"image_size": info["image_size"], "channels": 1, "pixel_scale": model_spec.pixel_scale,
+                  "expects": model_spec.expects},
         "architecture": config["model"],
         "parameters": info["parameters"],
         "trainable_parameters": info["trainable_parameters"],
-        "weights_source": config["weights"] if config["model"] in ("vgg16", "inceptionv3") else "random init",
+        "weights_source": config["weights"] if model_spec.pretrained else "random init",
         "fine_tune_layers": config["fine_tune"],
         "hyperparameters": {"epochs": config["epochs"], "batch_size": config["batch_size"],
                             "optimizer": "Adam", "learning_rate": config["learning_rate"],
@@ -102,8 +216,8 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
                             "seed": config["seed"], "early_stopping_patience": config["early_stopping"],
                             "max_steps_per_epoch": config["max_steps"], "steps_per_epoch": info["steps_per_epoch"],
                             "gradient_accumulation": info["accumulation"],
-                            "augmentation": {"shear_degrees": 0.3, "zoom": 0.3, "horizontal_flip": True,
-                                             "fill": "nearest", "applied_to": "training images only"}},
+                            "recipe": config.get("recipe", "study"),
+                            "augmentation": recipe(config.get("recipe", "study")).card()},
         "training": {"device": config["device"], "device_name": info["device_name"],
                      "precision": info["precision"], "strategy": config["strategy"],
                      "replicas": info["replicas"], "epochs_run": len(history),
@@ -131,14 +245,7 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
     return folder
 
 
-def validation_general_precision(card: dict) -> float | None:
-    """Validation accuracy (the study's general precision) at the epoch the bundle holds."""
-    training = card.get("training", {})
-    history, best = training.get("history") or [], training.get("best_epoch")
-    return history[best - 1].get("val_accuracy") if best and len(history) >= best else None
-
-
-def read_card(folder: str | Path) -> dict:
+def read_card(folder: str | Path) -> Card:
     """The card of a bundle folder, checked for format only (no TensorFlow needed)."""
     folder = Path(folder)
     if folder.is_file():
@@ -152,14 +259,14 @@ def read_card(folder: str | Path) -> dict:
         raise BundleError(f"{card_path} cannot be read: {exc}") from None
     if not isinstance(card, dict) or card.get("format") != FORMAT:
         raise BundleError(f"{card_path} is not a {FORMAT} card")
-    return card
+    return Card(card)
 
 
 def load_bundle(folder: str | Path) -> Bundle:
     """Load and verify a bundle: the model file's hash, classes, architecture, size, parameters."""
     import keras
 
-    from .models import OUTPUT_LAYER, parameter_counts
+    from .models import parameter_counts
 
     folder = Path(folder)
     card = read_card(folder)
@@ -173,28 +280,30 @@ def load_bundle(folder: str | Path) -> Bundle:
     except Exception as exc:
         raise BundleError(f"{model_path} cannot be loaded: {str(exc).splitlines()[0][:200]}") from None
     problems = []
-    if card.get("classes") != list(CLASSES):
-        problems.append(f"classes {card.get('classes')} are not {list(CLASSES)}")
+    classes = list(card.classes)
+    if not (len(classes) >= 2 and len(set(classes)) == len(classes)
+            and all(isinstance(c, str) and c for c in classes)):
+        problems.append(f"classes {classes!r} are not a list of two or more distinct names")
     try:
         units = model.get_layer(OUTPUT_LAYER).units
-        size = model.get_layer("resize").height
+        size = model.get_layer(RESIZE_LAYER).height
     except ValueError:
         units = size = None
         problems.append("the model lacks CXRDesk's input and output layers")
-    if units is not None and units != len(card.get("classes", [])):
-        problems.append(f"the model has {units} outputs for {len(card.get('classes', []))} classes")
-    if size is not None and size != card.get("input", {}).get("image_size"):
-        problems.append(f"the model takes {size} px, the card says {card.get('input', {}).get('image_size')}")
-    if model.name != card.get("architecture"):
-        problems.append(f"the model is a {model.name}, the card says {card.get('architecture')}")
-    if parameter_counts(model)[0] != card.get("parameters"):
+    if units is not None and units != len(card.classes):
+        problems.append(f"the model has {units} outputs for {len(card.classes)} classes")
+    if size is not None and size != card.image_size:
+        problems.append(f"the model takes {size} px, the card says {card.image_size}")
+    if model.name != card.architecture:
+        problems.append(f"the model is a {model.name}, the card says {card.architecture}")
+    if parameter_counts(model)[0] != card.parameters:
         problems.append("parameter counts differ")
     if problems:
         raise BundleError(f"{folder}: card and model disagree: " + "; ".join(problems))
     return Bundle(folder, card, model)
 
 
-def list_bundles(folder: str | Path) -> list[tuple[Path, dict]]:
+def list_bundles(folder: str | Path) -> list[tuple[Path, Card]]:
     """Bundles directly under ``folder`` (newest first), by card only."""
     folder = Path(folder)
     found = []
@@ -206,3 +315,20 @@ def list_bundles(folder: str | Path) -> list[tuple[Path, dict]]:
                 except BundleError:
                     continue
     return sorted(found, key=lambda item: item[1].get("created", ""), reverse=True)
+
+
+def available_bundles(models_dir: str | Path = "models") -> list[tuple[Path, Card]]:
+    """Trained bundles in ``models_dir`` (newest first), else the shipped demo model."""
+    found = list_bundles(models_dir)
+    if not found and DEMO_BUNDLE.is_dir():
+        found = [(DEMO_BUNDLE, read_card(DEMO_BUNDLE))]
+    return found
+
+
+def default_bundle_folder(models_dir: str | Path = "models") -> Path:
+    """The newest trained bundle in ``models_dir``; without one, the demo model."""
+    found = available_bundles(models_dir)
+    if not found:
+        raise BundleError(f"no trained model in {Path(models_dir).resolve()}: train one with 'cxrdesk train' "
+                          "or pass --model BUNDLE")
+    return found[0][0]

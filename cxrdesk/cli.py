@@ -8,7 +8,6 @@ import sys
 from typing import Callable, Sequence
 
 from . import RESEARCH_NOTICE, __version__
-from .classes import CLASSES
 from .errors import CxrdeskError
 
 
@@ -59,11 +58,14 @@ def progress_bar(description: str, enabled: bool = True) -> tuple[Callable[[int,
 
 
 def _add_scan_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("src", help="folder with one sub-folder per class (COVID, Tuberculosis, Normal...)")
+    from .curation import PRESETS
+
+    p.add_argument("src", help="folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)")
     p.add_argument("--low", type=float, help="lowest mean intensity kept (0-255)")
     p.add_argument("--high", type=float, help="highest mean intensity kept (0-255)")
-    p.add_argument("--preset", choices=["all", "study"],
-                   help="named band: 'study' is the paper's 120-140, 'all' keeps every image")
+    p.add_argument("--preset", choices=list(PRESETS),
+                   help="named band: " + ", ".join(f"'{n}' {lo:g}-{hi:g}" for n, (lo, hi) in PRESETS.items())
+                   + " ('study' is the paper's)")
     p.add_argument("--patient-pattern", metavar="REGEX",
                    help="regular expression whose first group in a file name is the patient id")
     p.add_argument("--workers", type=int, help="processes used to measure images (default: all cores)")
@@ -97,8 +99,8 @@ def cmd_scan(args) -> int:
     counts = threshold_counts(scan, low, high)
     shortcut = shortcut_check(scan.records)
     stats = {}
-    for name in CLASSES:
-        means = scan.means[scan.label_index == CLASSES.index(name)]
+    for index, name in enumerate(scan.classes):
+        means = scan.means[scan.label_index == index]
         stats[name] = {"images": int(means.size),
                        "mean_intensity": round(float(means.mean()), 2) if means.size else None,
                        "sd_intensity": round(float(means.std()), 2) if means.size else None,
@@ -106,7 +108,7 @@ def cmd_scan(args) -> int:
     if args.json:
         edges, hist = histograms(scan, bins=32)
         print(json.dumps({
-            "source": str(scan.root), "class_folders": scan.class_folders,
+            "source": str(scan.root), "classes": list(scan.classes), "class_folders": scan.class_folders,
             "ignored_folders": scan.ignored_folders, "patient_groups": scan.group_source,
             "classes": stats, "band": [low, high],
             "unreadable": [vars(u) for u in scan.unreadable], "skipped": [vars(s) for s in scan.skipped],
@@ -174,7 +176,8 @@ def cmd_curate(args) -> int:
           f"validation {settings.val:.0%} of non-test, test {settings.test:.0%}")
     print()
     print(table(["class", *[s for s in counts], "total"],
-                [[c, *[counts[s][c] for s in counts], sum(counts[s][c] for s in counts)] for c in CLASSES]))
+                [[c, *[counts[s][c] for s in counts], sum(counts[s][c] for s in counts)]
+                 for c in description["classes"]]))
     for note in plan.notes:
         print(f"Note: {note}")
     _print_problems(scan)
@@ -188,10 +191,9 @@ def cmd_curate(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .devices import import_tensorflow, prepare_process
+    from .devices import use_cpu_in_process
 
-    prepare_process("cpu")
-    import_tensorflow()
+    use_cpu_in_process()
     from .models import MODELS, build_model, parameter_counts
 
     rows = []
@@ -200,14 +202,16 @@ def cmd_models(args) -> int:
         model = build_model(name, size, weights="none")
         total, trainable = parameter_counts(model)
         rows.append({"model": name, "title": model_spec.title, "input": f"{size}x{size}x3",
-                     "parameters": total, "trainable": trainable, "description": model_spec.description})
+                     "parameters": total, "trainable": trainable, "pretrained": model_spec.pretrained,
+                     "pixel_scale": model_spec.pixel_scale, "description": model_spec.description})
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     print(table(["model", "input", "parameters", "trainable", "description"],
                 [[r["model"], r["input"], f"{r['parameters']:,}", f"{r['trainable']:,}", r["description"]]
                  for r in rows]))
-    print("\nTrainable counts are with the pretrained base frozen (the default; see --fine-tune).")
+    print("\nCounts are for the study's three classes; trainable counts are with the pretrained base frozen "
+          "(the default; see --fine-tune).")
     return 0
 
 
@@ -218,8 +222,8 @@ def _train_config(args):
         return resume_config(args.out, args.resume, args.epochs)
     if not args.dataset:
         raise CxrdeskError("give a curated DATASET folder (or --resume NAME)")
-    return TrainConfig(dataset=args.dataset, model=args.model, device=args.device, epochs=args.epochs or 120,
-                       batch_size=args.batch_size, image_size=args.image_size, weights=args.weights,
+    return TrainConfig(dataset=args.dataset, model=args.model, device=args.device, recipe=args.recipe,
+                       epochs=args.epochs or TrainConfig.defaults()["epochs"], batch_size=args.batch_size, image_size=args.image_size, weights=args.weights,
                        fine_tune=args.fine_tune, learning_rate=args.lr, seed=args.seed, out=args.out,
                        name=args.name, precision=args.precision, early_stopping=args.early_stopping,
                        strategy=args.strategy, cpu_replicas=args.cpu_replicas, max_steps=args.max_steps,
@@ -265,6 +269,7 @@ def cmd_train(args) -> int:
             resumed = f", resuming after epoch {event['resumed_at_epoch']}" if event["resumed_at_epoch"] else ""
             print(f"Training {event['model']} as run {event['name']!r} on {event['device'].upper()} "
                   f"({event['device_name']}), {event['precision']}, {event['replicas']} replica(s){resumed}")
+            print(f"Classes: {', '.join(event['classes'])}; recipe: {event['recipe']}")
             print(f"{event['train_images']} training / {event['val_images']} validation images at "
                   f"{event['image_size']} px, batch {event['batch_size']}"
                   f"{' in ' + str(event['accumulation']) + ' micro-batches' if event['accumulation'] > 1 else ''}, "
@@ -297,39 +302,29 @@ def cmd_train(args) -> int:
 # ------------------------------------------------------------------- evaluate, compare, diagnose
 
 
-def _load_bundle_quietly(folder):
-    from .devices import import_tensorflow, prepare_process
-
-    prepare_process("cpu")
-    import_tensorflow()
-    from .bundle import load_bundle
-
-    return load_bundle(folder)
-
-
 def cmd_evaluate(args) -> int:
     from .dataset import load_dataset
-    from .devices import import_tensorflow, prepare_process
+    from .devices import use_cpu_in_process
     from .evaluation import evaluate_bundle
     from .report import metrics_table_rows, write_report
 
     dataset = load_dataset(args.dataset)
-    prepare_process("cpu")
-    import_tensorflow()
+    use_cpu_in_process()
     bundle, result = evaluate_bundle(args.model, dataset, args.split)
     report = write_report(result, bundle.card, args.report) if args.report else None
     if args.json:
         print(json.dumps({"model": bundle.name, **result.summary(), "report": str(report) if report else None},
                          indent=2))
         return 0
-    print(f"Model {bundle.name} ({bundle.card['architecture']}, trained on {bundle.card['training']['device'].upper()}) "
-          f"on the '{args.split}' split of {dataset.folder} ({result.metrics['n']} images)")
+    print(f"Model {bundle.name} ({bundle.card.architecture}, trained on {(bundle.card.device or '?').upper()}; "
+          f"classes {', '.join(bundle.classes)}) on the '{result.split}' split of {dataset.folder} "
+          f"({result.metrics['n']} images)")
     print()
     print(table(["class", "accuracy", "precision", "recall", "specificity", "F1-score", "general precision"],
                 metrics_table_rows(result.metrics)))
     print()
-    print(table(["true \\ predicted", *CLASSES],
-                [[c, *row] for c, row in zip(CLASSES, result.metrics["confusion_matrix"])]))
+    print(table(["true \\ predicted", *result.classes],
+                [[c, *row] for c, row in zip(result.classes, result.metrics["confusion_matrix"])]))
     print()
     print("AUC: " + ", ".join(f"{c} {r['auc']:.3f}" for c, r in result.roc.items())
           + f"; expected calibration error {result.calibration['ece']:.3f}")
@@ -351,42 +346,60 @@ def cmd_compare(args) -> int:
     def pct(value):
         return f"{value:.2%}" if value is not None else "-"
 
-    print(table(["run", "model", "device", "precision", "size", "epochs", "s/epoch", "val general precision",
-                 "test general precision"],
-                [[r["run"], r["model"], r["device"], r["precision"], r["image_size"], r["epochs"],
+    print(table(["run", "model", "classes", "device", "precision", "size", "epochs", "s/epoch",
+                 "val general precision", "test general precision"],
+                [[r["run"], r["model"], len(r["classes"]), r["device"], r["precision"], r["image_size"], r["epochs"],
                   r["seconds_per_epoch"], pct(r["val_accuracy"]), pct(r["test_general_precision"])] for r in rows]))
     return 0
 
 
 def cmd_diagnose(args) -> int:
-    from .diagnosis import Diagnoser, default_bundle_folder, heatmap_overlay
+    from pathlib import Path
+
+    from .atomic import replacing
+    from .bundle import default_bundle_folder, load_bundle
+    from .devices import use_cpu_in_process
+    from .diagnosis import Diagnoser, heatmap_overlay
+    from .report import write_diagnosis_report
 
     folder = args.model or default_bundle_folder(args.models_dir)
-    diagnoser = Diagnoser(_load_bundle_quietly(folder))
+    use_cpu_in_process()
+    diagnoser = Diagnoser(load_bundle(folder))
+    if args.heatmap_class:
+        diagnoser.class_named(args.heatmap_class)  # a wrong class is refused before any image is read
     summary = diagnoser.summary
     if not args.json:
         val = summary["validation_general_precision"]
         print(f"Model: {summary['name']} ({summary['architecture']}, {summary['train_images']} training images, "
               f"validation general precision {val:.2%})" if val is not None else f"Model: {summary['name']}")
+        print(f"Classes: {', '.join(summary['classes'])}")
+        if summary["demo"]:
+            print("This is the demonstration model shipped with CXRDesk, trained on about 1,500 public images: "
+                  "not a clinical model.")
         print(RESEARCH_NOTICE)
+    outputs = {}
+    for option in ("heatmap", "report"):
+        if getattr(args, option):
+            outputs[option] = Path(getattr(args, option))
+            outputs[option].mkdir(parents=True, exist_ok=True)
     failures = 0
     results = []
     for path in args.images:
         try:
-            result = diagnoser.diagnose(path, heatmap=bool(args.heatmap), heatmap_class=args.heatmap_class)
+            result = diagnoser.diagnose(path, heatmap=bool(outputs), heatmap_class=args.heatmap_class)
         except CxrdeskError as exc:
             failures += 1
             print(f"cxrdesk: error: {exc}", file=sys.stderr)
             continue
-        heatmap_path = None
-        if args.heatmap:
-            from pathlib import Path
-
-            out = Path(args.heatmap)
-            out.mkdir(parents=True, exist_ok=True)
-            heatmap_path = out / f"{Path(path).stem}.gradcam.png"
-            heatmap_overlay(result.image, result.heatmap).save(heatmap_path)
-        record = {**result.to_dict(), "heatmap": str(heatmap_path) if heatmap_path else None}
+        heatmap_path = report_path = None
+        if "heatmap" in outputs:
+            heatmap_path = outputs["heatmap"] / f"{Path(path).stem}.gradcam.png"
+            with replacing(heatmap_path) as tmp:
+                heatmap_overlay(result.image, result.heatmap).save(tmp, format="PNG")
+        if "report" in outputs:
+            report_path = write_diagnosis_report(result, outputs["report"] / f"{Path(path).stem}.cxrdesk.pdf")
+        record = {**result.to_dict(), "heatmap": str(heatmap_path) if heatmap_path else None,
+                  "report": str(report_path) if report_path else None}
         results.append(record)
         if args.json:
             continue
@@ -396,6 +409,8 @@ def cmd_diagnose(args) -> int:
             print(f"  WARNING: may not be a frontal chest radiograph: {warning}")
         if heatmap_path:
             print(f"  Grad-CAM ({result.heatmap_class}): {heatmap_path}")
+        if report_path:
+            print(f"  Report: {report_path}")
     if args.json:
         print(json.dumps({"model": summary, "notice": RESEARCH_NOTICE, "results": results}, indent=2))
     return 1 if failures else 0
@@ -403,7 +418,9 @@ def cmd_diagnose(args) -> int:
 
 def cmd_demo(args) -> int:
     from .demo import DemoSettings, run_demo
+    from .devices import use_cpu_in_process
 
+    use_cpu_in_process()  # evaluation and diagnosis run here; training runs in its own processes
     settings = DemoSettings(image_size=args.image_size, epochs=args.epochs, study_band=args.study_band,
                             devices=tuple(args.device) if args.device else None)
     run_demo(args.data, args.out, settings, force=args.force, say=lambda text: print(text, flush=True))
@@ -421,6 +438,16 @@ def cmd_gui(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The commands; every choice comes from a registry and every default from a config dataclass."""
+    from .curation import SPLITS, CurationSettings
+    from .demo import DemoSettings
+    from .devices import DEVICES
+    from .models import MODELS
+    from .recipes import RECIPES
+    from .training import PRECISIONS, STRATEGIES, TrainConfig
+
+    train_defaults, curate_defaults = TrainConfig.defaults(), CurationSettings()
+    demo_defaults = DemoSettings()
     parser = _Parser(prog="cxrdesk", description="Chest radiograph research tool: curate, train, diagnose. "
                      + RESEARCH_NOTICE)
     parser.add_argument("--version", action="version", version=f"cxrdesk {__version__}")
@@ -433,10 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the study's whole workflow on a folder of radiographs, with a report")
     p.add_argument("--data", required=True, help="folder with one sub-folder per class")
     p.add_argument("--out", default="cxrdesk-demo", help="report folder to write (default ./cxrdesk-demo)")
-    p.add_argument("--epochs", type=int, default=5, help="epochs of the quick preset (default 5)")
-    p.add_argument("--image-size", type=int, default=64, help="image size of the quick preset (default 64)")
+    p.add_argument("--epochs", type=int, default=demo_defaults.epochs,
+                   help=f"epochs of the quick preset (default {demo_defaults.epochs})")
+    p.add_argument("--image-size", type=int, default=demo_defaults.image_size,
+                   help=f"image size of the quick preset (default {demo_defaults.image_size})")
     p.add_argument("--study-band", action="store_true", help="keep only mean intensities in 120-140, as the study")
-    p.add_argument("--device", action="append", choices=["cpu", "gpu"],
+    p.add_argument("--device", action="append", choices=list(DEVICES),
                    help="train on this device (repeatable; default: the CPU, and the GPU when there is one)")
     p.add_argument("--force", action="store_true", help="replace an earlier demo report folder")
     p.set_defaults(func=cmd_demo)
@@ -448,12 +477,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("curate", help="threshold, balance and split a folder into a curated dataset")
     _add_scan_options(p)
     p.add_argument("--out", required=True, help="folder to write the curated dataset to (must not exist)")
-    p.add_argument("--seed", type=int, default=42, help="seed for balancing and splitting (default 42)")
-    p.add_argument("--val", type=float, default=0.2, help="validation share of non-test images (default 0.2)")
-    p.add_argument("--test", type=float, default=0.1, help="test share of all kept images (default 0.1)")
-    p.add_argument("--no-balance", action="store_true", help="keep every class's images (no balancing)")
+    p.add_argument("--seed", type=int, default=curate_defaults.seed,
+                   help=f"seed for balancing and splitting (default {curate_defaults.seed})")
+    p.add_argument("--val", type=float, default=curate_defaults.val,
+                   help=f"validation share of non-test images (default {curate_defaults.val})")
+    p.add_argument("--test", type=float, default=curate_defaults.test,
+                   help=f"test share of all kept images (default {curate_defaults.test})")
+    p.add_argument("--no-balance", action="store_true", default=not curate_defaults.balance,
+                   help="keep every class's images (no balancing)")
     p.add_argument("--balance", dest="no_balance", action="store_false",
-                   help="reduce every class to the smallest one (default)")
+                   help="reduce every class to the smallest one" + (" (default)" if curate_defaults.balance else ""))
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--link", action="store_true", help="also lay out a folder tree of hard links")
     mode.add_argument("--copy", action="store_true", help="also lay out a folder tree of copies")
@@ -465,32 +498,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.set_defaults(func=cmd_models)
 
-    from .training import PRECISIONS, STRATEGIES
-
+    d = train_defaults
     p = sub.add_parser("train", help="train a model on a curated dataset, on the CPU or the GPU")
     p.add_argument("dataset", nargs="?", help="curated dataset folder (from 'cxrdesk curate')")
-    p.add_argument("--model", choices=["custom", "vgg16", "inceptionv3", "compact"], default="custom")
-    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
-    p.add_argument("--epochs", type=int, help="epochs (default 120, the study's)")
-    p.add_argument("--batch-size", type=int, default=64, help="images per batch (default 64)")
-    p.add_argument("--image-size", type=int, help="input size in px (default 224; InceptionV3 299)")
-    p.add_argument("--weights", default="imagenet",
-                   help="VGG16/InceptionV3 base: 'imagenet' (Keras download cache), a weights file, or 'none'")
-    p.add_argument("--fine-tune", type=int, default=0, metavar="N", help="unfreeze the base's last N layers")
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--out", default="models", help="folder for model bundles (default ./models)")
+    p.add_argument("--model", choices=list(MODELS), default=d["model"],
+                   help="; ".join(f"{n}: {m.title}" for n, m in MODELS.items()) + f" (default {d['model']})")
+    p.add_argument("--device", choices=list(DEVICES), default=d["device"])
+    p.add_argument("--recipe", choices=list(RECIPES), default=d["recipe"],
+                   help="; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()) + f" (default {d['recipe']})")
+    p.add_argument("--epochs", type=int, help=f"epochs (default {d['epochs']}, the study's)")
+    p.add_argument("--batch-size", type=int, default=d["batch_size"], help=f"images per batch (default {d['batch_size']})")
+    p.add_argument("--image-size", type=int, help="input size in px (default: the model's, e.g. 224; InceptionV3 299)")
+    p.add_argument("--weights", default=d["weights"],
+                   help="pretrained base: 'imagenet' (Keras download cache), a weights file, or 'none'")
+    p.add_argument("--fine-tune", type=int, default=d["fine_tune"], metavar="N",
+                   help="unfreeze the base's last N layers")
+    p.add_argument("--lr", type=float, default=d["learning_rate"],
+                   help=f"Adam learning rate (default {d['learning_rate']:g})")
+    p.add_argument("--seed", type=int, default=d["seed"])
+    p.add_argument("--out", default=d["out"], help=f"folder for model bundles (default ./{d['out']})")
     p.add_argument("--name", help="run name (default: MODEL-DEVICE-DATE-TIME)")
     p.add_argument("--resume", metavar="NAME", help="continue a stopped or crashed run in --out")
-    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+    p.add_argument("--precision", choices=PRECISIONS, default=d["precision"],
                    help="auto: mixed bfloat16/float16 where the hardware has it, else float32")
-    p.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE",
+    p.add_argument("--early-stopping", type=int, default=d["early_stopping"], metavar="PATIENCE",
                    help="stop after PATIENCE epochs without a better validation loss")
-    p.add_argument("--strategy", choices=STRATEGIES, default="default",
+    p.add_argument("--strategy", choices=STRATEGIES, default=d["strategy"],
                    help="mirrored: all local GPUs; multiworker: several machines (TF_CONFIG)")
-    p.add_argument("--cpu-replicas", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--cpu-replicas", type=int, default=d["cpu_replicas"], help=argparse.SUPPRESS)
     p.add_argument("--max-steps", type=int, metavar="N", help="at most N steps per epoch (quick runs)")
-    p.add_argument("--accumulate", type=int, default=0, metavar="N",
+    p.add_argument("--accumulate", type=int, default=d["accumulation"], metavar="N",
                    help="split each batch into N micro-batches with gradient accumulation (same updates, "
                         "less memory); default: automatic on the CPU")
     p.add_argument("--demo", action="store_true", help="mark the bundle as a demonstration model")
@@ -500,7 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="the study's metrics of a model on a split of a curated dataset")
     p.add_argument("dataset", help="curated dataset folder")
     p.add_argument("--model", required=True, help="model bundle folder")
-    p.add_argument("--split", choices=["train", "val", "test"], default="test")
+    p.add_argument("--split", choices=list(SPLITS), help="split to evaluate (default: test, else val)")
     p.add_argument("--report", metavar="DIR", help="write PNG figures and report.html to DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
@@ -515,7 +552,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model bundle folder (default: the newest in --models-dir)")
     p.add_argument("--models-dir", default="models", help="where to look for the newest bundle")
     p.add_argument("--heatmap", metavar="DIR", help="save a Grad-CAM overlay PNG per image to DIR")
-    p.add_argument("--heatmap-class", choices=list(CLASSES), help="class for the heatmap (default: predicted)")
+    p.add_argument("--heatmap-class", metavar="CLASS",
+                   help="one of the model's classes for the heatmap (default: the predicted one)")
+    p.add_argument("--report", metavar="DIR", help="write a one-page PDF report per image to DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_diagnose)
     return parser

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .classes import CLASSES
+from .classes import MIN_CLASSES, order_classes
 from .errors import CurationError
 from .scanning import ImageRecord, ScanResult
 
@@ -21,6 +21,22 @@ PRESETS: dict[str, tuple[float, float]] = {
 }
 
 SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something curation did or found that the user should know, as data: ``kind`` says what it
+    is (programs test that, never the wording), ``text`` says it to a person, ``data`` the figures."""
+
+    kind: str  # 'balanced' | 'band_keeps_few'
+    text: str
+    data: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "text": self.text, **self.data}
 
 
 @dataclass(frozen=True)
@@ -55,11 +71,15 @@ class CurationPlan:
     settings: CurationSettings
     split: list[str | None]  # per scan record: 'train' | 'val' | 'test' | None (dropped)
     reason: list[str]  # per scan record: why it was dropped ('' when kept)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.scan.classes
 
     def counts(self) -> dict[str, dict[str, int]]:
         """{split: {class: n}} for the kept images."""
-        table = {s: {c: 0 for c in CLASSES} for s in SPLITS}
+        table = {s: {c: 0 for c in self.classes} for s in SPLITS}
         for record, split in zip(self.scan.records, self.split):
             if split:
                 table[split][record.label] += 1
@@ -69,12 +89,19 @@ class CurationPlan:
         return [(r, s) for r, s in zip(self.scan.records, self.split) if s]
 
 
+def in_band(means: np.ndarray, low: float, high: float) -> np.ndarray:
+    """The keep rule of the intensity band, the one definition the live counts and the plan share:
+    an image is kept when its mean intensity lies in [low, high], both ends included."""
+    return (means >= low) & (means <= high)
+
+
 def threshold_counts(scan: ScanResult, low: float, high: float) -> dict[str, tuple[int, int]]:
     """{class: (kept, dropped)} for images whose mean lies in [low, high]; vectorised, no I/O."""
-    keep = (scan.means >= low) & (scan.means <= high)
-    kept = np.bincount(scan.label_index[keep], minlength=len(CLASSES))
-    total = np.bincount(scan.label_index, minlength=len(CLASSES))
-    return {c: (int(k), int(t - k)) for c, k, t in zip(CLASSES, kept, total)}
+    keep = in_band(scan.means, low, high)
+    n = len(scan.classes)
+    kept = np.bincount(scan.label_index[keep], minlength=n)
+    total = np.bincount(scan.label_index, minlength=n)
+    return {c: (int(k), int(t - k)) for c, k, t in zip(scan.classes, kept, total)}
 
 
 def histograms(scan: ScanResult, bins: int = 64, value_range: tuple[float, float] = (0.0, 255.0)
@@ -84,7 +111,7 @@ def histograms(scan: ScanResult, bins: int = 64, value_range: tuple[float, float
         raise CurationError(f"bins must be at least 1 (got {bins})")
     edges = np.linspace(value_range[0], value_range[1], bins + 1)
     result = {}
-    for i, name in enumerate(CLASSES):
+    for i, name in enumerate(scan.classes):
         result[name] = np.histogram(scan.means[scan.label_index == i], bins=edges)[0]
     result["All"] = np.histogram(scan.means, bins=edges)[0]
     return edges, result
@@ -92,20 +119,24 @@ def histograms(scan: ScanResult, bins: int = 64, value_range: tuple[float, float
 
 def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
     """Apply thresholds, balance the classes and split, all reproducibly from ``settings.seed``."""
-    present = [c for c in CLASSES if c in scan.class_folders.values()]
-    if len(present) < len(CLASSES):
-        missing = ", ".join(c for c in CLASSES if c not in present)
-        raise CurationError(f"the source has no folder for {missing}: all three classes are needed")
+    classes = scan.classes
+    if len(classes) < MIN_CLASSES:
+        raise CurationError(f"the source has one class only ({', '.join(classes)}): a model needs at least "
+                            f"{MIN_CLASSES} class folders")
+    totals = scan.counts()
+    unreadable = [c for c in classes if totals[c] == 0]
+    if unreadable:
+        raise CurationError(f"class {', '.join(unreadable)} has no readable images: fix or remove its folder")
     rng = np.random.default_rng(settings.seed)
     n = len(scan.records)
     reason = [""] * n
     means = scan.means
-    for i in np.flatnonzero(means < settings.low):
-        reason[i] = f"mean intensity {means[i]:.1f} below the low threshold {settings.low:g}"
-    for i in np.flatnonzero(means > settings.high):
-        reason[i] = f"mean intensity {means[i]:.1f} above the high threshold {settings.high:g}"
-    kept = np.array([not r for r in reason])
-    per_class = {c: np.flatnonzero(kept & (scan.label_index == k)) for k, c in enumerate(CLASSES)}
+    kept = in_band(means, settings.low, settings.high)
+    for i in np.flatnonzero(~kept):
+        side = "below the low" if means[i] < settings.low else "above the high"
+        bound = settings.low if means[i] < settings.low else settings.high
+        reason[i] = f"mean intensity {means[i]:.1f} {side} threshold {bound:g}"
+    per_class = {c: np.flatnonzero(kept & (scan.label_index == k)) for k, c in enumerate(classes)}
     empty = [c for c, idx in per_class.items() if idx.size == 0]
     if empty:
         raise CurationError(
@@ -119,22 +150,22 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
                 for i in out:
                     reason[i] = f"balancing: {name} reduced to {smallest} images"
                 kept[out] = False
-        notes.append(f"balanced to {smallest} images per class")
+        notes.append(Note("balanced", f"balanced to {smallest} images per class", {"per_class": int(smallest)}))
     for name, idx in per_class.items():
-        total = int((scan.label_index == CLASSES.index(name)).sum())
-        if idx.size < 0.5 * total:
-            notes.append(f"the band keeps only {idx.size} of {total} {name} images")
+        if idx.size < 0.5 * totals[name]:
+            notes.append(Note("band_keeps_few", f"the band keeps only {idx.size} of {totals[name]} {name} images",
+                              {"class": name, "kept": int(idx.size), "total": totals[name]}))
     split = [None] * n
     chosen = np.flatnonzero(kept)
     assigned = split_groups(scan.label_index[chosen], [scan.records[i].group for i in chosen],
-                            val=settings.val, test=settings.test, seed=settings.seed)
+                            val=settings.val, test=settings.test, seed=settings.seed, n_classes=len(classes))
     for i, s in zip(chosen, assigned):
         split[i] = s
     return CurationPlan(scan, settings, split, reason, notes)
 
 
-def split_groups(labels: np.ndarray, groups: list[str], *, val: float, test: float, seed: int
-                 ) -> list[str]:
+def split_groups(labels: np.ndarray, groups: list[str], *, val: float, test: float, seed: int,
+                 n_classes: int | None = None) -> list[str]:
     """Stratified split that keeps each group (patient) on one side.
 
     Groups are shuffled with ``seed`` and dealt, per class of their majority label, first to the
@@ -148,15 +179,16 @@ def split_groups(labels: np.ndarray, groups: list[str], *, val: float, test: flo
         members.setdefault(g, []).append(i)
     names = sorted(members)
     order = np.random.default_rng(seed).permutation(len(names))
-    n_class = np.bincount(labels, minlength=len(CLASSES))
+    k = max(n_classes or 0, int(labels.max()) + 1 if labels.size else 0)
+    n_class = np.bincount(labels, minlength=k)
     want_test = np.rint(n_class * test).astype(int)
     want_val = np.rint((n_class - want_test) * val).astype(int)
-    have_test = np.zeros(len(CLASSES), int)
-    have_val = np.zeros(len(CLASSES), int)
+    have_test = np.zeros(k, int)
+    have_val = np.zeros(k, int)
     result = ["train"] * len(labels)
     for j in order:
         idx = members[names[j]]
-        klass = int(np.bincount(labels[idx], minlength=len(CLASSES)).argmax())
+        klass = int(np.bincount(labels[idx], minlength=k).argmax())
         size = len(idx)
         if have_test[klass] + size <= want_test[klass]:
             have_test[klass] += size
@@ -204,8 +236,9 @@ SHORTCUT_FEATURES = ("mean", "std", "p5", "p95", "width", "height", "aspect")
 
 def shortcut_check(records: list[ImageRecord], folds: int = 5, seed: int = 0) -> ShortcutReport | None:
     """Fit a logistic regression on per-image statistics; None when there is too little data."""
-    labels = np.array([CLASSES.index(r.label) for r in records])
-    counts = np.bincount(labels, minlength=len(CLASSES))
+    classes = order_classes(r.label for r in records)
+    labels = np.array([classes.index(r.label) for r in records])
+    counts = np.bincount(labels, minlength=len(classes))
     if (counts > 0).sum() < 2 or counts[counts > 0].min() < folds:
         return None
     from sklearn.linear_model import LogisticRegression
@@ -219,6 +252,6 @@ def shortcut_check(records: list[ImageRecord], folds: int = 5, seed: int = 0) ->
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     accuracy = float(cross_val_score(model, x, labels, cv=cv).mean())
     class_means = {c: {f: round(float(v), 2) for f, v in zip(SHORTCUT_FEATURES, x[labels == k].mean(0))}
-                   for k, c in enumerate(CLASSES) if counts[k]}
+                   for k, c in enumerate(classes) if counts[k]}
     return ShortcutReport(accuracy, float(counts.max() / counts.sum()), folds, len(records),
                           SHORTCUT_FEATURES, class_means)

@@ -24,7 +24,7 @@ from typing import Callable
 
 from . import __version__
 from .atomic import building_folder
-from .classes import CLASSES
+from .classes import classes_of
 from .curation import SPLITS, CurationPlan, shortcut_check
 from .errors import CurationError
 
@@ -50,6 +50,11 @@ class CuratedDataset:
     folder: Path
     description: dict
     items: list[DatasetItem]
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The dataset's classes, in model-output order, as curation recorded them."""
+        return classes_of(self.description)
 
     def split(self, name: str) -> list[DatasetItem]:
         return [item for item in self.items if item.split == name]
@@ -148,7 +153,7 @@ def _describe(plan: CurationPlan, layout: str, manifest_sha: str, fallbacks: int
         "cxrdesk_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "source_root": str(scan.root),
-        "classes": list(CLASSES),
+        "classes": list(plan.classes),
         "class_folders": scan.class_folders,
         "ignored_folders": scan.ignored_folders,
         "patient_groups": scan.group_source,
@@ -158,7 +163,7 @@ def _describe(plan: CurationPlan, layout: str, manifest_sha: str, fallbacks: int
         "counts": plan.counts(),
         "scanned": len(scan.records),
         "unreadable": len(scan.unreadable),
-        "notes": plan.notes,
+        "notes": [note.to_dict() for note in plan.notes],
         "shortcut_check": shortcut.to_dict() if shortcut else None,
         "manifest_sha256": manifest_sha,
         "credits": source_credits(scan.root),
@@ -201,10 +206,14 @@ def load_dataset(folder: str | Path) -> CuratedDataset:
         raise CurationError(f"{manifest_path} was changed after curation (its hash does not match "
                             f"{DESCRIPTION}): curate again")
     root = Path(description["source_root"])
+    classes = classes_of(description)
     items = []
     for row in csv.DictReader(data.decode("utf-8").splitlines()):
         if row["split"] not in SPLITS:
             continue
+        if row["class"] not in classes:
+            raise CurationError(f"{manifest_path} lists class {row['class']!r}, which {DESCRIPTION} does not "
+                                f"({', '.join(classes)}): curate again")
         file = folder / row["file"] if row["file"] else root / row["path"]
         items.append(DatasetItem(file, row["class"], row["split"], float(row["mean_intensity"])))
     return CuratedDataset(folder, description, items)

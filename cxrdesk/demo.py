@@ -15,7 +15,6 @@ from typing import Callable
 
 from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
-from .classes import CLASSES
 from .errors import CxrdeskError
 
 Say = Callable[[str], None]
@@ -52,7 +51,7 @@ def run_demo(data: str | Path, out: str | Path, settings: DemoSettings | None = 
         plan = plan_curation(scan, CurationSettings(low=low, high=high, seed=settings.seed))
         for note in plan.notes:
             say(f"    {note}")
-        if settings.study_band and any("keeps only" in n for n in plan.notes):
+        if settings.study_band and any(n.kind == "band_keeps_few" for n in plan.notes):
             say("    The study's 120-140 band removes most of some class on this data: balancing then "
                 "shrinks every class to that size.")
         dataset_dir = export_dataset(plan, work / "dataset")
@@ -82,7 +81,7 @@ def run_demo(data: str | Path, out: str | Path, settings: DemoSettings | None = 
         say("5/5 Diagnosing a few held-out radiographs")
         diagnoses = _diagnose_examples(bundles[0], dataset, work / "diagnoses")
         summary = {"cxrdesk_version": __version__, "data": str(Path(data).resolve()), "settings": vars(settings),
-                   "curation_notes": plan.notes, "counts": counts,
+                   "curation_notes": [n.text for n in plan.notes], "counts": counts,
                    "shortcut_check": dataset.description.get("shortcut_check"), "comparison": rows,
                    "diagnoses": diagnoses, "notice": RESEARCH_NOTICE}
         (work / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
@@ -130,7 +129,7 @@ def _diagnose_examples(bundle_folder: str, dataset, out: Path) -> list[dict]:
     out.mkdir(parents=True)
     diagnoser = Diagnoser(load_bundle(bundle_folder))
     results = []
-    for name in CLASSES:
+    for name in dataset.classes:
         item = next((i for i in dataset.split("test") if i.label == name), None)
         if item is None:
             continue

@@ -16,7 +16,8 @@ from functools import lru_cache
 
 from .errors import CxrdeskError
 
-DEVICES = ("cpu", "gpu")
+#: The devices a run can train on, with their names on screen.
+DEVICES: dict[str, str] = {"cpu": "CPU", "gpu": "GPU"}
 
 
 class DeviceUnavailable(CxrdeskError):
@@ -26,7 +27,7 @@ class DeviceUnavailable(CxrdeskError):
 def prepare_process(device: str) -> None:
     """Call before importing TensorFlow in a worker: hide GPUs for a CPU run, quiet the C++ logs."""
     if device not in DEVICES:
-        raise CxrdeskError(f"device must be 'cpu' or 'gpu' (got {device!r})")
+        raise CxrdeskError(f"device must be one of {', '.join(DEVICES)} (got {device!r})")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
@@ -52,6 +53,15 @@ def import_tensorflow():
     import tensorflow
 
     return tensorflow
+
+
+def use_cpu_in_process():
+    """The one set-up for in-process inference (evaluation, diagnosis, listing models), called by the
+    entry points (CLI commands, GUI workers, the demo, benchmarks) before they load a model: hide GPUs
+    (inference never needs one, and must not grab one a training run may want) and import TensorFlow
+    quietly. Returns the TensorFlow module. Training workers set their own device instead."""
+    prepare_process("cpu")
+    return import_tensorflow()
 
 
 def cpu_name() -> str:

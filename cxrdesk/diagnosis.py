@@ -13,10 +13,10 @@ import numpy as np
 from PIL import Image
 
 from . import RESEARCH_NOTICE
-from .bundle import Bundle, BundleError, list_bundles, validation_general_precision
-from .classes import CLASSES
+from .bundle import Bundle, Card
 from .errors import CxrdeskError
 from .imaging import LoadedImage, read_grayscale
+from .preprocessing import GRAY_TO_RGB_LAYER, PREPROCESSING_LAYERS
 
 #: Thresholds of the out-of-distribution guard, measured on the 1,489 radiographs of
 #: ../shared/data/cxr3 (none of which trips them) and on the non-radiographs the tests make.
@@ -33,7 +33,7 @@ class Diagnosis:
     probabilities: dict[str, float]
     predicted: str
     warnings: list[str]  # why the input may not be a frontal chest radiograph; empty when none
-    model: dict  # name, architecture, training size, validation general precision
+    model: dict  # name, architecture, classes, training size, validation general precision
     image: np.ndarray = field(repr=False)  # the radiograph as read (uint8)
     heatmap: np.ndarray | None = field(default=None, repr=False)  # 0..1, the image's size
     heatmap_class: str | None = None
@@ -45,38 +45,6 @@ class Diagnosis:
                 "heatmap_class": self.heatmap_class, "notice": self.notice}
 
 
-#: The demonstration model shipped with CXRDesk (trained with `cxrdesk train --demo`, see its card).
-DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-custom-32"
-
-
-def available_bundles(models_dir: str | Path = "models") -> list[tuple[Path, dict]]:
-    """Trained bundles in ``models_dir`` (newest first), else the shipped demo model."""
-    from .bundle import read_card
-
-    found = list_bundles(models_dir)
-    if not found and DEMO_BUNDLE.is_dir():
-        found = [(DEMO_BUNDLE, read_card(DEMO_BUNDLE))]
-    return found
-
-
-def default_bundle_folder(models_dir: str | Path = "models") -> Path:
-    """The newest trained bundle in ``models_dir``; without one, the demo model."""
-    found = available_bundles(models_dir)
-    if not found:
-        raise BundleError(f"no trained model in {Path(models_dir).resolve()}: train one with 'cxrdesk train' "
-                          "or pass --model BUNDLE")
-    return found[0][0]
-
-
-def model_summary(card: dict) -> dict:
-    """What a user needs to weigh a result: which model, trained on what, how good on validation."""
-    return {"name": card.get("name"), "architecture": card.get("architecture"),
-            "train_images": card.get("dataset", {}).get("split_sizes", {}).get("train"),
-            "validation_general_precision": validation_general_precision(card),
-            "test_general_precision": (card.get("evaluations", {}).get("test") or {}).get("general_precision"),
-            "demo": bool(card.get("demo"))}
-
-
 class Diagnoser:
     """A loaded bundle ready to diagnose many images (the model is traced once, for any size)."""
 
@@ -84,22 +52,29 @@ class Diagnoser:
         import tensorflow as tf
 
         self.bundle = bundle
-        self.summary = model_summary(bundle.card)
+        self.classes = bundle.classes
+        self.summary = bundle.card.summary()
         self._predict = tf.function(lambda x: bundle.model(x, training=False), autograph=False,
                                     input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         return self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0]
 
+    def class_named(self, name: str) -> str:
+        """The model's class called ``name`` (any case), or a clear error listing its classes."""
+        for known in self.classes:
+            if known.casefold() == name.casefold():
+                return known
+        raise CxrdeskError(f"unknown class {name!r}: this model's classes are {', '.join(self.classes)}")
+
     def diagnose(self, path: str | Path, heatmap: bool = False, heatmap_class: str | None = None) -> Diagnosis:
-        if heatmap_class is not None and heatmap_class not in CLASSES:
-            raise CxrdeskError(f"unknown class {heatmap_class!r}: choose one of {', '.join(CLASSES)}")
+        target = self.class_named(heatmap_class) if heatmap_class is not None else None
         loaded = read_grayscale(path)
         probs = self.probabilities(loaded.pixels)
-        predicted = CLASSES[int(probs.argmax())]
-        target = heatmap_class or predicted
-        cam = grad_cam(self.bundle.model, loaded.pixels, CLASSES.index(target)) if heatmap else None
-        return Diagnosis(str(path), {c: float(p) for c, p in zip(CLASSES, probs)}, predicted,
+        predicted = self.classes[int(probs.argmax())]
+        target = target or predicted
+        cam = grad_cam(self.bundle.model, loaded.pixels, self.classes.index(target)) if heatmap else None
+        return Diagnosis(str(path), {c: float(p) for c, p in zip(self.classes, probs)}, predicted,
                          ood_warnings(loaded, self.bundle.card), self.summary, loaded.pixels, cam,
                          target if heatmap else None)
 
@@ -108,7 +83,7 @@ def feature_layer(model) -> str:
     """The last layer with a spatial (4-D) output: the last convolution, or the pretrained base."""
     for layer in reversed(model.layers):
         shape = layer.output.shape if not isinstance(layer.output, (list, tuple)) else None
-        if shape is not None and len(shape) == 4 and layer.name not in ("resize", "rescale", "gray_to_rgb"):
+        if shape is not None and len(shape) == 4 and layer.name not in PREPROCESSING_LAYERS:
             return layer.name
     raise CxrdeskError(f"model {model.name} has no convolutional feature map for Grad-CAM")
 
@@ -123,7 +98,7 @@ def grad_cam(model, pixels: np.ndarray, class_index: int, layer: str | None = No
     with tf.GradientTape() as tape:
         features, out = None, x
         for item in model.layers[1:]:
-            out = item([out, out, out]) if item.name == "gray_to_rgb" else item(out, training=False)
+            out = item([out, out, out]) if item.name == GRAY_TO_RGB_LAYER else item(out, training=False)
             if item.name == layer:
                 features = out
                 tape.watch(features)
@@ -148,7 +123,7 @@ def roughness(pixels: np.ndarray) -> float:
     return float(diff / (a.std() + 1e-6))
 
 
-def ood_warnings(loaded: LoadedImage, card: dict) -> list[str]:
+def ood_warnings(loaded: LoadedImage, card: Card) -> list[str]:
     """Reasons to doubt the input is a frontal chest radiograph like those the model learnt from."""
     pixels = loaded.pixels
     found = []
@@ -164,7 +139,7 @@ def ood_warnings(loaded: LoadedImage, card: dict) -> list[str]:
     aspect = pixels.shape[1] / pixels.shape[0]
     if not ASPECT_RANGE[0] <= aspect <= ASPECT_RANGE[1]:
         found.append(f"unusual shape for a chest radiograph (width/height {aspect:.2f})")
-    train = card.get("dataset", {}).get("train_intensity")
+    train = card.train_intensity
     mean = float(pixels.mean())
     if train and not train["p1"] - MEAN_MARGIN <= mean <= train["p99"] + MEAN_MARGIN:
         found.append(f"mean intensity {mean:.0f} is outside the training images' range "

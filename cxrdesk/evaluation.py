@@ -1,7 +1,9 @@
 """Judging a trained model as the study did (Tables I-VII), plus ROC and calibration.
 
 The study's "general precision" is the overall accuracy: the share of all images classified right.
-Per class, one-vs-rest: accuracy, precision, recall (sensitivity), specificity and F1.
+Per class, one-vs-rest: accuracy, precision, recall (sensitivity), specificity and F1. The classes are
+the model's (any two or more); a class the evaluated images do not contain keeps its column of the
+confusion matrix but gets no per-class row, since its recall would be undefined.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import write_text
-from .classes import CLASSES
 from .errors import CxrdeskError
 
 METRICS = ("accuracy", "precision", "recall", "specificity", "f1")
@@ -24,8 +25,9 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den else 0.0
 
 
-def metrics_from_confusion(matrix, class_names=CLASSES) -> dict:
-    """Metrics from a confusion matrix (rows = true class, columns = predicted class)."""
+def metrics_from_confusion(matrix, class_names) -> dict:
+    """Metrics from a confusion matrix (rows = true class, columns = predicted class), per class for the
+    classes with at least one image, general precision over all images."""
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] != len(class_names):
         raise CxrdeskError(f"the confusion matrix must be {len(class_names)}x{len(class_names)}")
@@ -36,6 +38,8 @@ def metrics_from_confusion(matrix, class_names=CLASSES) -> dict:
         fn = m[i].sum() - tp
         fp = m[:, i].sum() - tp
         tn = total - tp - fn - fp
+        if not m[i].sum():
+            continue
         precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
         per_class[name] = {
             "accuracy": _ratio(tp + tn, total), "precision": precision, "recall": recall,
@@ -46,7 +50,7 @@ def metrics_from_confusion(matrix, class_names=CLASSES) -> dict:
             "confusion_matrix": m.astype(int).tolist(), "classes": list(class_names), "n": int(total)}
 
 
-def confusion(y_true, y_pred, n_classes: int = len(CLASSES)) -> np.ndarray:
+def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
     return matrix
@@ -69,12 +73,12 @@ def calibration(probabilities: np.ndarray, y_true: np.ndarray, bins: int = 10) -
     return {"bins": rows, "ece": float(ece)}
 
 
-def roc(probabilities: np.ndarray, y_true: np.ndarray) -> dict:
+def roc(probabilities: np.ndarray, y_true: np.ndarray, classes) -> dict:
     """Per-class one-vs-rest ROC curves and AUC (scikit-learn)."""
     from sklearn.metrics import auc, roc_curve
 
     curves = {}
-    for i, name in enumerate(CLASSES):
+    for i, name in enumerate(classes):
         positive = y_true == i
         if positive.all() or not positive.any():
             continue  # AUC is undefined without both positives and negatives
@@ -88,6 +92,7 @@ class Evaluation:
     """Everything measured on one split with one model: what the report and the card show."""
 
     model: str
+    classes: tuple[str, ...]
     split: str
     dataset: str
     metrics: dict
@@ -97,7 +102,7 @@ class Evaluation:
     y_true: np.ndarray
 
     def summary(self) -> dict:
-        return {"split": self.split, "dataset": self.dataset, "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        return {"split": self.split, "dataset": self.dataset, "classes": list(self.classes), "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 **{k: self.metrics[k] for k in ("general_precision", "per_class", "confusion_matrix", "n")},
                 "auc": {c: r["auc"] for c, r in self.roc.items()}, "ece": self.calibration["ece"]}
 
@@ -110,22 +115,23 @@ def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Eval
     if not items:
         raise CxrdeskError(f"{dataset.folder} has no '{split}' images (splits: "
                            f"{', '.join(sorted({i.split for i in dataset.items}))})")
-    size = bundle.card["input"]["image_size"]
-    data = split_pipeline(items, size, batch_size, training=False, seed=0, cache_file="")
+    classes = bundle.classes
+    data = split_pipeline(items, bundle.card.image_size, batch_size, classes=classes, training=False, seed=0,
+                          cache_file="")
     probabilities = bundle.model.predict(data, verbose=0).astype(np.float64)
-    y_true = np.array([CLASSES.index(i.label) for i in items])
-    matrix = confusion(y_true, probabilities.argmax(axis=1))
-    return Evaluation(bundle.name, split, str(dataset.folder), metrics_from_confusion(matrix),
-                      roc(probabilities, y_true), calibration(probabilities, y_true), probabilities, y_true)
+    y_true = np.array([classes.index(i.label) for i in items])
+    matrix = confusion(y_true, probabilities.argmax(axis=1), len(classes))
+    return Evaluation(bundle.name, classes, split, str(dataset.folder), metrics_from_confusion(matrix, classes),
+                      roc(probabilities, y_true, classes), calibration(probabilities, y_true), probabilities,
+                      y_true)
 
 
 def evaluate_bundle(bundle_folder: str | Path, dataset, split: str | None = None):
     """Load a bundle, evaluate it on ``split`` (default: test, else validation) and store the result
-    in its card; returns (bundle, evaluation). The one path the CLI, the GUI and the demo share."""
+    in its card; returns (bundle, evaluation). The one path the CLI, the GUI and the demo share; their
+    entry points set TensorFlow up for the CPU first (:func:`cxrdesk.devices.use_cpu_in_process`)."""
     from .bundle import load_bundle
-    from .devices import prepare_process
 
-    prepare_process("cpu")  # in-process evaluation never needs the GPU, and must not grab it
     bundle = load_bundle(bundle_folder)
     split = split or ("test" if dataset.split("test") else "val")
     result = evaluate(bundle, dataset, split)
@@ -141,20 +147,6 @@ def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
     write_text(card_path, json.dumps(card, indent=2))
 
 
-def comparison_rows(cards: list[dict]) -> list[dict]:
-    """The study's Table VII across runs: model, device, general precision, seconds per epoch."""
-    from .bundle import validation_general_precision
-
-    rows = []
-    for card in cards:
-        training, evaluations = card.get("training", {}), card.get("evaluations", {})
-        rows.append({
-            "run": card.get("name"), "model": card.get("architecture"), "device": training.get("device"),
-            "device_name": training.get("device_name"), "precision": training.get("precision"),
-            "image_size": card.get("input", {}).get("image_size"), "epochs": training.get("epochs_run"),
-            "seconds_per_epoch": training.get("seconds_per_epoch"),
-            "val_accuracy": validation_general_precision(card),
-            "test_general_precision": (evaluations.get("test") or {}).get("general_precision"),
-            "train_images": card.get("dataset", {}).get("split_sizes", {}).get("train"),
-        })
-    return rows
+def comparison_rows(cards) -> list[dict]:
+    """The study's Table VII across runs (cards from :func:`cxrdesk.bundle.read_card`)."""
+    return [card.comparison_row() for card in cards]

@@ -5,10 +5,11 @@ training exactly as in curation), resized with the very operation the model's ow
 uses, and cached as 8-bit arrays at the model's size: in memory, or in a file when they would not
 fit. Every later epoch reads the cache; the first pays for decoding, in parallel.
 
-Augmentation reproduces the study's ``ImageDataGenerator(shear_range=0.3, zoom_range=0.3,
-horizontal_flip=True)`` (shear in degrees, independent zoom per axis in [0.7, 1.3], 'nearest' fill)
-as one projective transform per image, applied to a whole batch in one op: the Keras
-``RandomShear``/``RandomZoom``/``RandomFlip`` layers cost about half the training throughput on a CPU.
+Augmentation follows the run's recipe (:mod:`cxrdesk.recipes`); the study's is
+``ImageDataGenerator(shear_range=0.3, zoom_range=0.3, horizontal_flip=True)`` (shear in degrees,
+independent zoom per axis in [0.7, 1.3], 'nearest' fill), done as one projective transform per image,
+applied to a whole batch in one op: the Keras ``RandomShear``/``RandomZoom``/``RandomFlip`` layers
+cost about half the training throughput on a CPU.
 """
 
 from __future__ import annotations
@@ -20,22 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .classes import CLASSES
 from .dataset import CuratedDataset, DatasetItem
 from .errors import CxrdeskError
 from .imaging import open_grayscale
-
-#: The resize used in the model and in the pipeline: one definition, so they cannot drift apart.
-RESIZE_INTERPOLATION = "bilinear"
-RESIZE_ANTIALIAS = True
-
-SHEAR_DEGREES = 0.3
-ZOOM_RANGE = 0.3
+from .preprocessing import RESIZE_ANTIALIAS, RESIZE_INTERPOLATION
+from .recipes import RECIPES, Recipe
 
 
 @dataclass
 class Pipelines:
-    train: object  # tf.data.Dataset of (images float32 [b, s, s, 1], one-hot labels [b, 3])
+    train: object  # tf.data.Dataset of (images float32 [b, s, s, 1], one-hot labels [b, classes])
     val: object | None
     train_size: int
     val_size: int
@@ -65,16 +60,20 @@ def _decode_and_resize(path, size: int):
     return tf.cast(tf.round(tf.clip_by_value(resized, 0.0, 255.0)), tf.uint8)
 
 
-def augment_batch(images, seed: int | None = None):
-    """Random shear (+-0.3 degrees), zoom (0.7-1.3 per axis) and horizontal flip, per image."""
+def augment_batch(images, seed: int | None = None, recipe: Recipe = RECIPES["study"]):
+    """The recipe's random shear (study: +-0.3 degrees), zoom (0.7-1.3 per axis) and horizontal flip,
+    per image."""
     import tensorflow as tf
 
     shape = tf.shape(images)
     n, height, width = shape[0], tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
-    shear = tf.random.uniform([n], -SHEAR_DEGREES, SHEAR_DEGREES, seed=seed) * (math.pi / 180.0)
-    zx = tf.random.uniform([n], 1.0 - ZOOM_RANGE, 1.0 + ZOOM_RANGE, seed=None if seed is None else seed + 1)
-    zy = tf.random.uniform([n], 1.0 - ZOOM_RANGE, 1.0 + ZOOM_RANGE, seed=None if seed is None else seed + 2)
+    shear_range, zoom_range = recipe.shear_degrees, recipe.zoom
+    shear = tf.random.uniform([n], -shear_range, shear_range, seed=seed) * (math.pi / 180.0)
+    zx = tf.random.uniform([n], 1.0 - zoom_range, 1.0 + zoom_range, seed=None if seed is None else seed + 1)
+    zy = tf.random.uniform([n], 1.0 - zoom_range, 1.0 + zoom_range, seed=None if seed is None else seed + 2)
     flip = tf.where(tf.random.uniform([n], seed=None if seed is None else seed + 3) < 0.5, -1.0, 1.0)
+    if not recipe.horizontal_flip:
+        flip = tf.ones_like(flip)
     cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
     # Output pixel (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2), about the centre.
     a0 = zx * flip
@@ -102,22 +101,27 @@ def cache_location(n_images: int, size: int, work_dir: Path | None) -> str:
     return str(work_dir / f"images-{size}px")
 
 
-def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, training: bool, seed: int,
-           cache_file: str):
-    """One split as a tf.data pipeline: shuffled and augmented for training, only resized otherwise."""
+def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, classes: tuple[str, ...],
+                   training: bool, seed: int, cache_file: str, recipe: Recipe = RECIPES["study"]):
+    """One split as a tf.data pipeline: shuffled and augmented for training, only resized otherwise.
+    Labels are one-hot over ``classes`` (the model's outputs, in order)."""
     import tensorflow as tf
 
+    unknown = sorted({item.label for item in items} - set(classes))
+    if unknown:
+        raise CxrdeskError(f"images of class {', '.join(unknown)}, which the model does not know "
+                           f"(its classes: {', '.join(classes)})")
     paths = [str(item.file) for item in items]
-    labels = [CLASSES.index(item.label) for item in items]
+    labels = [classes.index(item.label) for item in items]
     ds = tf.data.Dataset.from_tensor_slices((paths, labels))
-    ds = ds.map(lambda p, y: (_decode_and_resize(p, size), tf.one_hot(y, len(CLASSES))),
+    ds = ds.map(lambda p, y: (_decode_and_resize(p, size), tf.one_hot(y, len(classes))),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.cache(cache_file)
     if training:
         ds = ds.shuffle(len(items), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if training:
-        ds = ds.map(lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(lambda x, y: (augment_batch(x, recipe=recipe), y), num_parallel_calls=tf.data.AUTOTUNE)
     else:
         ds = ds.map(lambda x, y: (tf.cast(x, tf.float32), y))
     options = tf.data.Options()
@@ -127,8 +131,9 @@ def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, trai
 
 
 def make_pipelines(dataset: CuratedDataset, size: int, batch_size: int, seed: int = 42,
-                   work_dir: Path | None = None) -> Pipelines:
-    """Training (shuffled, augmented) and validation (only resized) pipelines of ``dataset``."""
+                   work_dir: Path | None = None, recipe: Recipe = RECIPES["study"]) -> Pipelines:
+    """Training (shuffled, augmented by ``recipe``) and validation (only resized) pipelines of
+    ``dataset``, labelled over the dataset's classes."""
     train_items, val_items = dataset.split("train"), dataset.split("val")
     if not train_items:
         raise CxrdeskError(f"{dataset.folder} has no training images")
@@ -137,9 +142,10 @@ def make_pipelines(dataset: CuratedDataset, size: int, batch_size: int, seed: in
         raise CxrdeskError(f"{len(missing)} images of {dataset.folder} are gone since curation "
                            f"(first: {missing[0]}): curate again")
     cache_file = cache_location(len(train_items) + len(val_items), size, work_dir)
-    train = split_pipeline(train_items, size, batch_size, training=True, seed=seed,
-                   cache_file=cache_file and cache_file + "-train")
-    val = split_pipeline(val_items, size, batch_size, training=False, seed=seed,
-                 cache_file=cache_file and cache_file + "-val") if val_items else None
+    classes = dataset.classes
+    train = split_pipeline(train_items, size, batch_size, classes=classes, training=True, seed=seed,
+                           cache_file=cache_file and cache_file + "-train", recipe=recipe)
+    val = split_pipeline(val_items, size, batch_size, classes=classes, training=False, seed=seed,
+                         cache_file=cache_file and cache_file + "-val") if val_items else None
     return Pipelines(train, val, len(train_items), len(val_items),
                      math.ceil(len(train_items) / batch_size), cache_file or "memory")

@@ -1,21 +1,39 @@
-"""Figures (PNG) and a self-contained HTML report of a model's evaluation, for a clinician to open.
+"""Reports for a clinician to open: a model's evaluation (PNG figures and a self-contained HTML page)
+and one radiograph's analysis (a one-page PDF or PNG).
 
 Matplotlib's Agg backend draws off-screen, so reports are made the same way from the command line,
-the GUI's worker threads and tests.
+the GUI's worker threads and tests. Every file is written atomically.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import time
 from pathlib import Path
 
 import numpy as np
 
 from . import RESEARCH_NOTICE, __version__
-from .atomic import building_folder
-from .classes import CLASSES
+from .atomic import building_folder, replacing
 from .evaluation import METRICS, Evaluation
+
+#: The study's classes keep their colours everywhere; other classes take the next free colour.
+_FIXED_COLOURS = {"COVID-19": "#d62728", "Healthy": "#2ca02c", "Tuberculosis": "#1f77b4"}
+_MORE_COLOURS = ("#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def class_colours(classes) -> dict[str, str]:
+    """A colour per class, stable for the study's three and distinct for any others."""
+    free = [c for c in _MORE_COLOURS if c not in _FIXED_COLOURS.values()]
+    colours, n = {}, 0
+    for name in classes:
+        if name in _FIXED_COLOURS:
+            colours[name] = _FIXED_COLOURS[name]
+        else:
+            colours[name] = free[n % len(free)]
+            n += 1
+    return colours
 
 
 def _figure(width=5.0, height=4.0):
@@ -44,12 +62,12 @@ def curves_figure(history: list[dict]):
     return fig
 
 
-def confusion_figure(matrix):
+def confusion_figure(matrix, classes):
     fig = _figure(4.6, 4.0)
     ax = fig.subplots()
     m = np.asarray(matrix)
     ax.imshow(m, cmap="Blues")
-    ax.set(xticks=range(len(CLASSES)), yticks=range(len(CLASSES)), xticklabels=CLASSES, yticklabels=CLASSES,
+    ax.set(xticks=range(len(classes)), yticks=range(len(classes)), xticklabels=classes, yticklabels=classes,
            xlabel="predicted", ylabel="true", title="Confusion matrix")
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
@@ -95,8 +113,8 @@ def write_report(evaluation: Evaluation, card: dict, out: str | Path) -> Path:
         raise CxrdeskError(f"{out} exists and is not a CXRDesk report folder: choose another --report")
     with building_folder(out) as tmp:
         figures = {
-            "curves.png": curves_figure(card["training"]["history"]),
-            "confusion_matrix.png": confusion_figure(evaluation.metrics["confusion_matrix"]),
+            "curves.png": curves_figure(card.history),
+            "confusion_matrix.png": confusion_figure(evaluation.metrics["confusion_matrix"], evaluation.classes),
             "roc.png": roc_figure(evaluation.roc),
             "calibration.png": calibration_figure(evaluation.calibration),
         }
@@ -107,10 +125,9 @@ def write_report(evaluation: Evaluation, card: dict, out: str | Path) -> Path:
 
 
 def metrics_table_rows(metrics: dict) -> list[list[str]]:
-    """The study's table layout: one row per class, general precision on the first row."""
+    """The study's table layout: one row per class present, general precision on the first row."""
     rows = []
-    for i, name in enumerate(CLASSES):
-        values = metrics["per_class"][name]
+    for i, (name, values) in enumerate(metrics["per_class"].items()):
         rows.append([name, *[f"{values[m]:.4f}" for m in METRICS],
                      f"{metrics['general_precision']:.4f}" if i == 0 else ""])
     return rows
@@ -118,7 +135,7 @@ def metrics_table_rows(metrics: dict) -> list[list[str]]:
 
 def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
     esc = html.escape
-    training, data = card["training"], card["dataset"]
+    training, data = card.training, card.dataset
 
     def img(name: str) -> str:
         encoded = base64.b64encode((folder / name).read_bytes()).decode()
@@ -129,8 +146,9 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
                    for row in metrics_table_rows(evaluation.metrics))
     facts = [
-        ("Model", f"{card['name']} ({card['architecture']}, {card['parameters']:,} parameters, "
-                  f"{card['input']['image_size']} px)"),
+        ("Model", f"{card.name} ({card.architecture}, {card.parameters:,} parameters, "
+                  f"{card.image_size} px)"),
+        ("Classes", ", ".join(card.classes)),
         ("Trained on", f"{training['device'].upper()} ({training['device_name']}), {training['precision']}, "
                        f"{training['epochs_run']} epochs, {training['seconds_per_epoch']} s per epoch"),
         ("Training data", f"{data['split_sizes']['train']} training / {data['split_sizes']['val']} validation "
@@ -141,11 +159,11 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
     facts_html = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in facts)
     auc = ", ".join(f"{esc(c)} {r['auc']:.3f}" for c, r in evaluation.roc.items())
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>CXRDesk evaluation: {esc(card['name'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>CXRDesk evaluation: {esc(card.name)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left}}
 .notice{{background:#fff3cd;border:1px solid #e0c36b;padding:.8em}}img{{max-width:100%}}</style></head>
-<body><h1>Evaluation of {esc(card['name'])}</h1>
+<body><h1>Evaluation of {esc(card.name)}</h1>
 <p class="notice"><strong>{esc(RESEARCH_NOTICE)}</strong></p>
 <table>{facts_html}</table>
 <h2>Metrics (one class vs the rest)</h2><table><tr>{header}</tr>{body}</table>
@@ -156,3 +174,48 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;paddi
 <h2>Calibration</h2>{img('calibration.png')}
 <p><small>CXRDesk {esc(__version__)}</small></p></body></html>
 """
+
+
+def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> Path:
+    """One radiograph's analysis on one page (PDF, or PNG by the suffix): the image, its Grad-CAM
+    heatmap, the probability of each of the model's classes, the model, the date, any warning and
+    the research notice. Written atomically."""
+    from .diagnosis import heatmap_overlay
+
+    path = Path(path)
+    fig = _figure(8.27, 11.69)  # A4 portrait
+    grid = fig.add_gridspec(3, 2, height_ratios=[0.5, 3, 0.6 + 0.25 * len(result.probabilities)])
+    head = fig.add_subplot(grid[0, :])
+    head.axis("off")
+    model = result.model
+    val = model.get("validation_general_precision")
+    head.text(0, 1, "CXRDesk - radiograph analysis", fontsize=16, weight="bold", va="top")
+    head.text(0, 0.55, f"File: {Path(result.path).name}    Date: {time.strftime('%Y-%m-%d %H:%M')}", va="top")
+    described = f"Model: {model['name']} ({model['architecture']}, {model['train_images']} training images"
+    described += f", validation general precision {val:.1%})" if val is not None else ")"
+    if model.get("demo"):
+        described += " - a demonstration model, not a clinical one"
+    head.text(0, 0.2, described, va="top", fontsize=9)
+    heat = (np.asarray(heatmap_overlay(result.image, result.heatmap, opacity))
+            if result.heatmap is not None else result.image)
+    panels = (("Radiograph", result.image),
+              (f"Grad-CAM ({result.heatmap_class})" if result.heatmap is not None else "No heatmap", heat))
+    for column, (title, image) in enumerate(panels):
+        ax = fig.add_subplot(grid[1, column])
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        ax.set_title(title)
+        ax.axis("off")
+    bars = fig.add_subplot(grid[2, :])
+    names = list(result.probabilities)
+    values = [result.probabilities[n] * 100 for n in names]
+    colours = class_colours(names)
+    bars.barh(names, values, color=[colours[n] for n in names])
+    for i, value in enumerate(values):
+        bars.text(min(value + 1, 90), i, f"{value:.1f} %", va="center")
+    bars.set(xlim=(0, 100), xlabel="probability (%)", title=f"Predicted: {result.predicted}")
+    bars.invert_yaxis()
+    notes = [RESEARCH_NOTICE] + [f"Warning: may not be a frontal chest radiograph: {w}" for w in result.warnings]
+    fig.text(0.02, 0.005, "\n".join(notes), fontsize=8, va="bottom", wrap=True)
+    with replacing(path) as tmp:
+        fig.savefig(tmp, dpi=150, format=path.suffix.lstrip(".").lower() or "pdf")
+    return path

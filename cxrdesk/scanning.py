@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from .cache import StatsCache
-from .classes import CLASSES, canonical_class
+from .classes import MIN_CLASSES, canonical_class, order_classes
 from .errors import CurationError, ImageReadError
 from .imaging import is_image_file, open_grayscale
 
@@ -77,13 +77,19 @@ class ScanResult:
         return np.array([r.mean for r in self.records], dtype=np.float64)
 
     @cached_property
+    def classes(self) -> tuple[str, ...]:
+        """The classes of the source's class folders, in model-output order."""
+        return order_classes(self.class_folders.values())
+
+    @cached_property
     def label_index(self) -> np.ndarray:
-        """Index into :data:`CLASSES` for each record, for vectorised counting."""
-        return np.array([CLASSES.index(r.label) for r in self.records], dtype=np.int64)
+        """Index into :attr:`classes` for each record, for vectorised counting."""
+        index = {c: i for i, c in enumerate(self.classes)}
+        return np.array([index[r.label] for r in self.records], dtype=np.int64)
 
     def counts(self) -> dict[str, int]:
-        found = np.bincount(self.label_index, minlength=len(CLASSES))
-        return {c: int(n) for c, n in zip(CLASSES, found)}
+        found = np.bincount(self.label_index, minlength=len(self.classes))
+        return {c: int(n) for c, n in zip(self.classes, found)}
 
 
 def measure(path: str) -> tuple:
@@ -142,8 +148,16 @@ def _pool_context():
     return multiprocessing.get_context("spawn")
 
 
+NO_IMAGES = "no image files (PNG, JPEG, BMP, TIFF or DICOM)"
+
+
 def find_class_folders(root: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Map sub-folders of ``root`` to classes: (folder -> class, ignored folder -> reason)."""
+    """Map sub-folders of ``root`` to classes: (folder -> class, ignored folder -> reason).
+
+    Every sub-folder holding image files is a class: a known spelling of the study's classes maps to
+    its name (``Sano`` -> ``Healthy``), any other folder is a class of its own (``Pneumonia``).
+    A sub-folder without image files is ignored, and said so.
+    """
     if not root.exists():
         raise CurationError(f"folder not found: {root}")
     if not root.is_dir():
@@ -152,16 +166,15 @@ def find_class_folders(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     for entry in sorted(root.iterdir()):
         if not entry.is_dir() or entry.name.startswith("."):
             continue
-        label = canonical_class(entry.name)
-        if label is None:
-            ignored[entry.name] = "not one of COVID-19, Healthy, Tuberculosis"
+        if not any(is_image_file(Path(p)) for p in _walk(entry)):
+            ignored[entry.name] = NO_IMAGES
         else:
-            mapped[entry.name] = label
+            mapped[entry.name] = canonical_class(entry.name)
     if not mapped:
         seen = ", ".join(sorted(ignored)) or "none"
         raise CurationError(
-            f"no class folders in {root}: expected sub-folders named like COVID, Tuberculosis, "
-            f"Normal (found: {seen})")
+            f"no class folders in {root}: expected one sub-folder of radiographs per class, named like "
+            f"COVID, Tuberculosis, Normal or Pneumonia (sub-folders found: {seen})")
     return mapped, ignored
 
 
@@ -183,18 +196,13 @@ def scan_folder(root: str | Path, *, workers: int | None = None, use_cache: bool
     skipped: list[Skipped] = []
     cut = len(str(root)) + 1
     for folder, label in mapped.items():
-        found = 0
         for path in _walk(root / folder):
             rel = path[cut:].replace(os.sep, "/")
             if is_image_file(Path(path)):
                 files.append((path, label))
-                found += 1
             else:
                 suffix = os.path.splitext(path)[1] or "no extension"
                 skipped.append(Skipped(rel, f"not an image type ({suffix})"))
-        if found == 0:
-            raise CurationError(f"class folder '{folder}' ({label}) has no images "
-                                f"(PNG, JPEG, BMP, TIFF or DICOM)")
 
     stat = {p: _stat(p) for p, _ in files}
     cache = StatsCache() if use_cache else None
@@ -220,13 +228,15 @@ def scan_folder(root: str | Path, *, workers: int | None = None, use_cache: bool
     result = ScanResult(root, records, mapped, ignored, unreadable, skipped, group_source,
                         from_cache=len(files) - len(todo), seconds=time.perf_counter() - started)
     counts = result.counts()
-    for folder, label in mapped.items():
+    for label in result.classes:  # reported here; curation refuses a class without images
         if counts[label] == 0:
-            raise CurationError(f"class folder '{folder}' ({label}) has no readable images "
-                                f"({sum(1 for u in unreadable if u.path.startswith(folder + '/'))} unreadable)")
-    missing = [c for c in CLASSES if c not in mapped.values()]
-    if missing:
-        result.warnings.append(f"no folder for {', '.join(missing)}: training needs all three classes")
+            folders = [f for f, c in mapped.items() if c == label]
+            bad = sum(1 for u in unreadable if u.path.split("/", 1)[0] in folders)
+            result.warnings.append(f"class {label} (folder {', '.join(folders)}) has no readable image "
+                                   f"({bad} unreadable)")
+    if len(result.classes) < MIN_CLASSES:
+        result.warnings.append(f"only one class ({result.classes[0]}): a model needs at least "
+                               f"{MIN_CLASSES} class folders")
     return result
 
 

@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -40,6 +40,7 @@ class TrainConfig:
     dataset: str
     model: str = "custom"
     device: str = "cpu"
+    recipe: str = "study"  # see cxrdesk.recipes.RECIPES
     epochs: int = 120
     batch_size: int = 64
     image_size: int | None = None  # None: the model's default (224; InceptionV3 299)
@@ -59,11 +60,14 @@ class TrainConfig:
     command: str | None = None  # the command line that started the run, recorded in the card
 
     def validate(self) -> None:
+        from .devices import DEVICES
         from .models import spec
+        from .recipes import recipe
 
         model_spec = spec(self.model)
-        if self.device not in ("cpu", "gpu"):
-            raise CxrdeskError(f"device must be 'cpu' or 'gpu' (got {self.device!r})")
+        recipe(self.recipe)
+        if self.device not in DEVICES:
+            raise CxrdeskError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r})")
         if self.strategy not in STRATEGIES:
             raise CxrdeskError(f"strategy must be one of {', '.join(STRATEGIES)} (got {self.strategy!r})")
         if self.precision not in PRECISIONS:
@@ -81,6 +85,11 @@ class TrainConfig:
 
     def resolved_name(self) -> str:
         return self.name or f"{self.model}-{self.device}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+    @classmethod
+    def defaults(cls) -> dict:
+        """Each field's default: what the CLI and the Training tab start from."""
+        return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
@@ -232,6 +241,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     from .devices import cpu_name, gpu_names, gpu_unavailable_reason
     from .models import build_model, parameter_counts, spec
     from .pipeline import make_pipelines
+    from .recipes import recipe
 
     if cfg.device == "gpu":
         reason = gpu_unavailable_reason(tf)
@@ -257,13 +267,14 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     dataset = load_dataset(cfg.dataset)
     size = int(cfg.image_size or spec(cfg.model).default_size)
     with strategy.scope():
-        model = build_model(cfg.model, size, weights=cfg.weights, fine_tune=cfg.fine_tune, seed=cfg.seed)
+        model = build_model(cfg.model, size, weights=cfg.weights, fine_tune=cfg.fine_tune, seed=cfg.seed,
+                            n_classes=len(dataset.classes))
         accumulation = cfg.accumulation or auto_accumulation(model, cfg.batch_size, cfg.device)
         model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate,
                                                       gradient_accumulation_steps=accumulation if accumulation > 1 else None),
                       loss="categorical_crossentropy", metrics=["accuracy"])
     micro_batch = cfg.batch_size // accumulation
-    pipes = make_pipelines(dataset, size, micro_batch, seed=cfg.seed, work_dir=folder)
+    pipes = make_pipelines(dataset, size, micro_batch, seed=cfg.seed, work_dir=folder, recipe=recipe(cfg.recipe))
     # An epoch is as many optimizer updates of batch_size images as the study's, each made of
     # `accumulation` micro-batches whose gradients are averaged: the same updates, less memory.
     steps = math.ceil(pipes.train_size / cfg.batch_size) * accumulation
@@ -274,6 +285,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     total, trainable = parameter_counts(model)
     history = _load_history(folder)
     emit({"type": "started", "name": cfg.name, "model": cfg.model, "device": cfg.device,
+          "classes": list(dataset.classes), "recipe": cfg.recipe,
           "device_name": device_name, "precision": policy, "strategy": cfg.strategy,
           "replicas": strategy.num_replicas_in_sync, "image_size": size, "epochs": cfg.epochs,
           "batch_size": cfg.batch_size, "accumulation": accumulation, "steps_per_epoch": steps, "train_images": pipes.train_size,

@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from cxrdesk.classes import CLASSES
+from cxrdesk.classes import STUDY_CLASSES as CLASSES
 from cxrdesk.curation import (PRESETS, CurationSettings, histograms, plan_curation, shortcut_check,
                               threshold_counts)
 from cxrdesk.errors import CurationError
@@ -71,7 +71,7 @@ def test_study_band_drops_and_says_why(scan):
         assert (record.path in kept) == (120 <= record.mean <= 140)
         if record.mean < 120:
             assert "below the low threshold 120" in reason
-    assert any("keeps only" in n for n in plan.notes)  # the band guts Healthy on this data
+    assert any(n.kind == "band_keeps_few" and n.data["class"] == "Healthy" for n in plan.notes)  # the band guts Healthy on this data
 
 
 def test_a_band_that_empties_a_class_is_refused(scan):

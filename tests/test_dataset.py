@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from cxrdesk.classes import CLASSES
+from cxrdesk.classes import STUDY_CLASSES as CLASSES
 from cxrdesk.curation import CurationSettings, plan_curation
 from cxrdesk.dataset import export_dataset, load_dataset
 from cxrdesk.errors import CurationError

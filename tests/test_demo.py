@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from cxrdesk.diagnosis import DEMO_BUNDLE, available_bundles
+from cxrdesk.bundle import DEMO_BUNDLE, available_bundles
 
 
 def test_demo_reaches_its_report(small_source, tmp_path):

@@ -13,7 +13,8 @@ from PIL import Image
 keras = pytest.importorskip("keras")
 
 from cxrdesk.bundle import load_bundle  # noqa: E402
-from cxrdesk.diagnosis import Diagnoser, default_bundle_folder, grad_cam, ood_warnings  # noqa: E402
+from cxrdesk.bundle import default_bundle_folder  # noqa: E402
+from cxrdesk.diagnosis import Diagnoser, grad_cam, ood_warnings  # noqa: E402
 from cxrdesk.imaging import read_grayscale  # noqa: E402
 
 from .conftest import real_images  # noqa: E402
@@ -140,12 +141,12 @@ def test_diagnose_command_refuses_broken_files_but_diagnoses_the_rest(trained, t
 
 
 def test_newest_bundle_is_the_default_then_the_demo_model(trained, tmp_path, monkeypatch):
-    from cxrdesk import diagnosis
+    from cxrdesk import bundle
     from cxrdesk.bundle import BundleError
 
     assert default_bundle_folder(trained.parent) == trained
-    if diagnosis.DEMO_BUNDLE.is_dir():
-        assert default_bundle_folder(tmp_path) == diagnosis.DEMO_BUNDLE
-    monkeypatch.setattr(diagnosis, "DEMO_BUNDLE", tmp_path / "no-demo")
+    if bundle.DEMO_BUNDLE.is_dir():
+        assert default_bundle_folder(tmp_path) == bundle.DEMO_BUNDLE
+    monkeypatch.setattr(bundle, "DEMO_BUNDLE", tmp_path / "no-demo")
     with pytest.raises(BundleError, match="no trained model"):
         default_bundle_folder(tmp_path)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from cxrdesk.classes import CLASSES
+from cxrdesk.classes import STUDY_CLASSES as CLASSES
 from cxrdesk.evaluation import calibration, confusion, metrics_from_confusion, roc
 
 # Table II of the study: custom CNN on the GPU, 169 test images per class.
@@ -35,7 +35,7 @@ def test_reproduces_the_studys_table_ii_to_four_decimals():
 def test_metrics_agree_with_scikit_learn_on_random_labels():
     rng = np.random.default_rng(3)
     y_true, y_pred = rng.integers(0, 3, 500), rng.integers(0, 3, 500)
-    result = metrics_from_confusion(confusion(y_true, y_pred))
+    result = metrics_from_confusion(confusion(y_true, y_pred, 3), CLASSES)
     assert result["general_precision"] == pytest.approx(skm.accuracy_score(y_true, y_pred))
     assert np.array_equal(result["confusion_matrix"], skm.confusion_matrix(y_true, y_pred))
     for i, name in enumerate(CLASSES):
@@ -54,7 +54,7 @@ def test_roc_and_calibration():
     probabilities[np.arange(300), y] += 0.5
     probabilities /= probabilities.sum(1, keepdims=True)
     for i, name in enumerate(CLASSES):
-        assert roc(probabilities, y)[name]["auc"] == pytest.approx(skm.roc_auc_score(y == i, probabilities[:, i]))
+        assert roc(probabilities, y, CLASSES)[name]["auc"] == pytest.approx(skm.roc_auc_score(y == i, probabilities[:, i]))
     perfect = np.eye(3)[y]
     assert calibration(perfect, y)["ece"] == pytest.approx(0.0)
     overconfident = np.full((300, 3), 0.0)

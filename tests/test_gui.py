@@ -12,7 +12,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings  # noqa: E402
 
 from cxrdesk import __version__  # noqa: E402
-from cxrdesk.classes import CLASSES  # noqa: E402
+from cxrdesk.classes import STUDY_CLASSES as CLASSES  # noqa: E402
 from cxrdesk.curation import threshold_counts  # noqa: E402
 
 from .conftest import real_images  # noqa: E402
@@ -95,7 +95,7 @@ def test_train_one_epoch_with_live_charts_then_compare(window, qtbot, curated_cx
     assert tab.curves.loss_ax.lines and tab.curves.acc_ax.lines  # points were drawn
     qtbot.waitUntil(lambda: tab.metrics.rowCount() > 0, timeout=120000)
     assert tab.metrics.item(len(CLASSES), 0).text() == "General precision"
-    assert tab.compare.rowCount() == 1 and tab.compare.item(0, 2).text() == "CPU"
+    assert tab.compare.rowCount() == 1 and tab.compare.item(0, 3).text() == "CPU"
     assert window.diagnosis.model.count() == 1  # the new model is offered for diagnosis
 
 
@@ -115,7 +115,7 @@ def test_stop_keeps_what_was_trained(window, qtbot, curated_cxr3):
     assert card["training"]["stopped_by_user"] and card["training"]["epochs_run"] < 100
 
 
-def test_diagnose_a_radiograph(window, qtbot, trained, tmp_path):
+def test_diagnose_a_radiograph(window, qtbot, trained, tmp_path, monkeypatch):
     tab = window.diagnosis
     tab.models_dir = str(trained.parent)
     tab.refresh_models()
@@ -129,23 +129,30 @@ def test_diagnose_a_radiograph(window, qtbot, trained, tmp_path):
     assert tab.bars[tab.result.predicted].text().endswith("%")
     assert tab.view.pixmap() is not None and not tab.view.pixmap().isNull()
     tab.opacity.setValue(90)
-    from cxrdesk.gui.diagnosis_tab import write_report
+    from PySide6.QtWidgets import QFileDialog
 
-    report = write_report(tab.result, tmp_path / "report.pdf")
+    report = tmp_path / "report.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(report), "PDF (*.pdf)"))
+    tab.export_button.click()  # the report is written by a worker, then said so on the message line
+    qtbot.waitUntil(lambda: "Report written" in tab.message.text(), timeout=60000)
     assert report.read_bytes().startswith(b"%PDF")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "no-such-folder" / "r.pdf"), "PDF (*.pdf)"))
+    tab.export_button.click()  # an unwritable place is the tab's error, not a traceback
+    qtbot.waitUntil(lambda: "cannot write" in tab.message.text(), timeout=60000)
 
 
 def test_diagnosis_without_a_model_says_how_to_get_one(window, monkeypatch, tmp_path):
-    from cxrdesk import diagnosis
+    from cxrdesk import bundle
 
-    monkeypatch.setattr(diagnosis, "DEMO_BUNDLE", tmp_path / "no-demo")  # as if no demo model shipped
+    monkeypatch.setattr(bundle, "DEMO_BUNDLE", tmp_path / "no-demo")  # as if no demo model shipped
     window.diagnosis.refresh_models()
     assert "No trained model" in window.diagnosis.card.text()
     assert not window.diagnosis.open_button.isEnabled()
 
 
 def test_first_run_offers_the_demo_model(window, qtbot):
-    from cxrdesk.diagnosis import DEMO_BUNDLE
+    from cxrdesk.bundle import DEMO_BUNDLE
 
     if not DEMO_BUNDLE.is_dir():
         pytest.skip("no demo model in models/")

@@ -104,7 +104,7 @@ def test_wrong_weights_files_are_refused(tmp_path):
         build_model("vgg16", 64, weights=str(tmp_path / "nothing.h5"))
     other = tmp_path / "other.weights.h5"
     build_model("custom", 16).save_weights(other)
-    with pytest.raises(CxrdeskError, match="does not hold vgg16 weights"):
+    with pytest.raises(CxrdeskError, match="does not hold VGG16 weights"):
         build_model("vgg16", 64, weights=str(other))
 
 

@@ -79,7 +79,7 @@ def test_problems_are_reported_not_fatal(tmp_path):
         (tmp_path / folder).mkdir()
         for path in real_images(folder.lower(), 3):
             shutil.copy(path, tmp_path / folder / path.name)
-    (tmp_path / "Viral Pneumonia").mkdir()
+    (tmp_path / "Viral Pneumonia").mkdir()  # empty: not a class
     (tmp_path / "covid" / "notes.txt").write_text("reader's notes")
     (tmp_path / "covid" / "empty.png").write_bytes(b"")
     png_bomb(tmp_path / "covid" / "bomb.png")
@@ -92,14 +92,12 @@ def test_problems_are_reported_not_fatal(tmp_path):
     assert "decompression bomb" in reasons["covid/bomb.png"]
     assert "truncated" in reasons["Normal/cut.png"]
     assert [s.path for s in scan.skipped] == ["covid/notes.txt"]
-    assert scan.ignored_folders == {"Viral Pneumonia": "not one of COVID-19, Healthy, Tuberculosis"}
+    assert scan.ignored_folders == {"Viral Pneumonia": "no image files (PNG, JPEG, BMP, TIFF or DICOM)"}
 
 
 @pytest.mark.parametrize("layout, message", [
     ("missing", "folder not found"),
     ("no_classes", "no class folders"),
-    ("empty_class", "has no images"),
-    ("unreadable_class", "has no readable images"),
 ])
 def test_bad_sources_are_refused(tmp_path, layout, message):
     src = tmp_path / "src"
@@ -107,11 +105,36 @@ def test_bad_sources_are_refused(tmp_path, layout, message):
         src.mkdir()
     if layout == "no_classes":
         (src / "images").mkdir()
-    if layout in ("empty_class", "unreadable_class"):
-        (src / "covid").mkdir()
-        Image.fromarray(np.full((64, 64), 100, np.uint8)).save(src / "covid" / "a.png")
-        (src / "TB").mkdir()
-        if layout == "unreadable_class":
-            (src / "TB" / "broken.png").write_bytes(b"not a png")
     with pytest.raises(CurationError, match=message):
         scan_folder(src)
+
+
+@pytest.mark.parametrize("layout, message", [
+    ("one_class", "one class only"),
+    ("unreadable_class", "class Tuberculosis has no readable images"),
+])
+def test_sources_a_model_cannot_learn_from_are_reported_then_refused_at_curation(tmp_path, layout, message):
+    from cxrdesk.curation import CurationSettings, plan_curation
+
+    src = tmp_path / "src"
+    (src / "covid").mkdir(parents=True)
+    Image.fromarray(np.full((64, 64), 100, np.uint8)).save(src / "covid" / "a.png")
+    if layout == "unreadable_class":
+        (src / "TB").mkdir()
+        (src / "TB" / "broken.png").write_bytes(b"not a png")
+    scan = scan_folder(src)  # the scan goes on and says what is wrong
+    assert scan.warnings
+    with pytest.raises(CurationError, match=message):
+        plan_curation(scan, CurationSettings())
+
+
+def test_any_folder_of_radiographs_is_a_class(tmp_path):
+    for folder, source in (("Normal", "normal"), ("TB", "tuberculosis"), ("pneumonia", "covid")):
+        (tmp_path / folder).mkdir()
+        for path in real_images(source, 4):
+            shutil.copy(path, tmp_path / folder / path.name)
+    scan = scan_folder(tmp_path)
+    assert scan.class_folders == {"Normal": "Healthy", "TB": "Tuberculosis", "pneumonia": "Pneumonia"}
+    assert scan.classes == ("Healthy", "Pneumonia", "Tuberculosis")
+    assert scan.counts() == {"Healthy": 4, "Pneumonia": 4, "Tuberculosis": 4}
+    assert not scan.warnings

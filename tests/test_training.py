@@ -69,8 +69,11 @@ def test_a_bad_bundle_is_refused(trained, tmp_path):
     (copy / "card.json").write_text(json.dumps({**card, "architecture": "vgg16"}))
     with pytest.raises(BundleError, match="the model is a custom, the card says vgg16"):
         load_bundle(copy)
-    (copy / "card.json").write_text(json.dumps({**card, "classes": ["cat", "dog", "bird"]}))
-    with pytest.raises(BundleError, match="classes"):
+    (copy / "card.json").write_text(json.dumps({**card, "classes": ["cat", "dog"]}))
+    with pytest.raises(BundleError, match="3 outputs for 2 classes"):
+        load_bundle(copy)
+    (copy / "card.json").write_text(json.dumps({**card, "classes": ["cat", "cat", "dog"]}))
+    with pytest.raises(BundleError, match="distinct names"):
         load_bundle(copy)
     (copy / "card.json").write_text(json.dumps(card))
     with (copy / "model.keras").open("ab") as handle:

@@ -7,9 +7,7 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..classes import CLASSES
-
-COLOURS = {"COVID-19": "#d62728", "Healthy": "#2ca02c", "Tuberculosis": "#1f77b4"}
+from ..report import class_colours
 
 
 class HistogramCanvas(FigureCanvasQTAgg):
@@ -30,10 +28,13 @@ class HistogramCanvas(FigureCanvasQTAgg):
         self.draw_idle()
 
     def plot(self, edges: np.ndarray, counts: dict, low: float, high: float, xlabel: str, ylabel: str) -> None:
+        """``counts``: {class: counts per bin} for each class, plus 'All' (not drawn)."""
         self.ax.clear()
         centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
-        for name in CLASSES:
-            self.ax.bar(centres, counts[name], width=width, alpha=0.45, color=COLOURS[name], label=name)
+        classes = [name for name in counts if name != "All"]
+        colours = class_colours(classes)
+        for name in classes:
+            self.ax.bar(centres, counts[name], width=width, alpha=0.45, color=colours[name], label=name)
         self.ax.set(xlim=(0, 255), xlabel=xlabel, ylabel=ylabel)
         self.ax.legend(loc="upper left", fontsize="small")
         self._lines = [self.ax.axvline(low, color="black", ls="--"), self.ax.axvline(high, color="black", ls="--")]

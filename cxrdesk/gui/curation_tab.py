@@ -11,14 +11,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
                                QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..classes import CLASSES
 from ..curation import PRESETS, CurationSettings, histograms, plan_curation, shortcut_check, threshold_counts
-from ..dataset import export_dataset
+from ..dataset import LAYOUTS, export_dataset
+from ..errors import CxrdeskError
 from ..imaging import read_grayscale
 from ..scanning import scan_folder
 from .charts import HistogramCanvas
 from .widgets import MessageLabel
-from .workers import Task
+from .workers import Tasks
 
 THUMB = 96
 
@@ -89,57 +89,65 @@ class CurationTab(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.scan = None
-        self.task: Task | None = None
         self.setAcceptDrops(True)
+        self._build()
+        self._layout()
+        self._connect()
+        self.tasks = Tasks(self, on_error=self.message.error)
+        self.retranslate()
 
-        self.source = QLineEdit(settings.value("curation/source", ""))
+    def _build(self) -> None:
+        defaults = CurationSettings()
+        self.source = QLineEdit(self.settings.value("curation/source", ""))
         self.browse = QPushButton()
         self.scan_button = QPushButton()
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.message = MessageLabel()
-        self.message.shown.connect(self.status)
-        self.counts = QTableWidget(len(CLASSES), 4)
+        self.counts = QTableWidget(0, 4)  # a row per class of the scanned folder
         self.counts.verticalHeader().setVisible(False)
         self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.counts.setMinimumWidth(360)
-        self.counts.setMaximumHeight(150)
+        self.counts.setMaximumHeight(180)
         self.histogram = HistogramCanvas(self)
-        self.low = ThresholdControl(0)
-        self.high = ThresholdControl(255)
+        self.low = ThresholdControl(defaults.low)
+        self.high = ThresholdControl(defaults.high)
         self.study_button = QPushButton()
         self.all_button = QPushButton()
         self.thumbs_low, self.thumbs_high = QHBoxLayout(), QHBoxLayout()
         self.thumb_low_title, self.thumb_high_title = QLabel(), QLabel()
         self.shortcut = QLabel()
         self.shortcut.setWordWrap(True)
-
         self.balance = QCheckBox()
-        self.balance.setChecked(True)
+        self.balance.setChecked(defaults.balance)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.seed.setValue(42)
+        self.seed.setValue(defaults.seed)
         self.val = QDoubleSpinBox()
         self.val.setRange(0, 0.9)
         self.val.setSingleStep(0.05)
-        self.val.setValue(0.2)
+        self.val.setValue(defaults.val)
         self.test = QDoubleSpinBox()
         self.test.setRange(0, 0.9)
         self.test.setSingleStep(0.05)
-        self.test.setValue(0.1)
+        self.test.setValue(defaults.test)
         self.layout_choice = QComboBox()
-        self.output = QLineEdit(settings.value("curation/output", ""))
+        self.output = QLineEdit(self.settings.value("curation/output", ""))
         self.output_browse = QPushButton()
         self.export_button = QPushButton()
         self.export_button.setEnabled(False)
+        self.thresholds, self.split_box = QGroupBox(), QGroupBox()
+        self.low_label, self.high_label = QLabel(), QLabel()
+        self.seed_label, self.val_label, self.test_label = QLabel(), QLabel(), QLabel()
+        self.layout_label, self.output_label = QLabel(), QLabel()
+        self._thumb_timer = QTimer(self, singleShot=True, interval=300)
 
+    def _layout(self) -> None:
         top = QHBoxLayout()
         top.addWidget(self.source, 1)
         top.addWidget(self.browse)
         top.addWidget(self.scan_button)
-        self.thresholds = QGroupBox()
         form = QFormLayout(self.thresholds)
-        self.low_label, self.high_label = QLabel(), QLabel()
         form.addRow(self.low_label, self.low)
         form.addRow(self.high_label, self.high)
         presets = QHBoxLayout()
@@ -147,10 +155,7 @@ class CurationTab(QWidget):
         presets.addWidget(self.all_button)
         presets.addStretch()
         form.addRow(presets)
-        self.split_box = QGroupBox()
         split_form = QFormLayout(self.split_box)
-        self.seed_label, self.val_label, self.test_label = QLabel(), QLabel(), QLabel()
-        self.layout_label, self.output_label = QLabel(), QLabel()
         split_form.addRow(self.balance)
         split_form.addRow(self.seed_label, self.seed)
         split_form.addRow(self.val_label, self.val)
@@ -167,7 +172,6 @@ class CurationTab(QWidget):
         thumbs.addLayout(self.thumbs_low, 1, 0)
         thumbs.addWidget(self.thumb_high_title, 0, 1)
         thumbs.addLayout(self.thumbs_high, 1, 1)
-
         middle = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(self.counts)
@@ -187,6 +191,8 @@ class CurationTab(QWidget):
         layout.addLayout(thumbs)
         layout.addLayout(bottom)
 
+    def _connect(self) -> None:
+        self.message.shown.connect(self.status)
         self.browse.clicked.connect(self.choose_source)
         self.scan_button.clicked.connect(self.start_scan)
         self.output_browse.clicked.connect(self.choose_output)
@@ -195,13 +201,12 @@ class CurationTab(QWidget):
         self.high.changed.connect(self.thresholds_changed)
         self.study_button.clicked.connect(lambda: self.set_band(*PRESETS["study"]))
         self.all_button.clicked.connect(lambda: self.set_band(*PRESETS["all"]))
-        self._thumb_timer = QTimer(self, singleShot=True, interval=300)
         self._thumb_timer.timeout.connect(self.load_thumbnails)
-        self.retranslate()
 
     # ------------------------------------------------------------------ text
     def retranslate(self) -> None:
-        self.source.setPlaceholderText(self.tr("Folder with one sub-folder per class (COVID, Tuberculosis, Normal...)"))
+        self.source.setPlaceholderText(self.tr("Folder with one sub-folder per class (COVID, Tuberculosis, Normal, "
+                                               "Pneumonia...)"))
         self.browse.setText(self.tr("Browse..."))
         self.scan_button.setText(self.tr("Scan"))
         self.counts.setHorizontalHeaderLabels([self.tr("Class"), self.tr("Images"), self.tr("Kept"), self.tr("Dropped")])
@@ -218,8 +223,9 @@ class CurationTab(QWidget):
         self.layout_label.setText(self.tr("Images"))
         current = self.layout_choice.currentIndex()
         self.layout_choice.clear()
-        self.layout_choice.addItems([self.tr("Manifest only (images stay in place)"),
-                                     self.tr("Folder tree of hard links"), self.tr("Folder tree of copies")])
+        titles = {"manifest": self.tr("Manifest only (images stay in place)"),
+                  "link": self.tr("Folder tree of hard links"), "copy": self.tr("Folder tree of copies")}
+        self.layout_choice.addItems([titles[name] for name in LAYOUTS])
         self.layout_choice.setCurrentIndex(max(current, 0))
         self.output_label.setText(self.tr("Output folder"))
         self.output.setPlaceholderText(self.tr("Where to write the curated dataset"))
@@ -256,16 +262,16 @@ class CurationTab(QWidget):
             self.output.setText(folder)
 
     def _run(self, fn, *args, on_success, **kwargs) -> None:
+        """Scan or export (one at a time) with the progress bar, the buttons disabled meanwhile."""
         self.progress.setVisible(True)
         self.progress.setValue(0)
-        self.task = Task(fn, *args, parent=self, **kwargs)
-        self.task.progressed.connect(lambda done, total: (self.progress.setMaximum(max(total, 1)),
-                                                          self.progress.setValue(done)))
-        self.task.succeeded.connect(on_success)
-        self.task.failed.connect(self.message.error)
-        self.task.finished.connect(lambda: (self.progress.setVisible(False), self._busy(False)))
         self._busy(True)
-        self.task.start()
+        self.tasks.start("work", fn, *args, on_success=on_success, on_progress=self._progressed,
+                         on_finished=lambda: (self.progress.setVisible(False), self._busy(False)), **kwargs)
+
+    def _progressed(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
 
     def _busy(self, busy: bool) -> None:
         self.scan_button.setEnabled(not busy)
@@ -320,7 +326,8 @@ class CurationTab(QWidget):
         low, high = self.low.value(), self.high.value()
         counts = threshold_counts(self.scan, low, high)
         totals = self.scan.counts()
-        for row, name in enumerate(CLASSES):
+        self.counts.setRowCount(len(self.scan.classes))
+        for row, name in enumerate(self.scan.classes):
             kept, dropped = counts[name]
             for col, value in enumerate((name, totals[name], kept, dropped)):
                 item = QTableWidgetItem(str(value))
@@ -338,11 +345,8 @@ class CurationTab(QWidget):
         if self.scan is None:
             return
         low, high = self.near(self.low.value()), self.near(self.high.value())
-        task = Task(_thumbnails, self.scan.root, low + high, parent=self)
-        task.succeeded.connect(lambda images: self.show_thumbnails(images[:len(low)], images[len(low):]))
-        task.failed.connect(self.message.error)
-        task.start()
-        self._thumb_task = task
+        self.tasks.start("thumbnails", _thumbnails, self.scan.root, low + high,
+                         on_success=lambda images: self.show_thumbnails(images[:len(low)], images[len(low):]))
 
     def show_thumbnails(self, low, high) -> None:
         means = {r.path: r.mean for r in self.scan.records}
@@ -378,11 +382,11 @@ class CurationTab(QWidget):
                 force = True
         try:
             plan = plan_curation(self.scan, self.current_settings())
-        except Exception as exc:  # CurationError: a band that empties a class, etc.
+        except CxrdeskError as exc:  # a band that empties a class, a single class...
             self.message.error(str(exc))
             return
         self.settings.setValue("curation/output", out)
-        layout = ("manifest", "link", "copy")[self.layout_choice.currentIndex()]
+        layout = LAYOUTS[self.layout_choice.currentIndex()]
         self._run(export_dataset, plan, out, layout=layout, force=force, on_success=self.export_done)
 
     def export_done(self, folder) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -13,61 +10,18 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from .. import RESEARCH_NOTICE
-from ..bundle import load_bundle
-from ..classes import CLASSES
-from ..diagnosis import Diagnoser, available_bundles, heatmap_overlay
-from .charts import COLOURS
+from ..bundle import available_bundles, load_bundle
+from ..diagnosis import Diagnoser, heatmap_overlay
+from ..report import write_diagnosis_report
 from .widgets import MessageLabel
-from .workers import Task
+from .workers import Tasks
 
 
 def _load_diagnoser(folder: str) -> Diagnoser:
-    from ..devices import import_tensorflow, prepare_process
+    from ..devices import use_cpu_in_process
 
-    prepare_process("cpu")
-    import_tensorflow()
+    use_cpu_in_process()
     return Diagnoser(load_bundle(folder))
-
-
-def write_report(result, path: str | Path, opacity: float = 0.45) -> Path:
-    """A one-page PDF or PNG: the radiograph, its heatmap, the probabilities, model, date, notice."""
-    from matplotlib.figure import Figure
-
-    path = Path(path)
-    fig = Figure(figsize=(8.27, 11.69), layout="constrained")  # A4 portrait
-    grid = fig.add_gridspec(3, 2, height_ratios=[0.5, 3, 1.4])
-    head = fig.add_subplot(grid[0, :])
-    head.axis("off")
-    model = result.model
-    val = model.get("validation_general_precision")
-    head.text(0, 1, "CXRDesk - radiograph analysis", fontsize=16, weight="bold", va="top")
-    head.text(0, 0.55, f"File: {Path(result.path).name}    Date: {time.strftime('%Y-%m-%d %H:%M')}", va="top")
-    head.text(0, 0.2, f"Model: {model['name']} ({model['architecture']}, {model['train_images']} training images, "
-                      f"validation general precision {val:.1%})" if val is not None else f"Model: {model['name']}",
-              va="top", fontsize=9)
-    for column, (title, image) in enumerate((("Radiograph", result.image),
-                                             (f"Grad-CAM ({result.heatmap_class})",
-                                              np.asarray(heatmap_overlay(result.image, result.heatmap, opacity))
-                                              if result.heatmap is not None else result.image))):
-        ax = fig.add_subplot(grid[1, column])
-        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
-        ax.set_title(title)
-        ax.axis("off")
-    bars = fig.add_subplot(grid[2, :])
-    names = list(result.probabilities)
-    values = [result.probabilities[n] * 100 for n in names]
-    bars.barh(names, values, color=[COLOURS[n] for n in names])
-    for i, value in enumerate(values):
-        bars.text(min(value + 1, 90), i, f"{value:.1f} %", va="center")
-    bars.set(xlim=(0, 100), xlabel="probability (%)", title=f"Predicted: {result.predicted}")
-    bars.invert_yaxis()
-    notes = [RESEARCH_NOTICE] + [f"Warning: may not be a frontal chest radiograph: {w}" for w in result.warnings]
-    fig.text(0.02, 0.005, "\n".join(notes), fontsize=8, va="bottom", wrap=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:6]}{path.suffix}")
-    fig.savefig(tmp, dpi=150)
-    os.replace(tmp, path)
-    return path
 
 
 def _to_pixmap(rgb_or_gray: np.ndarray) -> QPixmap:
@@ -89,9 +43,15 @@ class DiagnosisTab(QWidget):
         self.diagnoser: Diagnoser | None = None
         self.result = None
         self.pending_image: str | None = None
-        self.setAcceptDrops(True)
-
         self.models_dir = settings.value("diagnosis/models_dir", "models")
+        self.setAcceptDrops(True)
+        self._build()
+        self._layout()
+        self._connect()
+        self.tasks = Tasks(self, on_error=self.message.error)
+        self.retranslate()
+
+    def _build(self) -> None:
         self.model = QComboBox()
         self.model_browse = QPushButton()
         self.card = QLabel()
@@ -105,37 +65,32 @@ class DiagnosisTab(QWidget):
         self.view.setStyleSheet("background: #111; color: #ccc")
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
-        self.opacity.setValue(int(settings.value("diagnosis/opacity", 45)))
+        self.opacity.setValue(int(self.settings.value("diagnosis/opacity", 45)))
         self.opacity_label = QLabel()
-        self.bars = {name: QProgressBar() for name in CLASSES}
-        for bar in self.bars.values():
-            bar.setRange(0, 1000)
-            bar.setTextVisible(True)
+        self.bars: dict[str, QProgressBar] = {}  # one per class of the loaded model
         self.predicted = QLabel()
         self.predicted.setStyleSheet("font-size: 16pt; font-weight: bold")
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #9a5b00; font-weight: bold")
         self.message = MessageLabel()
-        self.message.shown.connect(self.status)
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background: #fff3cd; padding: 6px")
+        self.model_box, self.result_box = QGroupBox(), QGroupBox()
+        self.bar_grid = QGridLayout()
 
-        self.model_box = QGroupBox()
+    def _layout(self) -> None:
         model_layout = QVBoxLayout(self.model_box)
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
         row.addWidget(self.model_browse)
         model_layout.addLayout(row)
         model_layout.addWidget(self.card)
-        self.result_box = QGroupBox()
-        grid = QGridLayout(self.result_box)
-        for i, (name, bar) in enumerate(self.bars.items()):
-            grid.addWidget(QLabel(name), i, 0)
-            grid.addWidget(bar, i, 1)
-        grid.addWidget(self.predicted, len(CLASSES), 0, 1, 2)
-        grid.addWidget(self.warning, len(CLASSES) + 1, 0, 1, 2)
+        result_layout = QVBoxLayout(self.result_box)
+        result_layout.addLayout(self.bar_grid)
+        result_layout.addWidget(self.predicted)
+        result_layout.addWidget(self.warning)
         side = QVBoxLayout()
         side.addWidget(self.model_box)
         buttons = QHBoxLayout()
@@ -156,12 +111,31 @@ class DiagnosisTab(QWidget):
         layout.addLayout(left, 3)
         layout.addLayout(side, 2)
 
+    def _connect(self) -> None:
+        self.message.shown.connect(self.status)
         self.model.currentIndexChanged.connect(self.model_chosen)
         self.model_browse.clicked.connect(self.choose_model_folder)
         self.open_button.clicked.connect(self.choose_image)
         self.export_button.clicked.connect(self.export_report)
         self.opacity.valueChanged.connect(self.redraw_image)
-        self.retranslate()
+
+    def show_classes(self, classes) -> None:
+        """A probability bar per class of the model in use (rebuilt when the model changes)."""
+        if list(self.bars) == list(classes):
+            return
+        while self.bar_grid.count():
+            widget = self.bar_grid.takeAt(0).widget()
+            if widget:
+                widget.deleteLater()
+        self.bars = {}
+        for i, name in enumerate(classes):
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setTextVisible(True)
+            bar.setFormat("")
+            self.bar_grid.addWidget(QLabel(name), i, 0)
+            self.bar_grid.addWidget(bar, i, 1)
+            self.bars[name] = bar
 
     def retranslate(self) -> None:
         self.model_box.setTitle(self.tr("Model"))
@@ -189,7 +163,7 @@ class DiagnosisTab(QWidget):
         self.model.blockSignals(True)
         self.model.clear()
         for folder, card in bundles:
-            label = card.get("name", folder.name) + (" (demo)" if card.get("demo") else "")
+            label = (card.name or folder.name) + (" (demo)" if card.demo else "")
             self.model.addItem(label, str(folder))
         self.model.blockSignals(False)
         remembered = select or self.settings.value("diagnosis/model", "")
@@ -215,15 +189,12 @@ class DiagnosisTab(QWidget):
         self.settings.setValue("diagnosis/model", folder)
         self.diagnoser = None
         self.message.info(self.tr("Loading the model (TensorFlow starts the first time)..."))
-        self._load = Task(_load_diagnoser, folder, parent=self)
-        self._load.succeeded.connect(self.model_loaded)
-        self._load.failed.connect(self.message.error)
-        self._load.start()
+        # a model chosen while another loads replaces it: the stale load's result is dropped
+        self.tasks.start("load", _load_diagnoser, folder, on_success=self.model_loaded)
 
     def model_loaded(self, diagnoser: Diagnoser) -> None:
-        if Path(diagnoser.bundle.folder) != Path(self.model.currentData() or ""):
-            return  # the user chose another model while this one was loading
         self.diagnoser = diagnoser
+        self.show_classes(diagnoser.classes)
         self.message.info(self.tr("Model ready."))
         self.show_card()
         if self.pending_image:
@@ -243,9 +214,10 @@ class DiagnosisTab(QWidget):
         s, card = self.diagnoser.summary, self.diagnoser.bundle.card
         val = s["validation_general_precision"]
         text = self.tr("{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}").format(
-            s["name"], card.get("architecture"), card["input"]["image_size"], s["train_images"],
-            card["training"]["device"].upper(), f"{val:.1%}" if val is not None else "-")
-        if card.get("demo"):
+            s["name"], card.architecture, card.image_size, s["train_images"], (card.device or "?").upper(),
+            f"{val:.1%}" if val is not None else "-")
+        text += "\n" + self.tr("Classes: {0}").format(", ".join(card.classes))
+        if card.demo:
             text += "\n" + self.tr("A demonstration model trained on about 1,500 public images: not a clinical model.")
         self.card.setText(text)
 
@@ -271,13 +243,11 @@ class DiagnosisTab(QWidget):
                 self.message.error(self.tr("No model to diagnose with yet."))
             return
         self.message.info(self.tr("Analysing {0}...").format(Path(path).name))
-        self._task = Task(self.diagnoser.diagnose, path, heatmap=True, parent=self)
-        self._task.succeeded.connect(self.show_result)
-        self._task.failed.connect(self.message.error)
-        self._task.start()
+        self.tasks.start("diagnose", self.diagnoser.diagnose, path, heatmap=True, on_success=self.show_result)
 
     def show_result(self, result) -> None:
         self.result = result
+        self.show_classes(list(result.probabilities))
         for name, bar in self.bars.items():
             p = result.probabilities[name]
             bar.setValue(int(round(p * 1000)))
@@ -313,9 +283,17 @@ class DiagnosisTab(QWidget):
         default = str(Path(self.settings.value("diagnosis/dir", "")) / f"{Path(self.result.path).stem}-cxrdesk.pdf")
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export report"), default, "PDF (*.pdf);;PNG (*.png)")
         if path:
-            try:
-                write_report(self.result, path, self.opacity.value() / 100)
-                self.message.info(self.tr("Report written to {0}").format(path))
-            except Exception as exc:
-                self.message.error(str(exc))
+            self.tasks.start("report", _write_report, self.result, path, self.opacity.value() / 100,
+                             on_success=lambda written: self.message.info(
+                                 self.tr("Report written to {0}").format(written)))
 
+
+
+def _write_report(result, path: str, opacity: float) -> Path:
+    """The one-page report (a worker task); a file that cannot be written is the user's to fix."""
+    from ..errors import CxrdeskError
+
+    try:
+        return write_diagnosis_report(result, path, opacity)
+    except OSError as exc:
+        raise CxrdeskError(f"cannot write {path}: {exc.strerror or exc}") from None

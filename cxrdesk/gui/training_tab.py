@@ -1,7 +1,7 @@
-"""Training tab: pick a dataset, a model and a device; start, watch live curves, stop; compare runs."""
+"""Training tab: pick a dataset, a model, a recipe and a device; start, watch live curves, stop;
+compare runs. Every list comes from a registry and every default from :class:`TrainConfig`."""
 
 from __future__ import annotations
-
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
@@ -9,22 +9,22 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QWidget)
 
 from ..bundle import list_bundles
-from ..classes import CLASSES
 from ..dataset import load_dataset
-from ..devices import probe
+from ..devices import DEVICES, probe
+from ..errors import CxrdeskError
 from ..evaluation import METRICS, comparison_rows, evaluate_bundle
 from ..models import MODELS
+from ..recipes import RECIPES
 from ..training import TrainConfig, TrainingRun
 from .charts import CurvesCanvas
 from .widgets import MessageLabel
-from .workers import Task, TrainingRelay, run_in_background
+from .workers import Tasks, TrainingRelay, run_in_background
 
 
 def _evaluate_bundle(bundle_folder: str, dataset_folder: str):
-    from ..devices import import_tensorflow, prepare_process
+    from ..devices import use_cpu_in_process
 
-    prepare_process("cpu")
-    import_tensorflow()
+    use_cpu_in_process()
     return evaluate_bundle(bundle_folder, load_dataset(dataset_folder))[1]
 
 
@@ -54,53 +54,69 @@ class TrainingTab(QWidget):
         self.relay: TrainingRelay | None = None
         self.started: dict | None = None
         self.devices: dict | None = None
+        self._build()
+        self._layout()
+        self._connect()
+        self.tasks = Tasks(self, on_error=self.message.error)
+        self.retranslate()
+        self.refresh_comparison()
 
-        self.dataset = QLineEdit(settings.value("training/dataset", ""))
+    def _build(self) -> None:
+        defaults = TrainConfig.defaults()
+        self.dataset = QLineEdit(self.settings.value("training/dataset", ""))
         self.dataset_browse = QPushButton()
         self.model = QComboBox()
         for name, spec in MODELS.items():
             self.model.addItem(spec.title, name)
+        self.model.setCurrentIndex(self.model.findData(defaults["model"]))
+        self.recipe = QComboBox()
+        for name, recipe in RECIPES.items():
+            self.recipe.addItem(recipe.title, name)
+            self.recipe.setItemData(self.recipe.count() - 1, recipe.description, Qt.ItemDataRole.ToolTipRole)
+        self.recipe.setCurrentIndex(self.recipe.findData(defaults["recipe"]))
         self.device = QComboBox()
-        self.device.addItem("CPU", "cpu")
-        self.device.addItem("GPU", "gpu")
-        self.device.model().item(1).setEnabled(False)
+        for name, title in DEVICES.items():
+            self.device.addItem(title, name)
+            self.device.model().item(self.device.count() - 1).setEnabled(name == "cpu")  # until a GPU is found
+        self.device.setCurrentIndex(self.device.findData(defaults["device"]))
         self.device_note = QLabel()
         self.device_note.setWordWrap(True)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10000)
-        self.epochs.setValue(120)
+        self.epochs.setValue(defaults["epochs"])
         self.batch = QSpinBox()
         self.batch.setRange(1, 4096)
-        self.batch.setValue(64)
+        self.batch.setValue(defaults["batch_size"])
         self.size = QSpinBox()
         self.size.setRange(0, 1024)
-        self.size.setValue(0)
+        self.size.setValue(defaults["image_size"] or 0)
         self.weights = QComboBox()
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.seed.setValue(42)
-        self.out = QLineEdit(settings.value("training/out", "models"))
+        self.seed.setValue(defaults["seed"])
+        self.out = QLineEdit(self.settings.value("training/out", defaults["out"]))
         self.start_button = QPushButton()
         self.stop_button = QPushButton()
         self.stop_button.setEnabled(False)
         self.progress = QProgressBar()
         self.epoch_label = QLabel()
         self.message = MessageLabel()
-        self.message.shown.connect(self.status)
         self.curves = CurvesCanvas(self)
         self.metrics = QTableWidget()
         self.compare = QTableWidget()
-
-        self.form_box = QGroupBox()
+        self.form_box, self.results_box, self.compare_box = QGroupBox(), QGroupBox(), QGroupBox()
         self.form_box.setMinimumWidth(430)
+        self.labels = {key: QLabel() for key in ("dataset", "model", "recipe", "device", "epochs", "batch", "size",
+                                                 "weights", "seed", "out")}
+
+    def _layout(self) -> None:
         form = QFormLayout(self.form_box)
-        self.labels = {key: QLabel() for key in ("dataset", "model", "device", "epochs", "batch", "size", "weights",
-                                                 "seed", "out")}
         row = QHBoxLayout()
         row.addWidget(self.dataset, 1)
         row.addWidget(self.dataset_browse)
         form.addRow(self.labels["dataset"], row)
         form.addRow(self.labels["model"], self.model)
+        form.addRow(self.labels["recipe"], self.recipe)
         form.addRow(self.labels["device"], self.device)
         form.addRow("", self.device_note)
         form.addRow(self.labels["epochs"], self.epochs)
@@ -122,7 +138,6 @@ class TrainingTab(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.form_box)
         top.addLayout(right, 1)
-        self.results_box, self.compare_box = QGroupBox(), QGroupBox()
         QVBoxLayout(self.results_box).addWidget(self.metrics)
         QVBoxLayout(self.compare_box).addWidget(self.compare)
         bottom = QHBoxLayout()
@@ -132,28 +147,25 @@ class TrainingTab(QWidget):
         layout.addLayout(top, 3)
         layout.addLayout(bottom, 2)
 
+    def _connect(self) -> None:
+        self.message.shown.connect(self.status)
         self.dataset_browse.clicked.connect(self.choose_dataset)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
-        self.retranslate()
-        self.refresh_comparison()
+        self.model.currentIndexChanged.connect(self.offer_weights)
 
     def retranslate(self) -> None:
-        texts = {"dataset": self.tr("Curated dataset"), "model": self.tr("Model"), "device": self.tr("Device"),
-                 "epochs": self.tr("Epochs"), "batch": self.tr("Batch size"), "size": self.tr("Image size (0 = model's)"),
-                 "weights": self.tr("Pretrained weights"), "seed": self.tr("Seed"), "out": self.tr("Models folder")}
+        texts = {"dataset": self.tr("Curated dataset"), "model": self.tr("Model"), "recipe": self.tr("Recipe"),
+                 "device": self.tr("Device"), "epochs": self.tr("Epochs"), "batch": self.tr("Batch size"),
+                 "size": self.tr("Image size (0 = model's)"), "weights": self.tr("Pretrained weights"),
+                 "seed": self.tr("Seed"), "out": self.tr("Models folder")}
         for key, text in texts.items():
             self.labels[key].setText(text)
         self.form_box.setTitle(self.tr("Run"))
         self.dataset_browse.setText(self.tr("Browse..."))
         self.start_button.setText(self.tr("Start training"))
         self.stop_button.setText(self.tr("Stop"))
-        current = self.weights.currentIndex()
-        self.weights.clear()
-        self.weights.addItem(self.tr("ImageNet (download and cache)"), "imagenet")
-        self.weights.addItem(self.tr("None (random)"), "none")
-        self.weights.addItem(self.tr("Weights file..."), "file")
-        self.weights.setCurrentIndex(max(current, 0))
+        self.offer_weights()
         self.results_box.setTitle(self.tr("Evaluation of the last run"))
         self.compare_box.setTitle(self.tr("All runs in the models folder (the study's Table VII)"))
         if self.devices is None:
@@ -161,6 +173,20 @@ class TrainingTab(QWidget):
         self.curves.titles = (self.tr("Loss"), self.tr("Accuracy"), self.tr("training"), self.tr("validation"),
                               self.tr("epoch"))
         self.curves.redraw()
+
+    def offer_weights(self, *_) -> None:
+        """Only the weights that apply to the chosen model: a network without a pretrained base
+        starts from random weights and offers nothing else."""
+        spec = MODELS[self.model.currentData()]
+        titles = {"imagenet": self.tr("ImageNet (download and cache)"), "none": self.tr("None (random)"),
+                  "file": self.tr("Weights file...")}
+        choices = list(spec.weight_choices) + (["file"] if spec.pretrained else [])
+        current = self.weights.currentData()
+        self.weights.clear()
+        for choice in choices:
+            self.weights.addItem(titles[choice], choice)
+        self.weights.setCurrentIndex(max(self.weights.findData(current), 0))
+        self.weights.setEnabled(len(choices) > 1)
 
     def look_for_gpu(self) -> None:
         """Ask TensorFlow, in a subprocess, which devices exist (the GUI never loads it for this)."""
@@ -170,12 +196,13 @@ class TrainingTab(QWidget):
         if not isinstance(report, dict):
             report = {"gpu_available": False, "gpu_reason": str(report)}
         self.devices = report
+        gpu = self.device.findData("gpu")
         if report.get("gpu_available"):
-            self.device.model().item(1).setEnabled(True)
+            self.device.model().item(gpu).setEnabled(True)
             self.device_note.setText(self.tr("GPU: {0}").format(", ".join(report["gpus"])))
         else:
             self.device_note.setText(self.tr("GPU unavailable: {0}").format(report.get("gpu_reason")))
-        self.device.setItemData(1, self.device_note.text(), Qt.ItemDataRole.ToolTipRole)
+        self.device.setItemData(gpu, self.device_note.text(), Qt.ItemDataRole.ToolTipRole)
 
     def choose_dataset(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Curated dataset"), self.dataset.text())
@@ -191,16 +218,17 @@ class TrainingTab(QWidget):
             weights, _ = QFileDialog.getOpenFileName(self, self.tr("Weights file"), "", "Keras weights (*.h5)")
             weights = weights or "none"
         return TrainConfig(dataset=self.dataset.text().strip(), model=self.model.currentData(),
-                           device=self.device.currentData(), epochs=self.epochs.value(),
-                           batch_size=self.batch.value(), image_size=self.size.value() or None,
-                           weights=weights, seed=self.seed.value(), out=self.out.text().strip() or "models")
+                           recipe=self.recipe.currentData(), device=self.device.currentData(),
+                           epochs=self.epochs.value(), batch_size=self.batch.value(),
+                           image_size=self.size.value() or None, weights=weights, seed=self.seed.value(),
+                           out=self.out.text().strip() or TrainConfig.defaults()["out"])
 
     def start(self) -> None:
         try:
             config = self.config()
             load_dataset(config.dataset)  # a clear error now, not in the worker
             self.run = TrainingRun(config).start()
-        except Exception as exc:
+        except CxrdeskError as exc:
             self.message.error(str(exc))
             return
         self.settings.setValue("training/dataset", config.dataset)
@@ -225,9 +253,9 @@ class TrainingTab(QWidget):
         kind = event["type"]
         if kind == "started":
             self.started = event
-            self.message.info(self.tr("Training {0} on {1} ({2}): {3} training / {4} validation images").format(
-                event["model"], event["device"].upper(), event["device_name"], event["train_images"],
-                event["val_images"]))
+            self.message.info(self.tr("Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}")
+                              .format(event["model"], event["device"].upper(), event["device_name"],
+                                      event["train_images"], event["val_images"], ", ".join(event["classes"])))
         elif kind == "batch":
             self.progress.setMaximum(event["steps"])
             self.progress.setValue(event["batch"])
@@ -248,10 +276,8 @@ class TrainingTab(QWidget):
             if bundle:
                 self.message.info(self.tr("Model saved to {0}. Evaluating...").format(bundle))
                 self.bundle_written.emit(bundle)
-                self._eval = Task(_evaluate_bundle, bundle, self.dataset.text().strip(), parent=self)
-                self._eval.succeeded.connect(self.show_evaluation)
-                self._eval.failed.connect(self.message.error)
-                self._eval.start()
+                self.tasks.start("evaluate", _evaluate_bundle, bundle, self.dataset.text().strip(),
+                                 on_success=self.show_evaluation)
             self.refresh_comparison()
 
     def _seconds_left(self, event: dict) -> float:
@@ -268,26 +294,31 @@ class TrainingTab(QWidget):
         self.stop_button.setEnabled(False)
 
     def show_evaluation(self, result) -> None:
+        """The study's per-class table, general precision and the confusion matrix, for the model's
+        classes (as many as it has)."""
+        classes = list(result.classes)
+        width = max(len(METRICS), len(classes)) + 1
+        pad = lambda row: list(row) + [""] * (width - len(row))  # noqa: E731
         rows = []
-        for name in CLASSES:
-            values = result.metrics["per_class"][name]
-            rows.append([name, *[f"{values[m]:.4f}" for m in METRICS]])
-        rows.append([self.tr("General precision"), f"{result.metrics['general_precision']:.4f}", "", "", "", ""])
-        rows.append([self.tr("Confusion matrix: true \\ predicted"), *CLASSES, "", ""])
-        for name, row in zip(CLASSES, result.metrics["confusion_matrix"]):
-            rows.append([name, *row, "", ""])
-        _fill(self.metrics, [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"),
-                             self.tr("Precision"), self.tr("Recall"), self.tr("Specificity"), self.tr("F1")], rows)
+        for name, values in result.metrics["per_class"].items():
+            rows.append(pad([name, *[f"{values[m]:.4f}" for m in METRICS]]))
+        rows.append(pad([self.tr("General precision"), f"{result.metrics['general_precision']:.4f}"]))
+        rows.append(pad([self.tr("Confusion matrix: true \\ predicted"), *classes]))
+        for name, row in zip(classes, result.metrics["confusion_matrix"]):
+            rows.append(pad([name, *row]))
+        headers = [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"), self.tr("Precision"),
+                   self.tr("Recall"), self.tr("Specificity"), self.tr("F1")]
+        _fill(self.metrics, pad(headers), rows)
         self.message.info(self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(
             result.split, result.metrics["general_precision"]))
         self.refresh_comparison()
 
     def refresh_comparison(self) -> None:
-        cards = [card for _, card in list_bundles(self.out.text().strip() or "models")]
+        cards = [card for _, card in list_bundles(self.out.text().strip() or TrainConfig.defaults()["out"])]
         rows = comparison_rows(cards)
-        _fill(self.compare, [self.tr("Run"), self.tr("Model"), self.tr("Device"), self.tr("s/epoch"),
-                             self.tr("Val. general precision"), self.tr("Test general precision")],
-              [[r["run"], r["model"], (r["device"] or "").upper(), r["seconds_per_epoch"],
+        _fill(self.compare, [self.tr("Run"), self.tr("Model"), self.tr("Classes"), self.tr("Device"),
+                             self.tr("s/epoch"), self.tr("Val. general precision"), self.tr("Test general precision")],
+              [[r["run"], r["model"], len(r["classes"]), (r["device"] or "").upper(), r["seconds_per_epoch"],
                 f"{r['val_accuracy']:.2%}" if r["val_accuracy"] is not None else "-",
                 f"{r['test_general_precision']:.2%}" if r["test_general_precision"] is not None else "-"]
                for r in rows])

@@ -2,8 +2,10 @@
 
 A :class:`Task` runs one function in a QThread. The function receives ``progress(done, total)`` and
 ``cancel`` (a ``threading.Event``) when its signature asks for them; its result or its error comes
-back as a signal, so a failure is shown in the window instead of killing it. :class:`TrainingRelay`
-forwards a training worker process's events.
+back as a signal, so a failure is shown in the window instead of killing it. Tabs start tasks through
+:class:`Tasks`, which wires the callbacks in one call (in the manner of napari's
+``create_worker(..., _connect=...)``), cancels the task a new one replaces and drops the late result
+of a replaced task. :class:`TrainingRelay` forwards a training worker process's events.
 """
 
 from __future__ import annotations
@@ -48,6 +50,53 @@ class Task(QThread):
             self.failed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.succeeded.emit(result)
+
+
+class Tasks(QObject):
+    """A tab's background tasks, one slot per kind of work (``"scan"``, ``"thumbnails"``...).
+
+    ``start(slot, fn, *args, on_success=..., ...)`` runs ``fn`` in a :class:`Task`. Starting a task in
+    a busy slot cancels the running one and ignores whatever it still delivers, so a slow, stale
+    result never overwrites a newer one. Errors go to ``on_error`` (by default the tab's message line).
+    """
+
+    def __init__(self, parent: QObject, on_error: Callable[[str], None]):
+        super().__init__(parent)
+        self._on_error = on_error
+        self._current: dict[str, Task] = {}
+
+    def start(self, slot: str, fn: Callable, *args, on_success: Callable[[object], None],
+              on_error: Callable[[str], None] | None = None, on_progress: Callable[[int, int], None] | None = None,
+              on_finished: Callable[[], None] | None = None, **kwargs) -> Task:
+        self.cancel(slot)
+        task = Task(fn, *args, parent=self.parent(), **kwargs)
+        self._current[slot] = task
+        current = lambda: self._current.get(slot) is task  # noqa: E731
+
+        task.succeeded.connect(lambda result: current() and on_success(result))
+        task.failed.connect(lambda message: current() and (on_error or self._on_error)(message))
+        if on_progress is not None:
+            task.progressed.connect(lambda done, total: current() and on_progress(done, total))
+
+        def finished():
+            if current():
+                del self._current[slot]
+                if on_finished is not None:
+                    on_finished()
+
+        task.finished.connect(finished)
+        task.start()
+        return task
+
+    def cancel(self, slot: str) -> None:
+        """Cancel the slot's task (it stops at its next check) and forget it."""
+        task = self._current.pop(slot, None)
+        if task is not None:
+            task.cancel()
+
+    def running(self, slot: str) -> bool:
+        task = self._current.get(slot)
+        return task is not None and task.isRunning()
 
 
 class TrainingRelay(QThread):
