@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cxr3"
+LUNGS = DATA.parent / "lungs"
 CLASS_DIRS = {"covid": "COVID-19", "normal": "Healthy", "tuberculosis": "Tuberculosis"}
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -80,3 +81,32 @@ def trained(curated_cxr3, tmp_path_factory) -> Path:
                  "--batch-size", "32", "--out", str(out), "--name", "quick", "--seed", "1"])
     assert code == 0
     return out / "quick"
+
+
+def make_source(root: Path, folders: dict[str, list[Path]]) -> Path:
+    """A source folder: one sub-folder per entry, holding copies of the given real radiographs."""
+    for folder, files in folders.items():
+        (root / folder).mkdir(parents=True)
+        for path in files:
+            shutil.copy(path, root / folder / path.name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tb_screen_source(tmp_path_factory) -> Path:
+    """Tuberculosis vs Healthy, as a screening programme's folders would be named."""
+    need_data()
+    return make_source(tmp_path_factory.mktemp("tb-screen") / "src",
+                       {"TB": real_images("tuberculosis", 30, step=5), "Normal": real_images("normal", 30, step=5)})
+
+
+@pytest.fixture(scope="session")
+def four_class_source(tmp_path_factory) -> Path:
+    """The study's three classes and a fourth folder of real radiographs (JSRT films) under a new name."""
+    need_data()
+    other = sorted((LUNGS / "jsrt" / "images").glob("*.png"))[:24]
+    if len(other) < 24:
+        pytest.skip(f"radiographs for the fourth class not found in {LUNGS}")
+    return make_source(tmp_path_factory.mktemp("four") / "src",
+                       {"covid": real_images("covid", 24), "normal": real_images("normal", 24),
+                        "tuberculosis": real_images("tuberculosis", 24), "Pneumonia": other})

@@ -93,3 +93,15 @@ def test_shortcut_check_is_quiet_on_data_without_one(scan):
     shuffled = [r.__class__(**{**vars(r), "label": CLASSES[rng.integers(3)]}) for r in scan.records[:600]]
     report = shortcut_check(shuffled)
     assert not report.has_shortcut
+
+
+def test_live_counts_and_the_plan_keep_the_same_images(cxr3):
+    """One keep rule: what the sliders count is what curation keeps, the band's ends included."""
+    scan = scan_folder(cxr3)
+    for low, high in ((0, 255), (120, 140), (float(scan.means[5]), float(scan.means[9]))):
+        low, high = min(low, high), max(low, high)
+        plan = plan_curation(scan, CurationSettings(low=low, high=high, balance=False, val=0, test=0))
+        kept = {c: 0 for c in scan.classes}
+        for record, split in zip(scan.records, plan.split):
+            kept[record.label] += bool(split)
+        assert kept == {c: k for c, (k, _) in threshold_counts(scan, low, high).items()}

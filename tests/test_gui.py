@@ -186,3 +186,107 @@ def test_compiled_translation_is_up_to_date(tmp_path):
     subprocess.run([str(lrelease), str(root / "resources" / "translations" / "cxrdesk_es.ts"), "-qm",
                     str(tmp_path / "es.qm")], check=True, capture_output=True)
     assert (tmp_path / "es.qm").read_bytes() == (root / "cxrdesk" / "translations" / "cxrdesk_es.qm").read_bytes()
+
+
+def test_a_two_class_screen_through_every_tab(window, qtbot, tb_screen_source, tmp_path):
+    """Curate, train, evaluate and diagnose Tuberculosis vs Healthy: every table and bar follows the
+    classes of the data, not the study's three."""
+    curation = window.curation
+    curation.source.setText(str(tb_screen_source))
+    curation.scan_button.click()
+    qtbot.waitUntil(lambda: curation.scan is not None, timeout=60000)
+    assert curation.counts.rowCount() == 2
+    assert [curation.counts.item(r, 0).text() for r in range(2)] == ["Healthy", "Tuberculosis"]
+    assert [t.get_text() for t in curation.histogram.ax.get_legend().get_texts()] == ["Healthy", "Tuberculosis"]
+    curation.test.setValue(0.2)
+    curation.output.setText(str(tmp_path / "curated"))
+    curation.export_button.click()
+    qtbot.waitUntil(lambda: "written to" in curation.message.text(), timeout=60000)
+
+    training = window.training
+    assert training.dataset.text() == str(tmp_path / "curated")
+    training.epochs.setValue(1)
+    training.batch.setValue(16)
+    training.size.setValue(32)
+    training.start_button.click()
+    qtbot.waitUntil(lambda: training.metrics.rowCount() > 0, timeout=180000)
+    first_column = [training.metrics.item(r, 0).text() for r in range(training.metrics.rowCount())]
+    assert first_column[:3] == ["Healthy", "Tuberculosis", "General precision"]
+    assert first_column[4:] == ["Healthy", "Tuberculosis"]  # the 2 x 2 confusion matrix
+    assert training.compare.item(0, 2).text() == "2"
+
+    diagnosis = window.diagnosis
+    qtbot.waitUntil(lambda: diagnosis.diagnoser is not None and len(diagnosis.diagnoser.classes) == 2,
+                    timeout=120000)
+    assert list(diagnosis.bars) == ["Healthy", "Tuberculosis"]
+    assert "Classes: Healthy, Tuberculosis" in diagnosis.card.text()
+    diagnosis.diagnose(str(real_images("tuberculosis", 1)[0]))
+    qtbot.waitUntil(lambda: diagnosis.result is not None, timeout=60000)
+    assert abs(sum(bar.value() for bar in diagnosis.bars.values()) - 1000) <= 2
+
+
+def test_four_classes_in_the_curation_tab(window, qtbot, four_class_source):
+    tab = window.curation
+    tab.source.setText(str(four_class_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    assert [tab.counts.item(r, 0).text() for r in range(tab.counts.rowCount())] == [
+        "COVID-19", "Healthy", "Pneumonia", "Tuberculosis"]
+    assert all(tab.counts.item(r, 1).text() == "24" for r in range(4))
+
+
+def test_the_training_tab_lists_the_registries_and_only_applicable_weights(window):
+    from cxrdesk.devices import DEVICES
+    from cxrdesk.models import MODELS
+    from cxrdesk.recipes import RECIPES
+    from cxrdesk.training import TrainConfig
+
+    tab = window.training
+    assert [tab.model.itemData(i) for i in range(tab.model.count())] == list(MODELS)
+    assert [tab.recipe.itemData(i) for i in range(tab.recipe.count())] == list(RECIPES)
+    assert [tab.device.itemData(i) for i in range(tab.device.count())] == list(DEVICES)
+    defaults = TrainConfig.defaults()
+    assert (tab.model.currentData(), tab.epochs.value(), tab.batch.value()) == (
+        defaults["model"], defaults["epochs"], defaults["batch_size"])
+    tab.model.setCurrentIndex(tab.model.findData("custom"))
+    assert [tab.weights.itemData(i) for i in range(tab.weights.count())] == ["none"]
+    tab.model.setCurrentIndex(tab.model.findData("vgg16"))
+    assert [tab.weights.itemData(i) for i in range(tab.weights.count())] == ["imagenet", "none", "file"]
+
+
+def test_a_replaced_task_is_cancelled_and_its_late_result_dropped(qtbot):
+    """The tabs' one way to start background work: a newer task in the same slot wins."""
+    import threading
+    import time
+
+    from PySide6.QtWidgets import QWidget
+
+    from cxrdesk.errors import CxrdeskError
+    from cxrdesk.gui.workers import Tasks
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    errors, results, finished = [], [], []
+    tasks = Tasks(owner, on_error=errors.append)
+    release = threading.Event()
+    seen_cancel = []
+
+    def slow(cancel=None):
+        release.wait(10)
+        seen_cancel.append(cancel.is_set())
+        return "stale"
+
+    first = tasks.start("load", slow, on_success=results.append, on_finished=lambda: finished.append("first"))
+    second = tasks.start("load", lambda: "fresh", on_success=results.append, on_finished=lambda: finished.append("2"))
+    qtbot.waitUntil(lambda: results == ["fresh"], timeout=10000)
+    release.set()
+    qtbot.waitUntil(lambda: first.isFinished() and second.isFinished(), timeout=10000)
+    time.sleep(0.1)
+    qtbot.wait(50)
+    assert results == ["fresh"] and finished == ["2"] and seen_cancel == [True]
+
+    def refuse():
+        raise CxrdeskError("no such folder")
+
+    tasks.start("other", refuse, on_success=results.append)
+    qtbot.waitUntil(lambda: errors == ["no such folder"], timeout=10000)

@@ -136,3 +136,46 @@ def test_models_command_lists_sizes_and_parameter_counts():
     rows = {r["model"]: r for r in json.loads(result.stdout)}
     assert rows["custom"]["parameters"] == 51_441_763 and rows["custom"]["input"] == "224x224x3"
     assert rows["vgg16"]["trainable"] == STUDY_HEAD and rows["inceptionv3"]["input"] == "299x299x3"
+
+
+def test_efficientnet_is_one_registry_entry_with_its_own_preprocessing():
+    """EfficientNetV2-B0 normalises 0-255 pixels itself: the model passes them unscaled (no 'rescale'
+    layer), and every other part of CXRDesk picks it up from the registry."""
+    spec = models.spec("efficientnetv2b0")
+    assert spec.pretrained and spec.pixel_scale == "raw" and "0-255" in spec.expects
+    model = build_model("efficientnetv2b0", 64, weights="none", n_classes=2, seed=0)
+    names = [layer.name for layer in model.layers]
+    assert "rescale" not in names and names[:3] == ["grayscale", "resize", "gray_to_rgb"]
+    total, trainable = parameter_counts(model)
+    head = (1280 * 128 + 128) + (128 * 2 + 2)
+    assert trainable == head and 5_900_000 < total < 6_100_000  # the base (5.9 M) frozen
+    raw = np.random.default_rng(0).integers(0, 256, (2, 80, 70, 1)).astype("float32")
+    assert model.predict(raw, verbose=0).shape == (2, 2)
+    base = model.get_layer("efficientnetv2b0_base")
+    assert any(isinstance(layer, keras.layers.Normalization) for layer in base.layers)  # ImageNet mean/sd
+
+
+def test_every_model_of_the_registry_builds_for_any_class_count():
+    for name, spec in models.MODELS.items():
+        model = build_model(name, spec.min_size, weights="none", n_classes=4)
+        assert model.output_shape == (None, 4) and model.name == name
+    with pytest.raises(CxrdeskError, match="at least 2 classes"):
+        build_model("custom", 16, n_classes=1)
+
+
+def test_the_command_line_offers_what_the_registries_hold():
+    from cxrdesk.cli import build_parser
+    from cxrdesk.devices import DEVICES
+    from cxrdesk.recipes import RECIPES
+    from cxrdesk.training import TrainConfig
+
+    parser = build_parser()
+    train = parser._subparsers._group_actions[0].choices["train"]
+    options = {a.dest: a for a in train._actions}
+    assert list(options["model"].choices) == list(models.MODELS)
+    assert list(options["device"].choices) == list(DEVICES)
+    assert list(options["recipe"].choices) == list(RECIPES)
+    args = parser.parse_args(["train", "data"])
+    defaults = TrainConfig.defaults()
+    assert (args.model, args.batch_size, args.lr, args.seed, args.out) == (
+        defaults["model"], defaults["batch_size"], defaults["learning_rate"], defaults["seed"], defaults["out"])

@@ -16,8 +16,8 @@ TS = ROOT / "resources" / "translations" / "cxrdesk_es.ts"
 QM = ROOT / "cxrdesk" / "translations" / "cxrdesk_es.qm"
 
 ES = {
-    "Folder with one sub-folder per class (COVID, Tuberculosis, Normal...)":
-        "Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal...)",
+    "Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)":
+        "Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)",
     "Browse...": "Examinar...",
     "Scan": "Analizar",
     "Class": "Clase",
@@ -139,8 +139,8 @@ ES = {
     "Starting the training process (TensorFlow loads in it)...": "Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...",
     "Stopping at the end of this batch; what was trained is kept...":
         "Deteniendo al final de este lote; se conserva lo entrenado...",
-    "Training {0} on {1} ({2}): {3} training / {4} validation images":
-        "Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación",
+    "Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}":
+        "Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}",
     "Epoch {0}/{1} - batch {2}/{3} - about {4} left": "Época {0}/{1} - lote {2}/{3} - faltan unos {4}",
     "Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch":
         "Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época",
@@ -158,6 +158,9 @@ ES = {
     "Val. general precision": "Precisión general (val.)",
     "Test general precision": "Precisión general (testeo)",
     "mean intensity": "intensidad media",
+    "Recipe": "Receta",
+    "Classes": "Clases",
+    "Classes: {0}": "Clases: {0}",
 }
 
 

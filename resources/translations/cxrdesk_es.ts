@@ -3,200 +3,200 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="203" />
-        <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal...)</source>
-        <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal...)</translation>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="208" />
+        <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
+        <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="204" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="225" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="210" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="232" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="205" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="211" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="206" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="217" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="223" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="207" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="213" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="208" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="214" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="209" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="215" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="210" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="216" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="217" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="218" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="213" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="219" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="214" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="220" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="215" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="221" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="216" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="222" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="220" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="226" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="227" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="227" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="223" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="253" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="230" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="260" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="224" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="231" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="226" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="233" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="234" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="228" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="235" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="230" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="237" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="247" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="254" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="302" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="321" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="318" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="321" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="318" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="378" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="373" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="383" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="378" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="384" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="379" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="398" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="393" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
@@ -204,122 +204,127 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="165" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="141" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="166" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="142" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="167" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="143" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="168" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="144" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="169" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="145" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="170" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="146" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="171" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="147" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="174" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="150" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="179" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="215" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="191" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="223" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="198" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="231" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="206" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="237" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="241" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="216" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="245" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="219" />
+        <source>Classes: {0}</source>
+        <translation>Clases: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="221" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="257" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="233" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="258" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="234" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="267" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="243" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="269" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="245" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="263" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="264" />
         <source>May not be a frontal chest radiograph: {0}</source>
         <translation>Puede que no sea una radiografía de tórax frontal: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="259" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="310" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="284" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="314" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="288" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
@@ -327,68 +332,68 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="96" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="101" />
         <source>CXRDesk {0} - research tool, not a medical device</source>
         <translation>CXRDesk {0} - herramienta de investigación, no es un dispositivo médico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="97" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="102" />
         <source>1. Curation</source>
         <translation>1. Curación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="98" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="103" />
         <source>2. Training</source>
         <translation>2. Entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="99" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="104" />
         <source>3. Diagnosis</source>
         <translation>3. Diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="100" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="105" />
         <source>&amp;File</source>
         <translation>&amp;Archivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="101" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="106" />
         <source>Scan a folder...</source>
         <translation>Analizar una carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="102" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="107" />
         <source>Open a radiograph...</source>
         <translation>Abrir una radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="103" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="108" />
         <source>Quit</source>
         <translation>Salir</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="104" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="109" />
         <source>&amp;Language</source>
         <translation>&amp;Idioma</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="105" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="110" />
         <source>&amp;Help</source>
         <translation>A&amp;yuda</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="106" />
-        <location filename="../../cxrdesk/gui/main_window.py" line="129" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="111" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="134" />
         <source>About CXRDesk</source>
         <translation>Acerca de CXRDesk</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="109" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="114" />
         <source>Ready</source>
         <translation>Listo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="121" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="126" />
         <source>&lt;h3&gt;CXRDesk {0}&lt;/h3&gt;&lt;p&gt;Curate chest radiographs, train the study's convolutional networks on the CPU or the GPU, and diagnose COVID-19, Tuberculosis or Healthy with the probability of each class.&lt;/p&gt;&lt;p&gt;&lt;b&gt;{1}&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Built on PySide6 (Qt, LGPL), TensorFlow and Keras (Apache 2.0), NumPy, Pillow, scikit-learn, Matplotlib and pydicom. Real radiographs used for tests and the demo come from the Hannover COVID-19 repository (CC BY 3.0), the ieee8023 COVID-19 collection, NIH ChestX-ray14, TBX11K and the Shenzhen TB set; see the README for their licences.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;CXRDesk {0}&lt;/h3&gt;&lt;p&gt;Cure radiografías de tórax, entrene las redes convolucionales del estudio en la CPU o en la GPU, y diagnostique COVID-19, Tuberculosis o Sano con la probabilidad de cada clase.&lt;/p&gt;&lt;p&gt;&lt;b&gt;{1}&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Construido con PySide6 (Qt, LGPL), TensorFlow y Keras (Apache 2.0), NumPy, Pillow, scikit-learn, Matplotlib y pydicom. Las radiografías reales de las pruebas y de la demostración provienen del repositorio COVID-19 de Hannover (CC BY 3.0), la colección COVID-19 de ieee8023, NIH ChestX-ray14, TBX11K y el conjunto de TB de Shenzhen; vea sus licencias en el README.&lt;/p&gt;</translation>
     </message>
@@ -396,232 +401,242 @@
 <context>
     <name>TrainingTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="145" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="158" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="208" />
         <source>Curated dataset</source>
         <translation>Conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="145" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="158" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="145" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="158" />
+        <source>Recipe</source>
+        <translation>Receta</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="159" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="146" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="159" />
         <source>Epochs</source>
         <translation>Épocas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="146" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="159" />
         <source>Batch size</source>
         <translation>Tamaño de lote</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="146" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="160" />
         <source>Image size (0 = model's)</source>
         <translation>Tamaño de imagen (0 = el del modelo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="147" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="160" />
         <source>Pretrained weights</source>
         <translation>Pesos preentrenados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="147" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="161" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="147" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="161" />
         <source>Models folder</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="150" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="164" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="151" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="165" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="152" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="166" />
         <source>Start training</source>
         <translation>Iniciar entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="153" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="167" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="156" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="157" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="158" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="182" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="160" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="256" />
+        <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
+        <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="169" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="161" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="170" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="163" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="164" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="164" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="164" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="164" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="165" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="178" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="202" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="180" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="204" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="237" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="231" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="237" />
-        <source>Training {0} on {1} ({2}): {3} training / {4} validation images</source>
-        <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación</translation>
-    </message>
-    <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="244" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="263" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="249" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="268" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="252" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="271" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="258" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="277" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="305" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="306" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="312" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
+        <source>Classes</source>
+        <translation>Clases</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
         <source>Val. general precision</source>
         <translation>Precisión general (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
         <source>Test general precision</source>
         <translation>Precisión general (testeo)</translation>
     </message>
