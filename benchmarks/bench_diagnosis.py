@@ -1,6 +1,6 @@
 """Single-image diagnosis latency on the CPU: the whole command from a cold start, and warm per image.
 
-Run: python benchmarks/bench_diagnosis.py [--models custom,compact,vgg16,inceptionv3]
+Run: python benchmarks/bench_diagnosis.py [--models custom,compact,...] (default: every model of the registry)
 For each model a bundle is trained for one step at its default size on the real radiographs (the
 weights do not matter for latency), then:
   cold   wall time of `cxrdesk diagnose IMAGE --model BUNDLE` in a new process (median of 3)
@@ -26,17 +26,18 @@ DATA = ROOT.parent / "shared" / "data" / "cxr3"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="custom,compact,vgg16,inceptionv3")
+    from cxrdesk.models import MODELS
+
+    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, of: {', '.join(MODELS)}")
     parser.add_argument("--warm", metavar="BUNDLE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     images = sorted(DATA.rglob("*.png"))[::70][:20]
     if args.warm:
         from cxrdesk.bundle import load_bundle
-        from cxrdesk.devices import import_tensorflow, prepare_process
+        from cxrdesk.devices import use_cpu_in_process
         from cxrdesk.diagnosis import Diagnoser
 
-        prepare_process("cpu")
-        import_tensorflow()
+        use_cpu_in_process()
         diagnoser = Diagnoser(load_bundle(args.warm))
         diagnoser.diagnose(images[0])  # trace once
         times, heat = [], []
@@ -59,7 +60,7 @@ def main() -> None:
         dataset = export_dataset(plan_curation(scan_folder(DATA), CurationSettings()), Path(tmp) / "ds")
         print(f"{'model':<12}{'cold command (s)':>18}{'warm per image (ms)':>21}{'with Grad-CAM (ms)':>20}")
         for name in args.models.split(","):
-            weights = ["--weights", "none"] if name in ("vgg16", "inceptionv3") else []
+            weights = ["--weights", "none"] if MODELS[name].pretrained else []
             subprocess.run([sys.executable, "-m", "cxrdesk", "train", str(dataset), "--model", name, "--epochs", "1",
                             "--max-steps", "1", "--batch-size", "8", "--out", tmp, "--name", name, *weights],
                            check=True, capture_output=True)

@@ -48,9 +48,9 @@ def timed_fit(model, data, steps: int, batch: int) -> float:
 
 def one(name: str, what: str, dataset: Path, steps: int, batch: int, precision: str) -> dict:
     """One measurement in this (fresh) process, so its peak memory is its own."""
-    from cxrdesk.devices import prepare_process
+    from cxrdesk.devices import use_cpu_in_process
 
-    prepare_process("cpu")
+    use_cpu_in_process()
     import keras
     import tensorflow as tf
     from keras.src.legacy.preprocessing.image import ImageDataGenerator
@@ -88,7 +88,10 @@ def one(name: str, what: str, dataset: Path, steps: int, batch: int, precision: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="custom,compact,vgg16,inceptionv3")
+    from cxrdesk.models import MODELS
+
+    parser.add_argument("--models", default="custom,compact,vgg16,inceptionv3",
+                        help=f"comma-separated, of: {', '.join(MODELS)}")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "mixed_bfloat16"])
