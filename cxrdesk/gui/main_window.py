@@ -137,9 +137,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.training.shutdown()
-        from .workers import Task
-
-        for task in self.findChildren(Task):  # short jobs: let them finish rather than kill them
-            task.cancel()
-            task.wait(30000)
+        for tab in (self.curation, self.training, self.diagnosis):  # short jobs: let them finish, start no more
+            tab.tasks.shutdown()
         super().closeEvent(event)

@@ -64,13 +64,18 @@ class Tasks(QObject):
         super().__init__(parent)
         self._on_error = on_error
         self._current: dict[str, Task] = {}
+        self._all: list[Task] = []
+        self._closed = False
 
     def start(self, slot: str, fn: Callable, *args, on_success: Callable[[object], None],
               on_error: Callable[[str], None] | None = None, on_progress: Callable[[int, int], None] | None = None,
-              on_finished: Callable[[], None] | None = None, **kwargs) -> Task:
+              on_finished: Callable[[], None] | None = None, **kwargs) -> Task | None:
+        if self._closed:  # the window is closing: a late timer must not start work
+            return None
         self.cancel(slot)
         task = Task(fn, *args, parent=self.parent(), **kwargs)
         self._current[slot] = task
+        self._all = [t for t in self._all if not t.isFinished()] + [task]
         current = lambda: self._current.get(slot) is task  # noqa: E731
 
         task.succeeded.connect(lambda result: current() and on_success(result))
@@ -93,6 +98,16 @@ class Tasks(QObject):
         task = self._current.pop(slot, None)
         if task is not None:
             task.cancel()
+
+    def shutdown(self, wait_ms: int = 30000) -> None:
+        """Cancel every task (replaced ones too), wait for them to end, and start no more: a QThread
+        destroyed while it runs takes the whole application down."""
+        self._closed = True
+        for slot in list(self._current):
+            self.cancel(slot)
+        for task in self._all:
+            task.cancel()
+            task.wait(wait_ms)
 
     def running(self, slot: str) -> bool:
         task = self._current.get(slot)
