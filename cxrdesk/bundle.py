@@ -24,6 +24,7 @@ from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
 from .classes import classes_of
 from .errors import CxrdeskError
+from .lungs import LUNG_FIELDS
 from .preprocessing import OUTPUT_LAYER, RESIZE_LAYER
 
 MODEL_FILE = "model.keras"
@@ -62,6 +63,16 @@ class Card(dict):
     @property
     def image_size(self) -> int | None:
         return self._section("input").get("image_size")
+
+    @property
+    def lung_field(self) -> str:
+        """'off' (the whole image), 'crop' or 'crop+normalise' (see :data:`cxrdesk.lungs.LUNG_FIELDS`)."""
+        return self._section("input").get("lung_field") or "off"
+
+    @property
+    def source_size(self) -> int | None:
+        """The size images are fed at (the image size, or twice it for a lung-field model)."""
+        return self._section("input").get("source_size") or self.image_size
 
     @property
     def demo(self) -> bool:
@@ -123,6 +134,7 @@ class Card(dict):
     def summary(self) -> dict:
         """What a user needs to weigh a result: which model, which classes, trained on what, how good."""
         return {"name": self.name, "architecture": self.architecture, "classes": list(self.classes),
+                "lung_field": self.lung_field,
                 "train_images": self.train_images,
                 "validation_general_precision": self.validation_general_precision,
                 "test_general_precision": self.test_general_precision, "demo": self.demo}
@@ -161,7 +173,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _inference_copy(model, architecture: str, image_size: int, n_classes: int):
+def _inference_copy(model, architecture: str, image_size: int, n_classes: int, lung_field: str = "off",
+                    lung_model=None):
     """A fresh float32 network holding the trained weights: no optimizer state (a third of the
     file), and float32 layers everywhere, since a bundle must run on any machine and mixed bfloat16
     is slow where the CPU lacks it (the weights are float32 in mixed precision anyway)."""
@@ -172,7 +185,8 @@ def _inference_copy(model, architecture: str, image_size: int, n_classes: int):
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")
     try:
-        clone = build_model(architecture, image_size, weights="none", n_classes=n_classes)
+        clone = build_model(architecture, image_size, weights="none", n_classes=n_classes, lung_field=lung_field,
+                            lung_model=lung_model)
     finally:
         keras.mixed_precision.set_global_policy(previous)
     clone.set_weights(model.get_weights())
@@ -187,9 +201,13 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
     from .models import spec
     from .recipes import recipe
 
+    from .models import source_size
+
     config, dataset = info["config"], info["dataset"]
     model_spec = spec(config["model"])
-    model = _inference_copy(model, config["model"], info["image_size"], len(dataset.classes))
+    lung_field, lungs = config.get("lung_field", "off"), info.get("lungs")
+    model = _inference_copy(model, config["model"], info["image_size"], len(dataset.classes), lung_field,
+                            lungs.model if lungs else None)
     train_means = np.array([i.mean for i in dataset.split("train")], dtype=np.float64)
     history = info["history"]
     full_epochs = [h["seconds"] for h in history if not h.get("partial")]
@@ -204,7 +222,11 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
         "credits": dataset.description.get("credits"),
         "classes": list(dataset.classes),
         "input": {"image_size": info["image_size"], "channels": 1, "pixel_scale": model_spec.pixel_scale,
-                  "expects": model_spec.expects},
+                  "expects": model_spec.expects, "lung_field": lung_field,
+                  "source_size": source_size(info["image_size"], lung_field)},
+        "lung_model": ({"name": lungs.card.get("name"), "model_sha256": lungs.card.get("model_sha256"),
+                        "held_out_dice": {g: d.get("dice_mean") for g, d in (lungs.card.get("held_out_dice") or {}).items()},
+                        "what": "frozen inside this model: " + LUNG_FIELDS[lung_field]} if lungs else None),
         "architecture": config["model"],
         "parameters": info["parameters"],
         "trainable_parameters": info["trainable_parameters"],
@@ -266,8 +288,10 @@ def load_bundle(folder: str | Path) -> Bundle:
     """Load and verify a bundle: the model file's hash, classes, architecture, size, parameters."""
     import keras
 
+    from .lungs import register_layers
     from .models import parameter_counts
 
+    register_layers()
     folder = Path(folder)
     card = read_card(folder)
     model_path = folder / MODEL_FILE

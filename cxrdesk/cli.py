@@ -223,6 +223,7 @@ def _train_config(args):
     if not args.dataset:
         raise CxrdeskError("give a curated DATASET folder (or --resume NAME)")
     return TrainConfig(dataset=args.dataset, model=args.model, device=args.device, recipe=args.recipe,
+                       lung_field=args.lung_field, lung_model=args.lung_model,
                        epochs=args.epochs or TrainConfig.defaults()["epochs"], batch_size=args.batch_size, image_size=args.image_size, weights=args.weights,
                        fine_tune=args.fine_tune, learning_rate=args.lr, seed=args.seed, out=args.out,
                        name=args.name, precision=args.precision, early_stopping=args.early_stopping,
@@ -269,7 +270,7 @@ def cmd_train(args) -> int:
             resumed = f", resuming after epoch {event['resumed_at_epoch']}" if event["resumed_at_epoch"] else ""
             print(f"Training {event['model']} as run {event['name']!r} on {event['device'].upper()} "
                   f"({event['device_name']}), {event['precision']}, {event['replicas']} replica(s){resumed}")
-            print(f"Classes: {', '.join(event['classes'])}; recipe: {event['recipe']}")
+            print(f"Classes: {', '.join(event['classes'])}; recipe: {event['recipe']}; lung field: {event['lung_field']}")
             print(f"{event['train_images']} training / {event['val_images']} validation images at "
                   f"{event['image_size']} px, batch {event['batch_size']}"
                   f"{' in ' + str(event['accumulation']) + ' micro-batches' if event['accumulation'] > 1 else ''}, "
@@ -356,11 +357,10 @@ def cmd_compare(args) -> int:
 def cmd_diagnose(args) -> int:
     from pathlib import Path
 
-    from .atomic import replacing
     from .bundle import default_bundle_folder, load_bundle
     from .devices import use_cpu_in_process
-    from .diagnosis import Diagnoser, heatmap_overlay
-    from .report import write_diagnosis_report
+    from .diagnosis import Diagnoser
+    from .report import write_diagnosis_report, write_heatmap_png
 
     folder = args.model or default_bundle_folder(args.models_dir)
     use_cpu_in_process()
@@ -393,9 +393,7 @@ def cmd_diagnose(args) -> int:
             continue
         heatmap_path = report_path = None
         if "heatmap" in outputs:
-            heatmap_path = outputs["heatmap"] / f"{Path(path).stem}.gradcam.png"
-            with replacing(heatmap_path) as tmp:
-                heatmap_overlay(result.image, result.heatmap).save(tmp, format="PNG")
+            heatmap_path = write_heatmap_png(result, outputs["heatmap"] / f"{Path(path).stem}.gradcam.png")
         if "report" in outputs:
             report_path = write_diagnosis_report(result, outputs["report"] / f"{Path(path).stem}.cxrdesk.pdf")
         record = {**result.to_dict(), "heatmap": str(heatmap_path) if heatmap_path else None,
@@ -407,8 +405,13 @@ def cmd_diagnose(args) -> int:
         print(f"\n{path}\n  predicted: {result.predicted}    {probs}")
         for warning in result.warnings:
             print(f"  WARNING: may not be a frontal chest radiograph: {warning}")
-        if heatmap_path:
-            print(f"  Grad-CAM ({result.heatmap_class}): {heatmap_path}")
+        if result.lungs is not None and result.lungs.plausible:
+            print(f"  Lungs: {result.lungs.share:.0%} of the image, box {result.lungs.bbox}")
+        if result.heatmap is not None:
+            print(f"  Grad-CAM ({result.heatmap_class}): {result.heat_sentence() or 'no lung model for the heat share'}"
+                  + (f"; {heatmap_path}" if heatmap_path else ""))
+            if result.shortcut_suspected:
+                print("  WARNING: the heatmap lies mostly outside the lungs: the model may be using a shortcut")
         if report_path:
             print(f"  Report: {report_path}")
     if args.json:
@@ -428,6 +431,63 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_train_lungs(args) -> int:
+    from .devices import prepare_process
+    from .lungs import LungTraining, train_lungs
+
+    prepare_process(args.device)
+    from .devices import import_tensorflow
+
+    import_tensorflow()
+    defaults = LungTraining()
+    settings = LungTraining(size=args.size or defaults.size, epochs=args.epochs or defaults.epochs,
+                            batch_size=args.batch_size or defaults.batch_size, seed=args.seed)
+    train_lungs(args.data, args.out, settings, validate=not args.no_validation, name=args.name,
+                command="cxrdesk " + " ".join(sys.argv[1:]), say=lambda text: print(text, flush=True))
+    return 0
+
+
+def cmd_lungs(args) -> int:
+    """Lung masks and overlays of radiographs; one line per unreadable file, the rest still run."""
+    from pathlib import Path
+
+    from .atomic import replacing
+    from .devices import use_cpu_in_process
+    from .imaging import read_grayscale
+    from .lungs import load_lung_model, overlay
+
+    use_cpu_in_process()
+    segmenter = load_lung_model(args.model)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results, failures = [], []
+    for path in args.images:
+        try:
+            pixels = read_grayscale(path).pixels
+        except CxrdeskError as exc:
+            failures.append({"file": path, "error": str(exc)})
+            print(f"cxrdesk: error: {exc}", file=sys.stderr)
+            continue
+        found = segmenter.segment(pixels)
+        stem = Path(path).stem
+        mask_path, overlay_path = out / f"{stem}.mask.png", out / f"{stem}.overlay.png"
+        from PIL import Image
+
+        with replacing(mask_path) as tmp:
+            Image.fromarray(found.mask, mode="L").save(tmp, format="PNG")
+        with replacing(overlay_path) as tmp:
+            overlay(pixels, found).save(tmp, format="PNG")
+        record = {"file": path, "width": int(pixels.shape[1]), "height": int(pixels.shape[0]), **found.to_dict(),
+                  "mask": str(mask_path), "overlay": str(overlay_path)}
+        results.append(record)
+        if not args.json:
+            verdict = "plausible lungs" if found.plausible else f"NO PLAUSIBLE LUNGS ({found.reason})"
+            print(f"{path}: lungs {found.share:.1%} of the image, box {found.bbox}, {verdict}; {mask_path}")
+    if args.json:
+        print(json.dumps({"model": segmenter.card.get("name"), "results": results, "failed": failures}, indent=2))
+    return 1 if failures else 0
+
+
 def cmd_gui(args) -> int:
     from .gui.app import run_gui
 
@@ -442,6 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .curation import SPLITS, CurationSettings
     from .demo import DemoSettings
     from .devices import DEVICES
+    from .lungs import LUNG_FIELDS
     from .models import MODELS
     from .recipes import RECIPES
     from .training import PRECISIONS, STRATEGIES, TrainConfig
@@ -506,6 +567,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=list(DEVICES), default=d["device"])
     p.add_argument("--recipe", choices=list(RECIPES), default=d["recipe"],
                    help="; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()) + f" (default {d['recipe']})")
+    p.add_argument("--lung-field", choices=list(LUNG_FIELDS), default=d["lung_field"],
+                   help="; ".join(f"{n}: {t}" for n, t in LUNG_FIELDS.items()) + f" (default {d['lung_field']})")
+    p.add_argument("--lung-model", metavar="BUNDLE", help="lung model for --lung-field (default: the shipped one)")
     p.add_argument("--epochs", type=int, help=f"epochs (default {d['epochs']}, the study's)")
     p.add_argument("--batch-size", type=int, default=d["batch_size"], help=f"images per batch (default {d['batch_size']})")
     p.add_argument("--image-size", type=int, help="input size in px (default: the model's, e.g. 224; InceptionV3 299)")
@@ -546,6 +610,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundles", nargs="+", help="model bundle folders")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_compare)
+
+    from .lungs import LungTraining
+
+    lung_defaults = LungTraining()
+    p = sub.add_parser("train-lungs", help="train the lung segmentation model (each group held out in turn, "
+                                           "then all), with progress")
+    p.add_argument("data", help="folder of image/mask pairs with pairs.csv (e.g. ../shared/data/lungs)")
+    p.add_argument("--out", default=d["out"], help=f"folder for the lung model bundle (default ./{d['out']})")
+    p.add_argument("--name", default="lungs-unet", help="bundle name (default lungs-unet)")
+    p.add_argument("--epochs", type=int, help=f"epochs (default {lung_defaults.epochs})")
+    p.add_argument("--size", type=int, help=f"input size in px (default {lung_defaults.size})")
+    p.add_argument("--batch-size", type=int, help=f"images per batch (default {lung_defaults.batch_size})")
+    p.add_argument("--seed", type=int, default=lung_defaults.seed)
+    p.add_argument("--device", choices=list(DEVICES), default="cpu")
+    p.add_argument("--no-validation", action="store_true", help="skip the held-out-group validation")
+    p.set_defaults(func=cmd_train_lungs)
+
+    p = sub.add_parser("lungs", help="lung masks and overlays of radiographs (any format, DICOM included)")
+    p.add_argument("images", nargs="+", help="radiograph files")
+    p.add_argument("--out", required=True, help="folder for <stem>.mask.png and <stem>.overlay.png")
+    p.add_argument("--model", help="lung model bundle (default: the one shipped in models/)")
+    p.add_argument("--json", action="store_true", help="print lung share, bounding box and plausibility as JSON")
+    p.set_defaults(func=cmd_lungs)
 
     p = sub.add_parser("diagnose", help="class probabilities of radiographs, with an optional Grad-CAM heatmap")
     p.add_argument("images", nargs="+", help="radiograph files (PNG, JPEG, BMP, TIFF, DICOM)")

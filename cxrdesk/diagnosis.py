@@ -1,5 +1,6 @@
 """Diagnose one radiograph: class probabilities through the bundle's own preprocessing, a Grad-CAM
-heatmap, and a guard against inputs that are not frontal chest radiographs.
+heatmap with the share of its heat inside the lungs, and a guard against inputs that are not frontal
+chest radiographs (including "no plausible lungs found", from the lung model).
 
 The output always carries the model that produced it and the research-use notice.
 """
@@ -16,7 +17,8 @@ from . import RESEARCH_NOTICE
 from .bundle import Bundle, Card
 from .errors import CxrdeskError
 from .imaging import LoadedImage, read_grayscale
-from .preprocessing import GRAY_TO_RGB_LAYER, PREPROCESSING_LAYERS
+from .lungs import CROP_LAYER, LUNG_MODEL_LAYER, SOURCE_LAYER, LungField, LungModelError, LungSegmenter
+from .preprocessing import PREPROCESSING_LAYERS
 
 #: Thresholds of the out-of-distribution guard, measured on the 1,489 radiographs of
 #: ../shared/data/cxr3 (none of which trips them) and on the non-radiographs the tests make.
@@ -25,6 +27,9 @@ MIN_CONTRAST = 10.0  # standard deviation of intensity; the lowest of cxr3 is 14
 MAX_ROUGHNESS = 0.45  # mean neighbour difference / sd at 256 px: cxr3 at most 0.18, noise ~1.0
 ASPECT_RANGE = (0.5, 2.0)  # width / height
 MEAN_MARGIN = 20.0  # intensity levels beyond the 1st-99th percentile of the training means
+#: Below this share of a heatmap's heat inside the lungs, the model looked mostly elsewhere (markers,
+#: borders, text, the neck or the abdomen): a sign of a shortcut, flagged with the result.
+MIN_HEAT_IN_LUNGS = 0.5
 
 
 @dataclass
@@ -37,23 +42,48 @@ class Diagnosis:
     image: np.ndarray = field(repr=False)  # the radiograph as read (uint8)
     heatmap: np.ndarray | None = field(default=None, repr=False)  # 0..1, the image's size
     heatmap_class: str | None = None
+    lungs: LungField | None = field(default=None, repr=False)  # None when no lung model is available
+    heat_in_lungs: float | None = None  # share of the heatmap's heat inside the lungs
     notice: str = RESEARCH_NOTICE
+
+    @property
+    def shortcut_suspected(self) -> bool:
+        return self.heat_in_lungs is not None and self.heat_in_lungs < MIN_HEAT_IN_LUNGS
+
+    def heat_sentence(self) -> str:
+        """The heatmap's heat inside the lungs, said for a person; '' without a heatmap or lungs."""
+        if self.heat_in_lungs is None:
+            return ""
+        text = f"{self.heat_in_lungs:.0%} of the heatmap's heat is inside the lungs"
+        if self.shortcut_suspected:
+            text += (": the model looked mostly outside the lungs (markers, borders, text?), a sign it may "
+                     "use a shortcut rather than the disease")
+        return text
 
     def to_dict(self) -> dict:
         return {"file": self.path, "probabilities": self.probabilities, "predicted": self.predicted,
                 "out_of_distribution": bool(self.warnings), "warnings": self.warnings, "model": self.model,
-                "heatmap_class": self.heatmap_class, "notice": self.notice}
+                "heatmap_class": self.heatmap_class,
+                "lungs": self.lungs.to_dict() if self.lungs is not None else None,
+                "heat_in_lungs": round(self.heat_in_lungs, 4) if self.heat_in_lungs is not None else None,
+                "heat_mostly_outside_lungs": self.shortcut_suspected if self.heat_in_lungs is not None else None,
+                "notice": self.notice}
 
 
 class Diagnoser:
     """A loaded bundle ready to diagnose many images (the model is traced once, for any size)."""
 
-    def __init__(self, bundle: Bundle):
+    def __init__(self, bundle: Bundle, lungs: LungSegmenter | None = None):
+        """``lungs``: the lung model for the lung checks; by default the classifier's own (when it was
+        trained with a lung field), else the one shipped in ``models/``, else none (said in the
+        summary)."""
         import tensorflow as tf
 
         self.bundle = bundle
         self.classes = bundle.classes
         self.summary = bundle.card.summary()
+        self.lungs = lungs or default_segmenter(bundle.model)
+        self.summary["lung_checks"] = self.lungs is not None
         self._predict = tf.function(lambda x: bundle.model(x, training=False), autograph=False,
                                     input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
 
@@ -74,42 +104,92 @@ class Diagnoser:
         predicted = self.classes[int(probs.argmax())]
         target = target or predicted
         cam = grad_cam(self.bundle.model, loaded.pixels, self.classes.index(target)) if heatmap else None
-        return Diagnosis(str(path), {c: float(p) for c, p in zip(self.classes, probs)}, predicted,
-                         ood_warnings(loaded, self.bundle.card), self.summary, loaded.pixels, cam,
-                         target if heatmap else None)
+        warnings = ood_warnings(loaded, self.bundle.card)
+        lungs = self.lungs.segment(loaded.pixels) if self.lungs is not None else None
+        if lungs is not None and not lungs.plausible:
+            warnings.append(f"no plausible lungs found ({lungs.reason})")
+        share = heat_in_lungs(cam, lungs.mask) if cam is not None and lungs is not None else None
+        return Diagnosis(str(path), {c: float(p) for c, p in zip(self.classes, probs)}, predicted, warnings,
+                         self.summary, loaded.pixels, cam, target if heatmap else None, lungs, share)
+
+
+def default_segmenter(model) -> LungSegmenter | None:
+    """The lung model inside a lung-field classifier, else the shipped one, else None."""
+    from .lungs import load_lung_model
+
+    names = {layer.name for layer in model.layers}
+    if LUNG_MODEL_LAYER in names:
+        return LungSegmenter(model.get_layer(LUNG_MODEL_LAYER))
+    try:
+        return load_lung_model()
+    except LungModelError:
+        return None
+
+
+def heat_in_lungs(heatmap: np.ndarray, lung_mask: np.ndarray) -> float | None:
+    """The share of a heatmap's heat (its sum) that lies inside the lung mask; None for an empty heatmap."""
+    total = float(heatmap.sum())
+    if total <= 0:
+        return None
+    return float(heatmap[lung_mask > 0].sum() / total)
 
 
 def feature_layer(model) -> str:
     """The last layer with a spatial (4-D) output: the last convolution, or the pretrained base."""
     for layer in reversed(model.layers):
         shape = layer.output.shape if not isinstance(layer.output, (list, tuple)) else None
-        if shape is not None and len(shape) == 4 and layer.name not in PREPROCESSING_LAYERS:
+        if (shape is not None and len(shape) == 4 and layer.name not in PREPROCESSING_LAYERS
+                and layer.name not in (SOURCE_LAYER, LUNG_MODEL_LAYER, CROP_LAYER)):
             return layer.name
     raise CxrdeskError(f"model {model.name} has no convolutional feature map for Grad-CAM")
 
 
 def grad_cam(model, pixels: np.ndarray, class_index: int, layer: str | None = None) -> np.ndarray:
     """Grad-CAM (Selvaraju et al.): where the feature map pushes the class score up; 0..1 heatmap at
-    the image's own size. Runs the model layer by layer so a nested pretrained base works too."""
+    the image's own size. The model's graph is run node by node (a nested pretrained base, and the
+    lung-field crop with its two inputs, work alike); for a lung-field model the map is put back in
+    the lungs' box of the image, found by the model's own lung model and box rule."""
     import tensorflow as tf
+
+    from .lungs import lung_boxes
 
     layer = layer or feature_layer(model)
     x = tf.constant(pixels[np.newaxis, :, :, np.newaxis], tf.float32)
+    captured = {}
     with tf.GradientTape() as tape:
-        features, out = None, x
-        for item in model.layers[1:]:
-            out = item([out, out, out]) if item.name == GRAY_TO_RGB_LAYER else item(out, training=False)
-            if item.name == layer:
-                features = out
-                tape.watch(features)
+        def recording(operation):
+            def call(*args, **kwargs):
+                kwargs.setdefault("training", False)
+                out = operation(*args, **kwargs)
+                if operation.name == layer:
+                    tape.watch(out)
+                    captured["features"] = out
+                elif operation.name == LUNG_MODEL_LAYER:
+                    captured["lungs"] = out
+                return out
+            return call
+
+        out = model._run_through_graph(x, operation_fn=recording)  # Keras' own graph walk (Functional.call)
+        out = out[0] if isinstance(out, (list, tuple)) else out
         score = out[:, class_index]
+    features = captured["features"]
     grads = tape.gradient(score, features)
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))[0].numpy()
     if cam.max() > 0:
         cam = cam / cam.max()
-    image = Image.fromarray(cam.astype(np.float32), mode="F").resize(
-        (pixels.shape[1], pixels.shape[0]), Image.Resampling.BILINEAR)
+    height, width = pixels.shape
+    if "lungs" in captured and CROP_LAYER in {item.name for item in model.layers}:
+        margin = model.get_layer(CROP_LAYER).margin
+        y1, x1, y2, x2 = lung_boxes(captured["lungs"], margin)[0].numpy()
+        top, left = int(round(y1 * height)), int(round(x1 * width))
+        bottom, right = max(int(round(y2 * height)), top + 1), max(int(round(x2 * width)), left + 1)
+        inside = Image.fromarray(cam.astype(np.float32), mode="F").resize((right - left, bottom - top),
+                                                                           Image.Resampling.BILINEAR)
+        full = np.zeros((height, width), np.float32)
+        full[top:bottom, left:right] = np.asarray(inside)
+        return np.clip(full, 0.0, 1.0)
+    image = Image.fromarray(cam.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR)
     return np.clip(np.asarray(image), 0.0, 1.0)
 
 

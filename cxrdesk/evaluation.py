@@ -116,7 +116,7 @@ def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Eval
         raise CxrdeskError(f"{dataset.folder} has no '{split}' images (splits: "
                            f"{', '.join(sorted({i.split for i in dataset.items}))})")
     classes = bundle.classes
-    data = split_pipeline(items, bundle.card.image_size, batch_size, classes=classes, training=False, seed=0,
+    data = split_pipeline(items, bundle.card.source_size, batch_size, classes=classes, training=False, seed=0,
                           cache_file="")
     probabilities = bundle.model.predict(data, verbose=0).astype(np.float64)
     y_true = np.array([classes.index(i.label) for i in items])

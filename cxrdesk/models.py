@@ -229,10 +229,20 @@ def weight_file(name: str, weights: str | None) -> str | None:
     return str(weights)
 
 
+def source_size(image_size: int, lung_field: str = "off") -> int:
+    """The size images are cached and fed at: the model's own, or twice it for a lung-field model
+    (its lung crop then keeps detail)."""
+    return image_size if lung_field == "off" else 2 * image_size
+
+
 def build_model(name: str, image_size: int | None = None, weights: str = "imagenet",
-                fine_tune: int = 0, seed: int | None = None, n_classes: int = len(STUDY_CLASSES)):
+                fine_tune: int = 0, seed: int | None = None, n_classes: int = len(STUDY_CLASSES),
+                lung_field: str = "off", lung_model=None):
     """A compile-ready Keras model with ``n_classes`` softmax outputs; ``weights``: 'imagenet', 'none'
     or a path to a weights file (ignored by models without a pretrained base).
+
+    ``lung_field`` ('off', 'crop', 'crop+normalise'; see :data:`cxrdesk.lungs.LUNG_FIELDS`) puts the
+    frozen ``lung_model`` and the lung crop in front of the network, inside the saved model.
 
     ``fine_tune`` unfreezes that many of the pretrained base's last layers (BatchNormalization
     layers stay frozen: their statistics come from ImageNet and small batches would spoil them).
@@ -250,8 +260,15 @@ def build_model(name: str, image_size: int | None = None, weights: str = "imagen
         keras.utils.set_random_seed(seed)
 
     inputs = keras.Input(shape=(None, None, 1), name=INPUT_LAYER)
+    x = inputs
+    if lung_field != "off":
+        from .lungs import lung_field_input
+
+        if lung_model is None:
+            raise CxrdeskError(f"lung field {lung_field!r} needs a lung model")
+        x = lung_field_input(inputs, size, lung_field, lung_model)
     x = layers.Resizing(size, size, interpolation=RESIZE_INTERPOLATION, antialias=RESIZE_ANTIALIAS,
-                        name=RESIZE_LAYER)(inputs)
+                        name=RESIZE_LAYER)(x)
     if model_spec.pixel_scale == "unit":
         x = layers.Rescaling(1.0 / 255.0, name=RESCALE_LAYER)(x)
     x = layers.Concatenate(axis=-1, name=GRAY_TO_RGB_LAYER)([x, x, x])

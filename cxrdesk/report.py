@@ -203,6 +203,8 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
     for column, (title, image) in enumerate(panels):
         ax = fig.add_subplot(grid[1, column])
         ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        if column == 1 and result.lungs is not None and result.lungs.mask.any():
+            ax.contour(result.lungs.mask > 0, levels=[0.5], colors=["#00ff66"], linewidths=0.6)
         ax.set_title(title)
         ax.axis("off")
     bars = fig.add_subplot(grid[2, :])
@@ -215,7 +217,45 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
     bars.set(xlim=(0, 100), xlabel="probability (%)", title=f"Predicted: {result.predicted}")
     bars.invert_yaxis()
     notes = [RESEARCH_NOTICE] + [f"Warning: may not be a frontal chest radiograph: {w}" for w in result.warnings]
+    if result.heat_in_lungs is not None:
+        notes.append(("Warning: " if result.shortcut_suspected else "") + "Grad-CAM: " + result.heat_sentence()
+                     + " (green line: the lungs found by CXRDesk's lung model).")
     fig.text(0.02, 0.005, "\n".join(notes), fontsize=8, va="bottom", wrap=True)
     with replacing(path) as tmp:
         fig.savefig(tmp, dpi=150, format=path.suffix.lstrip(".").lower() or "pdf")
+    return path
+
+
+def write_heatmap_png(result, path: str | Path, opacity: float = 0.45) -> Path:
+    """A Grad-CAM picture a reader can interpret on its own: the radiograph with the heatmap, a colour
+    scale, the class and its probability, the share of the heat inside the lungs (with the lungs'
+    outline) and a flag when most of it lies outside them. Written atomically."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    from .diagnosis import heatmap_overlay
+
+    path = Path(path)
+    height, width = result.image.shape
+    fig = _figure(6.4, 6.4 * height / width * 0.92 + 1.0)
+    ax = fig.subplots()
+    ax.imshow(np.asarray(heatmap_overlay(result.image, result.heatmap, opacity)))
+    if result.lungs is not None and result.lungs.mask.any():
+        ax.contour(result.lungs.mask > 0, levels=[0.5], colors=["#00ff66"], linewidths=0.8)
+    ax.axis("off")
+    probability = result.probabilities[result.heatmap_class]
+    title = f"Grad-CAM for {result.heatmap_class} ({probability:.1%})"
+    if result.heatmap_class != result.predicted:
+        title += f"; predicted {result.predicted}"
+    ax.set_title(title, fontsize=11)
+    lines = [result.heat_sentence()] if result.heat_in_lungs is not None else ["lung share of the heat: no lung model"]
+    if result.lungs is not None:
+        lines.append("green line: the lungs found by CXRDesk's lung model")
+    fig.text(0.5, 0.005, "\n".join(lines), ha="center", va="bottom", fontsize=8, wrap=True,
+             color="#b00020" if result.shortcut_suspected else "black")
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), colormaps["jet"]), ax=ax, fraction=0.046, pad=0.02)
+    bar.set_label("contribution to the class score (0 = none, 1 = most)", fontsize=8)
+    with replacing(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
     return path

@@ -41,6 +41,8 @@ class TrainConfig:
     model: str = "custom"
     device: str = "cpu"
     recipe: str = "study"  # see cxrdesk.recipes.RECIPES
+    lung_field: str = "off"  # 'off' (the study's), 'crop' or 'crop+normalise': see cxrdesk.lungs.LUNG_FIELDS
+    lung_model: str | None = None  # lung model bundle for the lung field; None: the shipped one
     epochs: int = 120
     batch_size: int = 64
     image_size: int | None = None  # None: the model's default (224; InceptionV3 299)
@@ -64,8 +66,12 @@ class TrainConfig:
         from .models import spec
         from .recipes import recipe
 
+        from .lungs import LUNG_FIELDS
+
         model_spec = spec(self.model)
         recipe(self.recipe)
+        if self.lung_field not in LUNG_FIELDS:
+            raise CxrdeskError(f"lung field must be one of {', '.join(LUNG_FIELDS)} (got {self.lung_field!r})")
         if self.device not in DEVICES:
             raise CxrdeskError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r})")
         if self.strategy not in STRATEGIES:
@@ -239,7 +245,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     from .bundle import write_bundle
     from .dataset import load_dataset
     from .devices import cpu_name, gpu_names, gpu_unavailable_reason
-    from .models import build_model, parameter_counts, spec
+    from .models import build_model, parameter_counts, source_size, spec
     from .pipeline import make_pipelines
     from .recipes import recipe
 
@@ -266,15 +272,22 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
 
     dataset = load_dataset(cfg.dataset)
     size = int(cfg.image_size or spec(cfg.model).default_size)
+    lungs = None
+    if cfg.lung_field != "off":
+        from .lungs import load_lung_model
+
+        lungs = load_lung_model(cfg.lung_model)
     with strategy.scope():
         model = build_model(cfg.model, size, weights=cfg.weights, fine_tune=cfg.fine_tune, seed=cfg.seed,
-                            n_classes=len(dataset.classes))
+                            n_classes=len(dataset.classes), lung_field=cfg.lung_field,
+                            lung_model=lungs.model if lungs else None)
         accumulation = cfg.accumulation or auto_accumulation(model, cfg.batch_size, cfg.device)
         model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate,
                                                       gradient_accumulation_steps=accumulation if accumulation > 1 else None),
                       loss="categorical_crossentropy", metrics=["accuracy"])
     micro_batch = cfg.batch_size // accumulation
-    pipes = make_pipelines(dataset, size, micro_batch, seed=cfg.seed, work_dir=folder, recipe=recipe(cfg.recipe))
+    pipes = make_pipelines(dataset, source_size(size, cfg.lung_field), micro_batch, seed=cfg.seed, work_dir=folder,
+                           recipe=recipe(cfg.recipe))
     # An epoch is as many optimizer updates of batch_size images as the study's, each made of
     # `accumulation` micro-batches whose gradients are averaged: the same updates, less memory.
     steps = math.ceil(pipes.train_size / cfg.batch_size) * accumulation
@@ -285,7 +298,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     total, trainable = parameter_counts(model)
     history = _load_history(folder)
     emit({"type": "started", "name": cfg.name, "model": cfg.model, "device": cfg.device,
-          "classes": list(dataset.classes), "recipe": cfg.recipe,
+          "classes": list(dataset.classes), "recipe": cfg.recipe, "lung_field": cfg.lung_field,
           "device_name": device_name, "precision": policy, "strategy": cfg.strategy,
           "replicas": strategy.num_replicas_in_sync, "image_size": size, "epochs": cfg.epochs,
           "batch_size": cfg.batch_size, "accumulation": accumulation, "steps_per_epoch": steps, "train_images": pipes.train_size,
@@ -323,6 +336,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
         "dataset": dataset, "train_size": pipes.train_size, "val_size": pipes.val_size,
         "steps_per_epoch": steps, "accumulation": accumulation, "demo": cfg.demo, "command": cfg.command,
         "best_epoch": _best_epoch(progress.history, monitor),
+        "lungs": lungs,
     }
     bundle = write_bundle(model, info, Path(cfg.out) / cfg.name)
     if completed:

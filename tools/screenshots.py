@@ -75,6 +75,7 @@ def main() -> None:
     training = window.training
     window.tabs.setCurrentWidget(training)
     training.model.setCurrentIndex(training.model.findData("custom"))
+    training.lung_field.setCurrentIndex(training.lung_field.findData("crop+normalise"))
     training.epochs.setValue(6)
     training.batch.setValue(32)
     training.size.setValue(64)

@@ -161,6 +161,18 @@ ES = {
     "Recipe": "Receta",
     "Classes": "Clases",
     "Classes: {0}": "Clases: {0}",
+    "Lung field": "Campo pulmonar",
+    "Off: the whole image (the study's)": "Desactivado: la imagen entera (como el estudio)",
+    "Crop to the lungs": "Recortar a los pulmones",
+    "Crop to the lungs and equalise within them": "Recortar a los pulmones y ecualizar dentro de ellos",
+    "Grad-CAM: low": "Grad-CAM: bajo",
+    "high": "alto",
+    "Heat inside the lungs: unknown (no lung model)": "Calor dentro de los pulmones: desconocido (sin modelo pulmonar)",
+    "Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly elsewhere, a sign of a shortcut.":
+        "Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre "
+        "todo a otra parte, señal de un atajo.",
+    "{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).":
+        "El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).",
 }
 
 

@@ -17,6 +17,23 @@ from .widgets import MessageLabel
 from .workers import Tasks
 
 
+def _diagnose(diagnoser: Diagnoser, path: str):
+    """The diagnosis with its heatmap, and the lungs' outline to draw on it (a worker task)."""
+    from ..lungs import outline
+
+    result = diagnoser.diagnose(path, heatmap=True)
+    edge = outline(result.lungs.mask) if result.lungs is not None and result.lungs.plausible else None
+    return result, edge
+
+
+def _colour_scale(width: int = 160, height: int = 12) -> QPixmap:
+    """Grad-CAM's colour scale (Matplotlib's 'jet', as the overlay), low on the left."""
+    from matplotlib import colormaps
+
+    row = (colormaps["jet"](np.linspace(0, 1, width))[:, :3] * 255).astype(np.uint8)
+    return _to_pixmap(np.ascontiguousarray(np.repeat(row[np.newaxis], height, axis=0)))
+
+
 def _load_diagnoser(folder: str) -> Diagnoser:
     from ..devices import use_cpu_in_process
 
@@ -73,6 +90,12 @@ class DiagnosisTab(QWidget):
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #9a5b00; font-weight: bold")
+        self.heat = QLabel()  # the share of the heatmap's heat inside the lungs
+        self.heat.setWordWrap(True)
+        self.scale_low, self.scale_high = QLabel(), QLabel()
+        self.scale = QLabel()
+        self.scale.setPixmap(_colour_scale())
+        self.outline = None  # the lungs' outline of the shown result
         self.message = MessageLabel()
         self.notice = QLabel()
         self.notice.setWordWrap(True)
@@ -90,6 +113,7 @@ class DiagnosisTab(QWidget):
         result_layout = QVBoxLayout(self.result_box)
         result_layout.addLayout(self.bar_grid)
         result_layout.addWidget(self.predicted)
+        result_layout.addWidget(self.heat)
         result_layout.addWidget(self.warning)
         side = QVBoxLayout()
         side.addWidget(self.model_box)
@@ -106,6 +130,10 @@ class DiagnosisTab(QWidget):
         opacity_row = QHBoxLayout()
         opacity_row.addWidget(self.opacity_label)
         opacity_row.addWidget(self.opacity, 1)
+        opacity_row.addSpacing(16)
+        opacity_row.addWidget(self.scale_low)
+        opacity_row.addWidget(self.scale)
+        opacity_row.addWidget(self.scale_high)
         left.addLayout(opacity_row)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
@@ -143,6 +171,8 @@ class DiagnosisTab(QWidget):
         self.open_button.setText(self.tr("Open radiograph..."))
         self.export_button.setText(self.tr("Export report..."))
         self.opacity_label.setText(self.tr("Heatmap opacity"))
+        self.scale_low.setText(self.tr("Grad-CAM: low"))
+        self.scale_high.setText(self.tr("high"))
         self.result_box.setTitle(self.tr("Result"))
         self.notice.setText(self.tr("CXRDesk is a research tool, not a medical device: its output must not be used "
                                     "to diagnose or treat a patient."))
@@ -243,9 +273,13 @@ class DiagnosisTab(QWidget):
                 self.message.error(self.tr("No model to diagnose with yet."))
             return
         self.message.info(self.tr("Analysing {0}...").format(Path(path).name))
-        self.tasks.start("diagnose", self.diagnoser.diagnose, path, heatmap=True, on_success=self.show_result)
+        self.tasks.start("diagnose", _diagnose, self.diagnoser, path, on_success=self.show_result)
 
     def show_result(self, result) -> None:
+        if isinstance(result, tuple):  # (diagnosis, lung outline) from the worker
+            result, self.outline = result
+        else:
+            self.outline = None
         self.result = result
         self.show_classes(list(result.probabilities))
         for name, bar in self.bars.items():
@@ -261,6 +295,19 @@ class DiagnosisTab(QWidget):
 
     def show_result_texts(self) -> None:
         self.predicted.setText(self.tr("Predicted: {0}").format(self.result.predicted))
+        share = self.result.heat_in_lungs
+        if share is None:
+            self.heat.setText(self.tr("Heat inside the lungs: unknown (no lung model)"))
+            self.heat.setStyleSheet("")
+        elif self.result.shortcut_suspected:
+            self.heat.setText(self.tr("Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the "
+                                      "model looked mostly elsewhere, a sign of a shortcut.").format(
+                                          share, self.result.heatmap_class))
+            self.heat.setStyleSheet("color: #b00020; font-weight: bold")
+        else:
+            self.heat.setText(self.tr("{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).").format(
+                share, self.result.heatmap_class))
+            self.heat.setStyleSheet("")
         self.warning.setText("\n".join(self.tr("May not be a frontal chest radiograph: {0}").format(w)
                                        for w in self.result.warnings))
 
@@ -268,7 +315,9 @@ class DiagnosisTab(QWidget):
         self.settings.setValue("diagnosis/opacity", self.opacity.value())
         if self.result is None:
             return
-        overlay = np.asarray(heatmap_overlay(self.result.image, self.result.heatmap, self.opacity.value() / 100))
+        overlay = np.array(heatmap_overlay(self.result.image, self.result.heatmap, self.opacity.value() / 100))
+        if self.outline is not None:
+            overlay[self.outline] = (0, 255, 102)
         pixmap = _to_pixmap(overlay).scaled(self.view.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                             Qt.TransformationMode.SmoothTransformation)
         self.view.setPixmap(pixmap)

@@ -13,6 +13,7 @@ from ..dataset import load_dataset
 from ..devices import DEVICES, probe
 from ..errors import CxrdeskError
 from ..evaluation import METRICS, comparison_rows, evaluate_bundle
+from ..lungs import LUNG_FIELDS
 from ..models import MODELS
 from ..recipes import RECIPES
 from ..training import TrainConfig, TrainingRun
@@ -74,6 +75,11 @@ class TrainingTab(QWidget):
             self.recipe.addItem(recipe.title, name)
             self.recipe.setItemData(self.recipe.count() - 1, recipe.description, Qt.ItemDataRole.ToolTipRole)
         self.recipe.setCurrentIndex(self.recipe.findData(defaults["recipe"]))
+        self.lung_field = QComboBox()
+        for name, description in LUNG_FIELDS.items():
+            self.lung_field.addItem(name, name)
+            self.lung_field.setItemData(self.lung_field.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
+        self.lung_field.setCurrentIndex(self.lung_field.findData(defaults["lung_field"]))
         self.device = QComboBox()
         for name, title in DEVICES.items():
             self.device.addItem(title, name)
@@ -106,8 +112,8 @@ class TrainingTab(QWidget):
         self.compare = QTableWidget()
         self.form_box, self.results_box, self.compare_box = QGroupBox(), QGroupBox(), QGroupBox()
         self.form_box.setMinimumWidth(430)
-        self.labels = {key: QLabel() for key in ("dataset", "model", "recipe", "device", "epochs", "batch", "size",
-                                                 "weights", "seed", "out")}
+        self.labels = {key: QLabel() for key in ("dataset", "model", "recipe", "lung_field", "device", "epochs",
+                                                 "batch", "size", "weights", "seed", "out")}
 
     def _layout(self) -> None:
         form = QFormLayout(self.form_box)
@@ -117,6 +123,7 @@ class TrainingTab(QWidget):
         form.addRow(self.labels["dataset"], row)
         form.addRow(self.labels["model"], self.model)
         form.addRow(self.labels["recipe"], self.recipe)
+        form.addRow(self.labels["lung_field"], self.lung_field)
         form.addRow(self.labels["device"], self.device)
         form.addRow("", self.device_note)
         form.addRow(self.labels["epochs"], self.epochs)
@@ -156,6 +163,7 @@ class TrainingTab(QWidget):
 
     def retranslate(self) -> None:
         texts = {"dataset": self.tr("Curated dataset"), "model": self.tr("Model"), "recipe": self.tr("Recipe"),
+                 "lung_field": self.tr("Lung field"),
                  "device": self.tr("Device"), "epochs": self.tr("Epochs"), "batch": self.tr("Batch size"),
                  "size": self.tr("Image size (0 = model's)"), "weights": self.tr("Pretrained weights"),
                  "seed": self.tr("Seed"), "out": self.tr("Models folder")}
@@ -166,6 +174,10 @@ class TrainingTab(QWidget):
         self.start_button.setText(self.tr("Start training"))
         self.stop_button.setText(self.tr("Stop"))
         self.offer_weights()
+        lung_titles = {"off": self.tr("Off: the whole image (the study's)"), "crop": self.tr("Crop to the lungs"),
+                       "crop+normalise": self.tr("Crop to the lungs and equalise within them")}
+        for i in range(self.lung_field.count()):
+            self.lung_field.setItemText(i, lung_titles[self.lung_field.itemData(i)])
         self.results_box.setTitle(self.tr("Evaluation of the last run"))
         self.compare_box.setTitle(self.tr("All runs in the models folder (the study's Table VII)"))
         if self.devices is None:
@@ -218,7 +230,8 @@ class TrainingTab(QWidget):
             weights, _ = QFileDialog.getOpenFileName(self, self.tr("Weights file"), "", "Keras weights (*.h5)")
             weights = weights or "none"
         return TrainConfig(dataset=self.dataset.text().strip(), model=self.model.currentData(),
-                           recipe=self.recipe.currentData(), device=self.device.currentData(),
+                           recipe=self.recipe.currentData(), lung_field=self.lung_field.currentData(),
+                           device=self.device.currentData(),
                            epochs=self.epochs.value(), batch_size=self.batch.value(),
                            image_size=self.size.value() or None, weights=weights, seed=self.seed.value(),
                            out=self.out.text().strip() or TrainConfig.defaults()["out"])

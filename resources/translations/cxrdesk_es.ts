@@ -204,127 +204,152 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="141" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="169" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="142" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="170" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="143" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="171" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="144" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="172" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="145" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="173" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="146" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="174" />
+        <source>Grad-CAM: low</source>
+        <translation>Grad-CAM: bajo</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="175" />
+        <source>high</source>
+        <translation>alto</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="176" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="147" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="177" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="150" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="180" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="179" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="191" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="221" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="228" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="236" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="242" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="216" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="246" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="219" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="249" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="251" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="263" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="234" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="264" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="243" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="273" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="245" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="275" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="263" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="297" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="264" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="300" />
+        <source>Heat inside the lungs: unknown (no lung model)</source>
+        <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="303" />
+        <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly elsewhere, a sign of a shortcut.</source>
+        <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo a otra parte, señal de un atajo.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="308" />
+        <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
+        <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="311" />
         <source>May not be a frontal chest radiograph: {0}</source>
         <translation>Puede que no sea una radiografía de tórax frontal: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="259" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="293" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="333" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="337" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
@@ -401,242 +426,262 @@
 <context>
     <name>TrainingTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="158" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="208" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="165" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
         <source>Curated dataset</source>
         <translation>Conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="158" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="165" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="158" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="165" />
         <source>Recipe</source>
         <translation>Receta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="159" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="167" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="159" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="167" />
         <source>Epochs</source>
         <translation>Épocas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="159" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="167" />
         <source>Batch size</source>
         <translation>Tamaño de lote</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="160" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="168" />
         <source>Image size (0 = model's)</source>
         <translation>Tamaño de imagen (0 = el del modelo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="160" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="168" />
         <source>Pretrained weights</source>
         <translation>Pesos preentrenados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="161" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="169" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="161" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="169" />
         <source>Models folder</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="164" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="165" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="166" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
         <source>Start training</source>
         <translation>Iniciar entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="167" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="175" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="182" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="256" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="269" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="169" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="170" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="166" />
+        <source>Lung field</source>
+        <translation>Campo pulmonar</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
+        <source>Off: the whole image (the study's)</source>
+        <translation>Desactivado: la imagen entera (como el estudio)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
+        <source>Crop to the lungs</source>
+        <translation>Recortar a los pulmones</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="178" />
+        <source>Crop to the lungs and equalise within them</source>
+        <translation>Recortar a los pulmones y ecualizar dentro de ellos</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="182" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="322" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="186" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="202" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="214" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="204" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="216" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="230" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="237" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="263" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="263" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="268" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="271" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="284" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="277" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="290" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="318" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="306" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="322" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="322" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="323" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="323" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="323" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="312" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
         <source>Val. general precision</source>
         <translation>Precisión general (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
         <source>Test general precision</source>
         <translation>Precisión general (testeo)</translation>
     </message>
