@@ -32,6 +32,9 @@ class StatsCache:
             "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
             " mean REAL, std REAL, p5 REAL, p95 REAL, width INTEGER, height INTEGER, sha256 TEXT,"
             " error TEXT)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS lungs (path TEXT, model TEXT, size INTEGER, mtime_ns INTEGER,"
+            " lung_mean REAL, PRIMARY KEY (path, model))")
 
     def lookup(self, root: Path, files: dict[str, tuple[int, int]]) -> dict[str, tuple]:
         """Rows for ``files`` (absolute path -> (size, mtime_ns)) that are still valid."""
@@ -51,6 +54,21 @@ class StatsCache:
         with self._db:
             self._db.executemany(
                 f"INSERT OR REPLACE INTO stats VALUES ({', '.join('?' * 11)})", rows)
+
+    def lookup_lungs(self, model: str, files: dict[str, tuple[int, int]]) -> dict[str, float | None]:
+        """Mean intensity inside the lungs (by lung model ``model``) for ``files`` whose rows are valid."""
+        found = {}
+        for path, size, mtime_ns, value in self._db.execute(
+                "SELECT path, size, mtime_ns, lung_mean FROM lungs WHERE model = ?", (model,)):
+            if files.get(path) == (size, mtime_ns):
+                found[path] = value
+        return found
+
+    def store_lungs(self, model: str, rows: list[tuple]) -> None:
+        """Rows of (path, size, mtime_ns, lung_mean or None)."""
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO lungs VALUES (?, ?, ?, ?, ?)",
+                                 [(p, model, size, mtime, value) for p, size, mtime, value in rows])
 
     def close(self) -> None:
         self._db.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+import numpy as np
 from typing import Callable, Sequence
 
 from . import RESEARCH_NOTICE, __version__
@@ -66,6 +68,11 @@ def _add_scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=list(PRESETS),
                    help="named band: " + ", ".join(f"'{n}' {lo:g}-{hi:g}" for n, (lo, hi) in PRESETS.items())
                    + " ('study' is the paper's)")
+    p.add_argument("--measure", choices=["image", "lungs"], default="image",
+                   help="what the band applies to: the whole image's mean intensity (default, the study's) or the "
+                        "mean inside the lungs (found by the lung model; implies --lung-means)")
+    p.add_argument("--lung-means", action="store_true",
+                   help="also measure each image's mean intensity inside its lungs (recorded in the manifest)")
     p.add_argument("--patient-pattern", metavar="REGEX",
                    help="regular expression whose first group in a file name is the patient id")
     p.add_argument("--workers", type=int, help="processes used to measure images (default: all cores)")
@@ -85,10 +92,21 @@ def _scan(args):
 
     update, close = progress_bar("scanning", enabled=not args.json)
     try:
-        return scan_folder(args.src, workers=args.workers, use_cache=not args.no_cache,
+        scan = scan_folder(args.src, workers=args.workers, use_cache=not args.no_cache,
                            patient_pattern=args.patient_pattern, progress=update)
     finally:
         close()
+    if args.lung_means or args.measure == "lungs":
+        from .devices import use_cpu_in_process
+        from .scanning import measure_lungs
+
+        use_cpu_in_process()
+        update, close = progress_bar("lungs", enabled=not args.json)
+        try:
+            measure_lungs(scan, progress=update, use_cache=not args.no_cache)
+        finally:
+            close()
+    return scan
 
 
 def cmd_scan(args) -> int:
@@ -96,7 +114,7 @@ def cmd_scan(args) -> int:
 
     scan = _scan(args)
     low, high = _band(args)
-    counts = threshold_counts(scan, low, high)
+    counts = threshold_counts(scan, low, high, args.measure)
     shortcut = shortcut_check(scan.records)
     stats = {}
     for index, name in enumerate(scan.classes):
@@ -105,12 +123,16 @@ def cmd_scan(args) -> int:
                        "mean_intensity": round(float(means.mean()), 2) if means.size else None,
                        "sd_intensity": round(float(means.std()), 2) if means.size else None,
                        "kept": counts[name][0], "dropped": counts[name][1]}
+        if scan.lung_means is not None:
+            inside = scan.lung_means[scan.label_index == index]
+            inside = inside[~np.isnan(inside)]
+            stats[name]["lung_mean_intensity"] = round(float(inside.mean()), 2) if inside.size else None
     if args.json:
-        edges, hist = histograms(scan, bins=32)
+        edges, hist = histograms(scan, bins=32, measure=args.measure)
         print(json.dumps({
             "source": str(scan.root), "classes": list(scan.classes), "class_folders": scan.class_folders,
             "ignored_folders": scan.ignored_folders, "patient_groups": scan.group_source,
-            "classes": stats, "band": [low, high],
+            "classes": stats, "band": [low, high], "measure": args.measure,
             "unreadable": [vars(u) for u in scan.unreadable], "skipped": [vars(s) for s in scan.skipped],
             "histogram": {"edges": edges.tolist(), "counts": {k: v.tolist() for k, v in hist.items()}},
             "shortcut_check": shortcut.to_dict() if shortcut else None, "warnings": scan.warnings,
@@ -124,9 +146,12 @@ def cmd_scan(args) -> int:
         print(f"Ignored folder: {folder} ({why})")
     print(f"Patient ids: {scan.group_source}")
     print()
-    print(table(["class", "images", "mean intensity", "sd of means", f"kept [{low:g}-{high:g}]", "dropped"],
-                [[c, s["images"], s["mean_intensity"], s["sd_intensity"], s["kept"], s["dropped"]]
-                 for c, s in stats.items()]))
+    lungs = scan.lung_means is not None
+    band = f"kept [{low:g}-{high:g}]" + (" in the lungs" if args.measure == "lungs" else "")
+    print(table(["class", "images", "mean intensity", "sd of means", *(["mean in the lungs"] if lungs else []), band,
+                 "dropped"],
+                [[c, s["images"], s["mean_intensity"], s["sd_intensity"],
+                  *([s["lung_mean_intensity"]] if lungs else []), s["kept"], s["dropped"]] for c, s in stats.items()]))
     _print_problems(scan)
     if shortcut:
         print()
@@ -155,7 +180,7 @@ def cmd_curate(args) -> int:
 
     low, high = _band(args)
     settings = CurationSettings(low=low, high=high, balance=not args.no_balance, val=args.val,
-                                test=args.test, seed=args.seed)
+                                test=args.test, seed=args.seed, measure=args.measure)
     scan = _scan(args)
     plan = plan_curation(scan, settings)
     layout = "link" if args.link else "copy" if args.copy else "manifest"

@@ -50,11 +50,16 @@ class CurationSettings:
     val: float = 0.2  # share of the non-test images used for validation (the study: 20 %)
     test: float = 0.1  # share of all kept images held out for the final test
     seed: int = 42
+    measure: str = "image"  # what the band applies to: 'image' (the study's) or 'lungs' (scanning.MEASURES)
 
     def __post_init__(self):
         if not 0.0 <= self.low <= self.high <= 255.0:
             raise CurationError(f"thresholds must satisfy 0 <= low <= high <= 255 (got low={self.low}, "
                                 f"high={self.high})")
+        from .scanning import MEASURES
+
+        if self.measure not in MEASURES:
+            raise CurationError(f"measure must be one of {', '.join(MEASURES)} (got {self.measure!r})")
         if not 0.0 <= self.test < 1.0 or not 0.0 <= self.val < 1.0:
             raise CurationError(f"val and test must be fractions in [0, 1) (got val={self.val}, "
                                 f"test={self.test})")
@@ -91,29 +96,33 @@ class CurationPlan:
 
 def in_band(means: np.ndarray, low: float, high: float) -> np.ndarray:
     """The keep rule of the intensity band, the one definition the live counts and the plan share:
-    an image is kept when its mean intensity lies in [low, high], both ends included."""
+    an image is kept when its mean intensity lies in [low, high], both ends included (an image
+    without a measure - no lungs found - is not)."""
     return (means >= low) & (means <= high)
 
 
-def threshold_counts(scan: ScanResult, low: float, high: float) -> dict[str, tuple[int, int]]:
+def threshold_counts(scan: ScanResult, low: float, high: float, measure: str = "image"
+                     ) -> dict[str, tuple[int, int]]:
     """{class: (kept, dropped)} for images whose mean lies in [low, high]; vectorised, no I/O."""
-    keep = in_band(scan.means, low, high)
+    keep = in_band(scan.measure(measure), low, high)
     n = len(scan.classes)
     kept = np.bincount(scan.label_index[keep], minlength=n)
     total = np.bincount(scan.label_index, minlength=n)
     return {c: (int(k), int(t - k)) for c, k, t in zip(scan.classes, kept, total)}
 
 
-def histograms(scan: ScanResult, bins: int = 64, value_range: tuple[float, float] = (0.0, 255.0)
-               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Bin edges and the count of image means per bin, per class and under 'All'."""
+def histograms(scan: ScanResult, bins: int = 64, value_range: tuple[float, float] = (0.0, 255.0),
+               measure: str = "image") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Bin edges and the count of image means (or means inside the lungs) per bin, per class and
+    under 'All'."""
     if bins < 1:
         raise CurationError(f"bins must be at least 1 (got {bins})")
     edges = np.linspace(value_range[0], value_range[1], bins + 1)
+    values = scan.measure(measure)
     result = {}
     for i, name in enumerate(scan.classes):
-        result[name] = np.histogram(scan.means[scan.label_index == i], bins=edges)[0]
-    result["All"] = np.histogram(scan.means, bins=edges)[0]
+        result[name] = np.histogram(values[scan.label_index == i], bins=edges)[0]
+    result["All"] = np.histogram(values[~np.isnan(values)], bins=edges)[0]
     return edges, result
 
 
@@ -130,12 +139,16 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
     rng = np.random.default_rng(settings.seed)
     n = len(scan.records)
     reason = [""] * n
-    means = scan.means
+    means = scan.measure(settings.measure)
+    what = "mean intensity" if settings.measure == "image" else "mean intensity inside the lungs"
     kept = in_band(means, settings.low, settings.high)
     for i in np.flatnonzero(~kept):
+        if np.isnan(means[i]):
+            reason[i] = "no lungs found to measure the intensity inside them"
+            continue
         side = "below the low" if means[i] < settings.low else "above the high"
         bound = settings.low if means[i] < settings.low else settings.high
-        reason[i] = f"mean intensity {means[i]:.1f} {side} threshold {bound:g}"
+        reason[i] = f"{what} {means[i]:.1f} {side} threshold {bound:g}"
     per_class = {c: np.flatnonzero(kept & (scan.label_index == k)) for k, c in enumerate(classes)}
     empty = [c for c, idx in per_class.items() if idx.size == 0]
     if empty:

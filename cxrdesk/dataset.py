@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from . import __version__
 from .atomic import building_folder
 from .classes import classes_of
@@ -30,8 +32,8 @@ from .errors import CurationError
 
 MANIFEST = "manifest.csv"
 DESCRIPTION = "dataset.json"
-FIELDS = ("path", "class", "split", "mean_intensity", "reason", "sha256", "group", "width", "height",
-          "file")
+FIELDS = ("path", "class", "split", "mean_intensity", "lung_mean_intensity", "reason", "sha256", "group", "width",
+          "height", "file")
 LAYOUTS = ("manifest", "link", "copy")
 
 
@@ -98,6 +100,7 @@ def _write_files(plan: CurationPlan, tmp: Path, layout: str, progress) -> tuple[
     scan = plan.scan
     rows, used, fallbacks = [], set(), 0
     total = len(scan.records)
+    lung_means = scan.lung_means if scan.lung_means is not None else np.full(total, np.nan)
     for i, (record, split, reason) in enumerate(zip(scan.records, plan.split, plan.reason)):
         file = ""
         if split and layout != "manifest":
@@ -111,13 +114,14 @@ def _write_files(plan: CurationPlan, tmp: Path, layout: str, progress) -> tuple[
             fallbacks += _place(scan.root / record.path, target, layout)
             file = rel
         rows.append({"path": record.path, "class": record.label, "split": split or "",
-                     "mean_intensity": f"{record.mean:.4f}", "reason": reason,
+                     "mean_intensity": f"{record.mean:.4f}",
+                     "lung_mean_intensity": "" if np.isnan(lung_means[i]) else f"{lung_means[i]:.4f}", "reason": reason,
                      "sha256": record.sha256, "group": record.group, "width": record.width,
                      "height": record.height, "file": file})
         if progress and (i % 64 == 0 or i == total - 1):
             progress(i + 1, total)
     for bad in scan.unreadable:
-        rows.append({"path": bad.path, "class": "", "split": "", "mean_intensity": "",
+        rows.append({"path": bad.path, "class": "", "split": "", "mean_intensity": "", "lung_mean_intensity": "",
                      "reason": f"unreadable: {bad.reason}", "sha256": "", "group": "", "width": "",
                      "height": "", "file": ""})
     return rows, fallbacks
@@ -157,6 +161,7 @@ def _describe(plan: CurationPlan, layout: str, manifest_sha: str, fallbacks: int
         "class_folders": scan.class_folders,
         "ignored_folders": scan.ignored_folders,
         "patient_groups": scan.group_source,
+        "lung_means": {"lung_model": scan.lung_model} if scan.lung_means is not None else None,
         "settings": plan.settings.to_dict(),
         "layout": layout,
         "link_fallback_copies": fallbacks,

@@ -30,6 +30,10 @@ from .imaging import is_image_file, open_grayscale
 
 Progress = Callable[[int, int], None]
 
+#: What curation's intensity band can apply to.
+MEASURES = {"image": "mean intensity of the whole image (the study's)",
+            "lungs": "mean intensity inside the lungs (the lung model's mask)"}
+
 #: Below this many images to measure, a process pool costs more than it saves.
 _POOL_THRESHOLD = 48
 _CHUNK = 24
@@ -71,10 +75,26 @@ class ScanResult:
     from_cache: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    #: Mean intensity inside the lungs per record (NaN where no lungs were found), once
+    #: :func:`measure_lungs` has run; None before. ``lung_model`` names the lung model that measured.
+    lung_means: np.ndarray | None = None
+    lung_model: str | None = None
 
     @cached_property
     def means(self) -> np.ndarray:
         return np.array([r.mean for r in self.records], dtype=np.float64)
+
+    def measure(self, name: str = "image") -> np.ndarray:
+        """The per-record intensity that curation thresholds: 'image' (the whole image's mean, the
+        study's) or 'lungs' (the mean inside the lungs; NaN where none were found)."""
+        if name == "image":
+            return self.means
+        if name == "lungs":
+            if self.lung_means is None:
+                raise CurationError("the mean intensity inside the lungs has not been measured for this scan "
+                                    "(--lung-means, or the Curation tab's lung option)")
+            return self.lung_means
+        raise CurationError(f"intensity measure must be one of {', '.join(MEASURES)} (got {name!r})")
 
     @cached_property
     def classes(self) -> tuple[str, ...]:
@@ -345,3 +365,35 @@ def _read_group_csv(path: str, size: int, mtime_ns: int) -> tuple[dict[str, str]
             return by_rel, by_name
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
+
+
+def measure_lungs(scan: ScanResult, segmenter=None, *, progress: Progress | None = None,
+                  cancel: threading.Event | None = None, use_cache: bool = True) -> np.ndarray:
+    """Measure each readable image's mean intensity inside its lungs (found by ``segmenter``, by
+    default the shipped lung model) into ``scan.lung_means``; cached per file and lung model. Needs
+    TensorFlow: callers set it up (:func:`cxrdesk.devices.use_cpu_in_process`)."""
+    from .lungs import load_lung_model
+
+    segmenter = segmenter or load_lung_model()
+    model = str(segmenter.card.get("model_sha256") or segmenter.card.get("name") or "unnamed")
+    paths = [str(scan.root / r.path) for r in scan.records]
+    stat = {p: _stat(p) for p in paths}
+    cache = StatsCache() if use_cache else None
+    known = cache.lookup_lungs(model, stat) if cache else {}
+    rows = []
+    for i, path in enumerate(paths):
+        if path not in known:
+            _check_cancel(cancel)
+            image, _ = open_grayscale(path)
+            pixels = np.asarray(image, dtype=np.uint8)
+            mask = segmenter.segment(pixels).mask > 0
+            known[path] = float(pixels[mask].mean()) if mask.any() else None
+            rows.append((path, *stat[path], known[path]))
+        if progress and (i % _CHUNK == 0 or i == len(paths) - 1):
+            progress(i + 1, len(paths))
+    if cache:
+        cache.store_lungs(model, rows)
+        cache.close()
+    scan.lung_means = np.array([np.nan if known[p] is None else known[p] for p in paths], dtype=np.float64)
+    scan.lung_model = segmenter.card.get("name")
+    return scan.lung_means

@@ -290,3 +290,22 @@ def test_a_replaced_task_is_cancelled_and_its_late_result_dropped(qtbot):
 
     tasks.start("other", refuse, on_success=results.append)
     qtbot.waitUntil(lambda: errors == ["no such folder"], timeout=10000)
+
+
+def test_curation_by_the_lungs_and_lung_overlays(window, qtbot, small_source):
+    tab = window.curation
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    tab.show_lungs.setChecked(True)  # thumbnails with the lungs drawn (colour)
+    qtbot.waitUntil(lambda: tab.thumbs_low.count() > 1 and not tab.tasks.running("thumbnails"), timeout=120000)
+    first = tab.thumbs_low.itemAt(0).widget().pixmap().toImage()
+    assert not first.isGrayscale()
+    tab.lung_measure.setChecked(True)  # the band applies to the mean inside the lungs
+    qtbot.waitUntil(lambda: tab.scan.lung_means is not None and tab.measure() == "lungs", timeout=180000)
+    qtbot.waitUntil(lambda: "inside the lungs" in tab.histogram.ax.get_xlabel(), timeout=10000)
+    tab.set_band(110, 150)
+    expected = threshold_counts(tab.scan, 110, 150, "lungs")
+    for row, name in enumerate(tab.scan.classes):
+        assert (int(tab.counts.item(row, 2).text()), int(tab.counts.item(row, 3).text())) == expected[name]
+    assert tab.current_settings().measure == "lungs"

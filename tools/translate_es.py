@@ -162,6 +162,12 @@ ES = {
     "Classes": "Clases",
     "Classes: {0}": "Clases: {0}",
     "Lung field": "Campo pulmonar",
+    "Band on the mean intensity inside the lungs (lung model)":
+        "Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)",
+    "Show the lungs on the thumbnails": "Mostrar los pulmones en las miniaturas",
+    "mean pixel intensity inside the lungs (0-255)": "intensidad media de píxel dentro de los pulmones (0-255)",
+    "Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...":
+        "Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...",
     "Off: the whole image (the study's)": "Desactivado: la imagen entera (como el estudio)",
     "Crop to the lungs": "Recortar a los pulmones",
     "Crop to the lungs and equalise within them": "Recortar a los pulmones y ecualizar dentro de ellos",

@@ -28,19 +28,55 @@ def _scan_and_check(folder: str, progress=None, cancel=None):
     return scan, shortcut_check(scan.records)
 
 
-def _thumbnails(root: Path, paths: list[str]) -> list[tuple[str, np.ndarray]]:
+def _thumbnails(root: Path, paths: list[str], lungs: bool = False) -> list[tuple[str, np.ndarray]]:
+    """Small copies of the images (gray), or with their lungs drawn by the lung model (RGB)."""
+    segmenter = None
+    if lungs:
+        from ..devices import use_cpu_in_process
+        from ..lungs import load_lung_model
+
+        use_cpu_in_process()
+        segmenter = _shipped_lungs(load_lung_model)
     images = []
     for rel in paths:
         pixels = read_grayscale(root / rel).pixels
-        step = max(1, max(pixels.shape) // THUMB)
+        if segmenter is not None:
+            from ..lungs import overlay
+
+            pixels = np.asarray(overlay(pixels, segmenter.segment(pixels)))
+        step = max(1, max(pixels.shape[:2]) // THUMB)
         images.append((rel, np.ascontiguousarray(pixels[::step, ::step])))
     return images
 
 
+_SEGMENTER = []
+
+
+def _shipped_lungs(load):
+    """The shipped lung model, loaded once per process (thumbnails ask for it often)."""
+    if not _SEGMENTER:
+        _SEGMENTER.append(load())
+    return _SEGMENTER[0]
+
+
+def _measure_lungs(scan, progress=None, cancel=None):
+    """The mean intensity inside the lungs of every scanned image (a worker task; cached)."""
+    from ..devices import use_cpu_in_process
+    from ..lungs import load_lung_model
+    from ..scanning import measure_lungs
+
+    use_cpu_in_process()
+    return measure_lungs(scan, _shipped_lungs(load_lung_model), progress=progress, cancel=cancel)
+
+
 def _pixmap(pixels: np.ndarray) -> QPixmap:
-    h, w = pixels.shape
-    image = QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(image).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio)
+    h, w = pixels.shape[:2]
+    if pixels.ndim == 2:
+        image = QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    else:
+        image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    return QPixmap.fromImage(image).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation)
 
 
 class ThresholdControl(QWidget):
@@ -118,6 +154,8 @@ class CurationTab(QWidget):
         self.thumb_low_title, self.thumb_high_title = QLabel(), QLabel()
         self.shortcut = QLabel()
         self.shortcut.setWordWrap(True)
+        self.lung_measure = QCheckBox()  # the band applies to the mean inside the lungs
+        self.show_lungs = QCheckBox()  # thumbnails with the lungs drawn
         self.balance = QCheckBox()
         self.balance.setChecked(defaults.balance)
         self.seed = QSpinBox()
@@ -155,6 +193,8 @@ class CurationTab(QWidget):
         presets.addWidget(self.all_button)
         presets.addStretch()
         form.addRow(presets)
+        form.addRow(self.lung_measure)
+        form.addRow(self.show_lungs)
         split_form = QFormLayout(self.split_box)
         split_form.addRow(self.balance)
         split_form.addRow(self.seed_label, self.seed)
@@ -202,6 +242,8 @@ class CurationTab(QWidget):
         self.study_button.clicked.connect(lambda: self.set_band(*PRESETS["study"]))
         self.all_button.clicked.connect(lambda: self.set_band(*PRESETS["all"]))
         self._thumb_timer.timeout.connect(self.load_thumbnails)
+        self.lung_measure.toggled.connect(self.measure_changed)
+        self.show_lungs.toggled.connect(lambda _: self.load_thumbnails())
 
     # ------------------------------------------------------------------ text
     def retranslate(self) -> None:
@@ -214,6 +256,8 @@ class CurationTab(QWidget):
         self.low_label.setText(self.tr("Low"))
         self.high_label.setText(self.tr("High"))
         self.study_button.setText(self.tr("Study band 120-140"))
+        self.lung_measure.setText(self.tr("Band on the mean intensity inside the lungs (lung model)"))
+        self.show_lungs.setText(self.tr("Show the lungs on the thumbnails"))
         self.all_button.setText(self.tr("Keep all (0-255)"))
         self.split_box.setTitle(self.tr("Balance, split and export"))
         self.balance.setText(self.tr("Balance classes (down to the smallest)"))
@@ -306,16 +350,36 @@ class CurationTab(QWidget):
         self.draw_histogram()
         self.thresholds_changed()
         self._busy(False)
+        if self.lung_measure.isChecked():
+            self.measure_changed(True)
 
     # ------------------------------------------------------------------ thresholds
     def set_band(self, low: float, high: float) -> None:
         self.low.set_value(low)
         self.high.set_value(high)
 
+    def measure(self) -> str:
+        """What the band applies to: 'lungs' once the lung means are measured and asked for."""
+        return "lungs" if self.lung_measure.isChecked() and self.scan is not None \
+            and self.scan.lung_means is not None else "image"
+
+    def measure_changed(self, checked: bool) -> None:
+        if self.scan is None:
+            return
+        if checked and self.scan.lung_means is None:
+            self.message.info(self.tr("Measuring the mean intensity inside the lungs (the lung model runs on every "
+                                      "image, once)..."))
+            self._run(_measure_lungs, self.scan, on_success=lambda _: self.measure_changed(True))
+            return
+        self.draw_histogram()
+        self.thresholds_changed()
+
     def draw_histogram(self) -> None:
-        edges, counts = histograms(self.scan, bins=64)
-        self.histogram.plot(edges, counts, self.low.value(), self.high.value(),
-                            self.tr("mean pixel intensity (0-255)"), self.tr("images"))
+        measure = self.measure()
+        edges, counts = histograms(self.scan, bins=64, measure=measure)
+        label = (self.tr("mean pixel intensity inside the lungs (0-255)") if measure == "lungs"
+                 else self.tr("mean pixel intensity (0-255)"))
+        self.histogram.plot(edges, counts, self.low.value(), self.high.value(), label, self.tr("images"))
 
     def thresholds_changed(self, *_):
         if self.low.value() > self.high.value():
@@ -324,7 +388,7 @@ class CurationTab(QWidget):
         if self.scan is None:
             return
         low, high = self.low.value(), self.high.value()
-        counts = threshold_counts(self.scan, low, high)
+        counts = threshold_counts(self.scan, low, high, self.measure())
         totals = self.scan.counts()
         self.counts.setRowCount(len(self.scan.classes))
         for row, name in enumerate(self.scan.classes):
@@ -338,18 +402,20 @@ class CurationTab(QWidget):
         self._thumb_timer.start()
 
     def near(self, value: float, n: int = 4) -> list[str]:
-        order = np.argsort(np.abs(self.scan.means - value))[:n]
+        values = self.scan.measure(self.measure())
+        order = np.argsort(np.nan_to_num(np.abs(values - value), nan=np.inf))[:n]
         return [self.scan.records[i].path for i in order]
 
     def load_thumbnails(self) -> None:
         if self.scan is None:
             return
         low, high = self.near(self.low.value()), self.near(self.high.value())
-        self.tasks.start("thumbnails", _thumbnails, self.scan.root, low + high,
+        self.tasks.start("thumbnails", _thumbnails, self.scan.root, low + high, lungs=self.show_lungs.isChecked(),
                          on_success=lambda images: self.show_thumbnails(images[:len(low)], images[len(low):]))
 
     def show_thumbnails(self, low, high) -> None:
-        means = {r.path: r.mean for r in self.scan.records}
+        values = self.scan.measure(self.measure())
+        means = {r.path: v for r, v in zip(self.scan.records, values)}
         for layout, images in ((self.thumbs_low, low), (self.thumbs_high, high)):
             while layout.count():
                 widget = layout.takeAt(0).widget()
@@ -365,7 +431,8 @@ class CurationTab(QWidget):
     # ------------------------------------------------------------------ export
     def current_settings(self) -> CurationSettings:
         return CurationSettings(low=self.low.value(), high=self.high.value(), balance=self.balance.isChecked(),
-                                val=self.val.value(), test=self.test.value(), seed=self.seed.value())
+                                val=self.val.value(), test=self.test.value(), seed=self.seed.value(),
+                                measure=self.measure())
 
     def start_export(self, _checked=False, force: bool | None = None) -> None:
         out = self.output.text().strip()

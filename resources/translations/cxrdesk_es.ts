@@ -3,200 +3,220 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="208" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="250" />
         <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
         <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="210" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="232" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="252" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="253" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="254" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="223" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="254" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="267" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="254" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="254" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="213" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="255" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="214" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="256" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="215" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="257" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="216" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="258" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="217" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="259" />
+        <source>Band on the mean intensity inside the lungs (lung model)</source>
+        <translation>Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="260" />
+        <source>Show the lungs on the thumbnails</source>
+        <translation>Mostrar los pulmones en las miniaturas</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="261" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="218" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="262" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="219" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="263" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="220" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="264" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="265" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="222" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="266" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="226" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="270" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="271" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="271" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="230" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="260" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="304" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="231" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="234" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="235" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="237" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="254" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="327" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="330" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="336" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="338" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="340" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="343" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="318" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="370" />
+        <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
+        <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="380" />
+        <source>mean pixel intensity inside the lungs (0-255)</source>
+        <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="381" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="318" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="382" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="373" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="440" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="378" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="445" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="379" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="446" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="393" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="460" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
