@@ -131,13 +131,73 @@ class Card(dict):
     def test_general_precision(self) -> float | None:
         return self.evaluation("test").get("general_precision")
 
+    @property
+    def calibration(self) -> dict:
+        return self._section("calibration")
+
+    @property
+    def temperature(self) -> float | None:
+        return self.calibration.get("temperature")
+
+    @property
+    def thresholds(self) -> dict:
+        """{class: {'threshold', 'target_sensitivity', ...}}: the screening thresholds chosen on validation."""
+        return self.calibration.get("thresholds") or {}
+
+    @property
+    def test_is_held_out(self) -> bool:
+        """Whether the test split was made of whole sources held out from training."""
+        return bool(self.evaluation("test").get("holdout_sources"))
+
+    @property
+    def held_out(self) -> dict | None:
+        """The model's figure on hospitals it never saw: the latest external evaluation, else a test split
+        of held-out sources; None when it was never tested on another hospital."""
+        external = self.get("external_evaluations") or []
+        if external:
+            latest = external[-1]
+            return {"general_precision": latest.get("general_precision"), "ece": latest.get("ece"),
+                    "images": latest.get("n"), "sources": latest.get("sources"), "where": latest.get("dataset"),
+                    "kind": "external folder"}
+        if self.test_is_held_out:
+            test = self.evaluation("test")
+            return {"general_precision": test.get("general_precision"), "ece": test.get("ece"),
+                    "images": test.get("n"), "sources": test.get("holdout_sources"), "where": test.get("dataset"),
+                    "kind": "held-out sources"}
+        return None
+
+    @property
+    def internal_test_general_precision(self) -> float | None:
+        """General precision on a random test split of the training hospitals (None if the test split was
+        held out)."""
+        return None if self.test_is_held_out else self.test_general_precision
+
+    def quality_sentence(self) -> str:
+        """The model's quality as CXRDesk states it everywhere: the held-out-hospital figure first, the
+        internal one beside it, or plainly that it was never tested on another hospital."""
+        internal = self.internal_test_general_precision
+        if internal is None:
+            internal = self.validation_general_precision
+            internal_text = f"{internal:.1%} on validation images of its own hospitals" if internal is not None else ""
+        else:
+            internal_text = f"{internal:.1%} on a random test split of its own hospitals"
+        held = self.held_out
+        if held and held.get("general_precision") is not None:
+            text = (f"{held['general_precision']:.1%} general precision on {held['images']} images from hospitals it "
+                    f"never saw ({', '.join(held.get('sources') or ['?'])})")
+            return text + (f"; {internal_text}" if internal_text else "")
+        return ("never tested on a hospital it did not train on" + (f"; {internal_text}" if internal_text else "")
+                + ": its real accuracy elsewhere is unknown")
+
     def summary(self) -> dict:
         """What a user needs to weigh a result: which model, which classes, trained on what, how good."""
         return {"name": self.name, "architecture": self.architecture, "classes": list(self.classes),
                 "lung_field": self.lung_field,
                 "train_images": self.train_images,
                 "validation_general_precision": self.validation_general_precision,
-                "test_general_precision": self.test_general_precision, "demo": self.demo}
+                "test_general_precision": self.test_general_precision,
+                "held_out_hospitals": self.held_out, "quality": self.quality_sentence(),
+                "calibrated": self.temperature is not None, "demo": self.demo}
 
     def comparison_row(self) -> dict:
         """The study's Table VII row: model, device, general precision, seconds per epoch."""
@@ -147,7 +207,10 @@ class Card(dict):
                 "precision": training.get("precision"), "image_size": self.image_size,
                 "epochs": training.get("epochs_run"), "seconds_per_epoch": training.get("seconds_per_epoch"),
                 "val_accuracy": self.validation_general_precision,
-                "test_general_precision": self.test_general_precision, "train_images": self.train_images}
+                "test_general_precision": self.internal_test_general_precision,
+                "held_out_general_precision": (self.held_out or {}).get("general_precision"),
+                "held_out_sources": (self.held_out or {}).get("sources"),
+                "train_images": self.train_images}
 
 
 @dataclass
@@ -256,6 +319,7 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
                                         "std": round(float(train_means.std()), 3),
                                         "p1": round(float(np.percentile(train_means, 1)), 3),
                                         "p99": round(float(np.percentile(train_means, 99)), 3)}},
+        "calibration": info.get("calibration"),
         "versions": {"cxrdesk": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
                      "numpy": np.__version__, "python": platform.python_version()},
     }

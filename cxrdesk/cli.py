@@ -75,6 +75,9 @@ def _add_scan_options(p: argparse.ArgumentParser) -> None:
                    help="also measure each image's mean intensity inside its lungs (recorded in the manifest)")
     p.add_argument("--patient-pattern", metavar="REGEX",
                    help="regular expression whose first group in a file name is the patient id")
+    p.add_argument("--source-pattern", metavar="REGEX",
+                   help="regular expression whose first group in a file name is the image's source (hospital); "
+                        "default: a 'source' column of a CSV beside the class folders, else a '<source>__' prefix")
     p.add_argument("--workers", type=int, help="processes used to measure images (default: all cores)")
     p.add_argument("--no-cache", action="store_true", help="measure every image again")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -93,7 +96,7 @@ def _scan(args):
     update, close = progress_bar("scanning", enabled=not args.json)
     try:
         scan = scan_folder(args.src, workers=args.workers, use_cache=not args.no_cache,
-                           patient_pattern=args.patient_pattern, progress=update)
+                           patient_pattern=args.patient_pattern, source_pattern=args.source_pattern, progress=update)
     finally:
         close()
     if args.lung_means or args.measure == "lungs":
@@ -110,7 +113,7 @@ def _scan(args):
 
 
 def cmd_scan(args) -> int:
-    from .curation import histograms, shortcut_check, threshold_counts
+    from .curation import confounded_classes, histograms, shortcut_check, threshold_counts
 
     scan = _scan(args)
     low, high = _band(args)
@@ -135,6 +138,8 @@ def cmd_scan(args) -> int:
             "classes": stats, "band": [low, high], "measure": args.measure,
             "unreadable": [vars(u) for u in scan.unreadable], "skipped": [vars(s) for s in scan.skipped],
             "histogram": {"edges": edges.tolist(), "counts": {k: v.tolist() for k, v in hist.items()}},
+            "sources": scan.class_source_counts(), "source_origin": scan.source_origin,
+            "confounded": [n.to_dict() for n in confounded_classes(scan)],
             "shortcut_check": shortcut.to_dict() if shortcut else None, "warnings": scan.warnings,
             "seconds": round(scan.seconds, 3), "from_cache": scan.from_cache}, indent=2))
         return 0
@@ -152,11 +157,25 @@ def cmd_scan(args) -> int:
                  "dropped"],
                 [[c, s["images"], s["mean_intensity"], s["sd_intensity"],
                   *([s["lung_mean_intensity"]] if lungs else []), s["kept"], s["dropped"]] for c, s in stats.items()]))
+    _print_sources(scan)
     _print_problems(scan)
     if shortcut:
         print()
         print(shortcut.verdict())
+        if shortcut.source_verdict():
+            print(shortcut.source_verdict())
     return 0
+
+
+def _print_sources(scan) -> None:
+    """The class x source table and what it means for a model."""
+    from .curation import confounded_classes
+
+    print(f"\nSources: {scan.source_origin}")
+    table_ = scan.class_source_counts()
+    print(table(["class", *scan.sources], [[c, *row.values()] for c, row in table_.items()]))
+    for note in confounded_classes(scan):
+        print(f"Warning: {note.text}")
 
 
 def _print_problems(scan) -> None:
@@ -179,8 +198,9 @@ def cmd_curate(args) -> int:
     from .dataset import export_dataset
 
     low, high = _band(args)
+    holdout = tuple(s.strip() for s in (args.holdout_source or "").split(",") if s.strip())
     settings = CurationSettings(low=low, high=high, balance=not args.no_balance, val=args.val,
-                                test=args.test, seed=args.seed, measure=args.measure)
+                                test=args.test, seed=args.seed, measure=args.measure, holdout_sources=holdout)
     scan = _scan(args)
     plan = plan_curation(scan, settings)
     layout = "link" if args.link else "copy" if args.copy else "manifest"
@@ -203,12 +223,17 @@ def cmd_curate(args) -> int:
     print(table(["class", *[s for s in counts], "total"],
                 [[c, *[counts[s][c] for s in counts], sum(counts[s][c] for s in counts)]
                  for c in description["classes"]]))
+    print()
+    print(table(["split", *scan.sources], [[split, *[row.get(s, 0) for s in scan.sources]]
+                                            for split, row in description["split_sources"].items()]))
     for note in plan.notes:
-        print(f"Note: {note}")
+        print(f"{'Warning' if note.kind == 'confounded' else 'Note'}: {note}")
     _print_problems(scan)
     if description.get("shortcut_check"):
         print()
         print(description["shortcut_check"]["verdict"])
+        if description["shortcut_check"].get("source_verdict"):
+            print(description["shortcut_check"]["source_verdict"])
     return 0
 
 
@@ -329,22 +354,40 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .dataset import load_dataset
+    """A curated dataset's split, or any labelled folder (another hospital's images)."""
+    from pathlib import Path
+
+    from .dataset import DESCRIPTION, load_dataset
     from .devices import use_cpu_in_process
-    from .evaluation import evaluate_bundle
+    from .evaluation import evaluate_bundle, evaluate_folder
     from .report import metrics_table_rows, write_report
 
-    dataset = load_dataset(args.dataset)
+    curated = (Path(args.dataset) / DESCRIPTION).is_file()
+    dataset = load_dataset(args.dataset) if curated else None
+    if not curated and args.split:
+        raise CxrdeskError(f"{args.dataset} is a labelled folder, not a curated dataset: --split does not apply")
     use_cpu_in_process()
-    bundle, result = evaluate_bundle(args.model, dataset, args.split)
+    if curated:
+        bundle, result = evaluate_bundle(args.model, dataset, args.split)
+        where = f"the '{result.split}' split of {dataset.folder}"
+    else:
+        update, close = progress_bar("reading", enabled=not args.json)
+        try:
+            bundle, result, _ = evaluate_folder(args.model, args.dataset, source_pattern=args.source_pattern,
+                                                progress=update)
+        finally:
+            close()
+        where = f"the labelled folder {result.dataset} (external)"
     report = write_report(result, bundle.card, args.report) if args.report else None
     if args.json:
         print(json.dumps({"model": bundle.name, **result.summary(), "report": str(report) if report else None},
                          indent=2))
         return 0
     print(f"Model {bundle.name} ({bundle.card.architecture}, trained on {(bundle.card.device or '?').upper()}; "
-          f"classes {', '.join(bundle.classes)}) on the '{result.split}' split of {dataset.folder} "
-          f"({result.metrics['n']} images)")
+          f"classes {', '.join(bundle.classes)}) on {where} ({result.metrics['n']} images)")
+    if result.external or result.holdout_sources:
+        sources = ", ".join(sorted(set(result.sources)))
+        print(f"Held-out hospitals: none of these sources ({sources}) was seen in training")
     print()
     print(table(["class", "accuracy", "precision", "recall", "specificity", "F1-score", "general precision"],
                 metrics_table_rows(result.metrics)))
@@ -352,8 +395,26 @@ def cmd_evaluate(args) -> int:
     print(table(["true \\ predicted", *result.classes],
                 [[c, *row] for c, row in zip(result.classes, result.metrics["confusion_matrix"])]))
     print()
+    calibrated = (f" (before temperature scaling {result.ece_uncalibrated:.3f}, T = {result.temperature:.2f})"
+                  if result.temperature else " (no temperature: the model was not calibrated)")
     print("AUC: " + ", ".join(f"{c} {r['auc']:.3f}" for c, r in result.roc.items())
-          + f"; expected calibration error {result.calibration['ece']:.3f}")
+          + f"; expected calibration error {result.calibration['ece']:.3f}{calibrated}")
+    per_source = result.per_source()
+    if len(per_source) > 1 or result.external or result.holdout_sources:
+        print()
+        print(table(["source", "images", "general precision", *[f"recall {c}" for c in result.classes]],
+                    [[s, r["n"], f"{r['general_precision']:.2%}",
+                      *[f"{r['recall'][c]:.2%}" if c in r["recall"] else "-" for c in result.classes]]
+                     for s, r in per_source.items()]))
+    if result.screening:
+        print()
+        for name, row in result.screening.items():
+            who = ""
+            if "who_minimum_met" in row:
+                who = ("; WHO minimum for TB screening (sensitivity >= 90 %, specificity >= 70 %) "
+                       + ("MET" if row["who_minimum_met"] else "NOT met"))
+            print(f"Screening threshold {name} >= {row['threshold']:.3f}: sensitivity {row['sensitivity']:.1%}, "
+                  f"specificity {row['specificity']:.1%}{who}")
     if report:
         print(f"Report written to {report}")
     print(RESEARCH_NOTICE)
@@ -361,10 +422,27 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .bundle import read_card
+    """Bundles named one by one, or folders of bundles; anything else is skipped with a note."""
+    from pathlib import Path
+
+    from .bundle import CARD_FILE, BundleError, read_card
     from .evaluation import comparison_rows
 
-    rows = comparison_rows([read_card(folder) for folder in args.bundles])
+    cards, notes = [], []
+    for given in args.bundles:
+        path = Path(given)
+        folders = [path] if (path / CARD_FILE).exists() or not path.is_dir() else sorted(
+            p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for folder in folders:
+            try:
+                cards.append(read_card(folder))
+            except BundleError as exc:
+                notes.append(f"skipped: {exc}")
+    for note in notes:
+        print(note, file=sys.stderr)
+    if not cards:
+        raise CxrdeskError("no model bundle among " + ", ".join(args.bundles))
+    rows = comparison_rows(cards)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -373,9 +451,13 @@ def cmd_compare(args) -> int:
         return f"{value:.2%}" if value is not None else "-"
 
     print(table(["run", "model", "classes", "device", "precision", "size", "epochs", "s/epoch",
-                 "val general precision", "test general precision"],
+                 "val general precision", "test general precision", "held-out hospitals"],
                 [[r["run"], r["model"], len(r["classes"]), r["device"], r["precision"], r["image_size"], r["epochs"],
-                  r["seconds_per_epoch"], pct(r["val_accuracy"]), pct(r["test_general_precision"])] for r in rows]))
+                  r["seconds_per_epoch"], pct(r["val_accuracy"]), pct(r["test_general_precision"]),
+                  (f"{r['held_out_general_precision']:.2%} ({', '.join(r['held_out_sources'] or [])})"
+                   if r["held_out_general_precision"] is not None else "never tested")] for r in rows]))
+    print("\nA figure on a random split of the training hospitals is not a figure on another hospital: "
+          "see 'held-out hospitals'.")
     return 0
 
 
@@ -398,6 +480,7 @@ def cmd_diagnose(args) -> int:
         print(f"Model: {summary['name']} ({summary['architecture']}, {summary['train_images']} training images, "
               f"validation general precision {val:.2%})" if val is not None else f"Model: {summary['name']}")
         print(f"Classes: {', '.join(summary['classes'])}")
+        print(f"Quality: {summary['quality']}")
         if summary["demo"]:
             print("This is the demonstration model shipped with CXRDesk, trained on about 1,500 public images: "
                   "not a clinical model.")
@@ -428,6 +511,8 @@ def cmd_diagnose(args) -> int:
             continue
         probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
         print(f"\n{path}\n  predicted: {result.predicted}    {probs}")
+        for line in result.screening_sentences():
+            print(f"  Screening: {line}")
         for warning in result.warnings:
             print(f"  WARNING: may not be a frontal chest radiograph: {warning}")
         if result.lungs is not None and result.lungs.plausible:
@@ -467,8 +552,10 @@ def cmd_train_lungs(args) -> int:
     defaults = LungTraining()
     settings = LungTraining(size=args.size or defaults.size, epochs=args.epochs or defaults.epochs,
                             batch_size=args.batch_size or defaults.batch_size, seed=args.seed)
+    folds = [f.strip() for f in args.folds.split(",")] if args.folds else None
     train_lungs(args.data, args.out, settings, validate=not args.no_validation, name=args.name,
-                command="cxrdesk " + " ".join(sys.argv[1:]), say=lambda text: print(text, flush=True))
+                command="cxrdesk " + " ".join(sys.argv[1:]), say=lambda text: print(text, flush=True),
+                folds=folds, final=not args.validation_only)
     return 0
 
 
@@ -569,6 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"validation share of non-test images (default {curate_defaults.val})")
     p.add_argument("--test", type=float, default=curate_defaults.test,
                    help=f"test share of all kept images (default {curate_defaults.test})")
+    p.add_argument("--holdout-source", metavar="NAME[,NAME]",
+                   help="put these whole sources (hospitals) in the test split, never seen in training: the "
+                        "held-out-hospital evaluation (a patient never straddles the split)")
     p.add_argument("--no-balance", action="store_true", default=not curate_defaults.balance,
                    help="keep every class's images (no balancing)")
     p.add_argument("--balance", dest="no_balance", action="store_false",
@@ -593,7 +683,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recipe", choices=list(RECIPES), default=d["recipe"],
                    help="; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()) + f" (default {d['recipe']})")
     p.add_argument("--lung-field", choices=list(LUNG_FIELDS), default=d["lung_field"],
-                   help="; ".join(f"{n}: {t}" for n, t in LUNG_FIELDS.items()) + f" (default {d['lung_field']})")
+                   help="; ".join(f"{n}: {t}" for n, t in LUNG_FIELDS.items()) + " (default: the recipe's; "
+                        + ", ".join(f"{n}: {r.lung_field}" for n, r in RECIPES.items()) + ")")
     p.add_argument("--lung-model", metavar="BUNDLE", help="lung model for --lung-field (default: the shipped one)")
     p.add_argument("--epochs", type=int, help=f"epochs (default {d['epochs']}, the study's)")
     p.add_argument("--batch-size", type=int, default=d["batch_size"], help=f"images per batch (default {d['batch_size']})")
@@ -611,7 +702,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS, default=d["precision"],
                    help="auto: mixed bfloat16/float16 where the hardware has it, else float32")
     p.add_argument("--early-stopping", type=int, default=d["early_stopping"], metavar="PATIENCE",
-                   help="stop after PATIENCE epochs without a better validation loss")
+                   help="stop after PATIENCE epochs without a better validation loss (0: never; default: the "
+                        "recipe's: " + ", ".join(f"{n} {r.early_stopping}" for n, r in RECIPES.items()) + ")")
     p.add_argument("--strategy", choices=STRATEGIES, default=d["strategy"],
                    help="mirrored: all local GPUs; multiworker: several machines (TF_CONFIG)")
     p.add_argument("--cpu-replicas", type=int, default=d["cpu_replicas"], help=argparse.SUPPRESS)
@@ -623,16 +715,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="the study's metrics of a model on a split of a curated dataset")
-    p.add_argument("dataset", help="curated dataset folder")
+    p = sub.add_parser("evaluate", help="the study's metrics, calibration, screening and per-source figures of a "
+                                        "model on a curated dataset's split or on any labelled folder")
+    p.add_argument("dataset", metavar="PATH",
+                   help="a curated dataset folder, or any labelled folder (one sub-folder per class, e.g. another "
+                        "hospital's images): the result is stored in the card as an external evaluation")
     p.add_argument("--model", required=True, help="model bundle folder")
-    p.add_argument("--split", choices=list(SPLITS), help="split to evaluate (default: test, else val)")
+    p.add_argument("--split", choices=list(SPLITS), help="split of a curated dataset (default: test, else val)")
+    p.add_argument("--source-pattern", metavar="REGEX", help="for a labelled folder: the source in file names")
     p.add_argument("--report", metavar="DIR", help="write PNG figures and report.html to DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("compare", help="the study's Table VII across model bundles")
-    p.add_argument("bundles", nargs="+", help="model bundle folders")
+    p.add_argument("bundles", nargs="+", help="model bundle folders, or folders of bundles (e.g. models/)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_compare)
 
@@ -650,6 +746,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=lung_defaults.seed)
     p.add_argument("--device", choices=list(DEVICES), default="cpu")
     p.add_argument("--no-validation", action="store_true", help="skip the held-out-group validation")
+    p.add_argument("--folds", metavar="GROUP[,GROUP]", help="hold out only these groups (default: each in turn)")
+    p.add_argument("--validation-only", action="store_true",
+                   help="only the held-out-group validation, no final model (to try settings)")
     p.set_defaults(func=cmd_train_lungs)
 
     p = sub.add_parser("lungs", help="lung masks and overlays of radiographs (any format, DICOM included)")

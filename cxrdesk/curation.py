@@ -12,7 +12,7 @@ import numpy as np
 
 from .classes import MIN_CLASSES, order_classes
 from .errors import CurationError
-from .scanning import ImageRecord, ScanResult
+from .scanning import UNKNOWN_SOURCE, ImageRecord, ScanResult
 
 #: Named threshold bands. The study found 120-140 gave its best images; it is offered, never implied.
 PRESETS: dict[str, tuple[float, float]] = {
@@ -51,6 +51,9 @@ class CurationSettings:
     test: float = 0.1  # share of all kept images held out for the final test
     seed: int = 42
     measure: str = "image"  # what the band applies to: 'image' (the study's) or 'lungs' (scanning.MEASURES)
+    #: Whole sources (hospitals) put in the test split, never seen in training or validation: the
+    #: held-out-hospital evaluation. Empty: a random, stratified, patient-grouped test split.
+    holdout_sources: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not 0.0 <= self.low <= self.high <= 255.0:
@@ -65,7 +68,7 @@ class CurationSettings:
                                 f"test={self.test})")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "holdout_sources": list(self.holdout_sources)}
 
 
 @dataclass
@@ -88,6 +91,14 @@ class CurationPlan:
         for record, split in zip(self.scan.records, self.split):
             if split:
                 table[split][record.label] += 1
+        return table
+
+    def split_sources(self) -> dict[str, dict[str, int]]:
+        """{split: {source: n}} for the kept images: which hospitals each split holds."""
+        table: dict[str, dict[str, int]] = {s: {} for s in SPLITS}
+        for record, split in zip(self.scan.records, self.split):
+            if split:
+                table[split][record.source] = table[split].get(record.source, 0) + 1
         return table
 
     def kept(self) -> list[tuple[ImageRecord, str]]:
@@ -149,11 +160,14 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
         side = "below the low" if means[i] < settings.low else "above the high"
         bound = settings.low if means[i] < settings.low else settings.high
         reason[i] = f"{what} {means[i]:.1f} {side} threshold {bound:g}"
-    per_class = {c: np.flatnonzero(kept & (scan.label_index == k)) for k, c in enumerate(classes)}
+    held = _held_out(scan, settings.holdout_sources) & kept
+    per_class = {c: np.flatnonzero(kept & ~held & (scan.label_index == k)) for k, c in enumerate(classes)}
     empty = [c for c, idx in per_class.items() if idx.size == 0]
     if empty:
+        where = " outside the held-out sources" if settings.holdout_sources else ""
         raise CurationError(
-            f"the band [{settings.low:g}, {settings.high:g}] keeps no {', '.join(empty)} image: widen it")
+            f"the band [{settings.low:g}, {settings.high:g}] keeps no {', '.join(empty)} image{where}: "
+            "widen it, or hold out fewer sources")
     notes = []
     if settings.balance:
         smallest = min(idx.size for idx in per_class.values())
@@ -169,12 +183,52 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
             notes.append(Note("band_keeps_few", f"the band keeps only {idx.size} of {totals[name]} {name} images",
                               {"class": name, "kept": int(idx.size), "total": totals[name]}))
     split = [None] * n
-    chosen = np.flatnonzero(kept)
+    chosen = np.flatnonzero(kept & ~held)
     assigned = split_groups(scan.label_index[chosen], [scan.records[i].group for i in chosen],
-                            val=settings.val, test=settings.test, seed=settings.seed, n_classes=len(classes))
+                            val=settings.val, test=0.0 if settings.holdout_sources else settings.test,
+                            seed=settings.seed, n_classes=len(classes))
     for i, s in zip(chosen, assigned):
         split[i] = s
+    for i in np.flatnonzero(held):
+        split[i] = "test"
+    if settings.holdout_sources:
+        counts = {c: int((held & (scan.label_index == k)).sum()) for k, c in enumerate(classes)}
+        notes.append(Note("held_out_sources", f"held out {', '.join(settings.holdout_sources)}: "
+                          f"{int(held.sum())} test images ("
+                          + ", ".join(f"{c} {v}" for c, v in counts.items()) + "), never seen in training",
+                          {"sources": list(settings.holdout_sources), "per_class": counts}))
+    notes.extend(confounded_classes(scan))
     return CurationPlan(scan, settings, split, reason, notes)
+
+
+def _held_out(scan: ScanResult, sources: tuple[str, ...]) -> np.ndarray:
+    """The records of the held-out sources, and of any patient who also has an image there (a patient
+    never straddles the split)."""
+    if not sources:
+        return np.zeros(len(scan.records), bool)
+    unknown = [s for s in sources if s not in scan.sources]
+    if unknown:
+        raise CurationError(f"no source named {', '.join(unknown)}: the sources are {', '.join(scan.sources)}")
+    held = np.array([r.source in sources for r in scan.records])
+    groups = {r.group for r, h in zip(scan.records, held) if h}
+    return held | np.array([r.group in groups for r in scan.records])
+
+
+def confounded_classes(scan: ScanResult) -> list[Note]:
+    """Classes whose images come only from sources no other class has: for them the class and the
+    hospital cannot be told apart, and a network may learn the hospital."""
+    table = scan.class_source_counts()
+    notes = []
+    for name, row in table.items():
+        mine = {s for s, n in row.items() if n and s != UNKNOWN_SOURCE}
+        if not mine:
+            continue
+        shared = {s for other, r in table.items() if other != name for s, n in r.items() if n}
+        if not mine & shared:
+            notes.append(Note("confounded", f"CONFOUNDED: every {name} image comes from {', '.join(sorted(mine))}, "
+                              "a source no other class has: the class cannot be told from the hospital",
+                              {"class": name, "sources": sorted(mine)}))
+    return notes
 
 
 def split_groups(labels: np.ndarray, groups: list[str], *, val: float, test: float, seed: int,
@@ -226,6 +280,9 @@ class ShortcutReport:
     n_images: int
     features: tuple[str, ...]
     class_means: dict[str, dict[str, float]]  # class -> feature -> mean value
+    source_accuracy: float | None = None  # how well the same statistics predict the source
+    source_chance: float | None = None
+    n_sources: int = 0
 
     @property
     def has_shortcut(self) -> bool:
@@ -240,8 +297,18 @@ class ShortcutReport:
         return (f"No strong shortcut found: simple statistics predict the class {self.accuracy:.0%} "
                 f"of the time (chance {self.chance:.0%}).")
 
+    def source_verdict(self) -> str:
+        """How well the statistics tell the hospitals apart ('' with fewer than two known sources)."""
+        if self.source_accuracy is None:
+            return ""
+        return (f"The same statistics tell the {self.n_sources} sources apart {self.source_accuracy:.0%} of the time "
+                f"(chance {self.source_chance:.0%}): "
+                + ("each hospital leaves its signature on its images." if self.source_accuracy >= self.source_chance + 0.10
+                   else "no strong hospital signature."))
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "has_shortcut": self.has_shortcut, "verdict": self.verdict()}
+        return {**asdict(self), "has_shortcut": self.has_shortcut, "verdict": self.verdict(),
+                "source_verdict": self.source_verdict()}
 
 
 SHORTCUT_FEATURES = ("mean", "std", "p5", "p95", "width", "height", "aspect")
@@ -266,5 +333,14 @@ def shortcut_check(records: list[ImageRecord], folds: int = 5, seed: int = 0) ->
     accuracy = float(cross_val_score(model, x, labels, cv=cv).mean())
     class_means = {c: {f: round(float(v), 2) for f, v in zip(SHORTCUT_FEATURES, x[labels == k].mean(0))}
                    for k, c in enumerate(classes) if counts[k]}
+    source_accuracy = source_chance = None
+    known = np.array([r.source != UNKNOWN_SOURCE for r in records])
+    sources = sorted({r.source for r in records if r.source != UNKNOWN_SOURCE})
+    if len(sources) >= 2:
+        y = np.array([sources.index(r.source) for r in records if r.source != UNKNOWN_SOURCE])
+        per_source = np.bincount(y)
+        if per_source.min() >= folds:
+            source_accuracy = float(cross_val_score(model, x[known], y, cv=cv).mean())
+            source_chance = float(per_source.max() / per_source.sum())
     return ShortcutReport(accuracy, float(counts.max() / counts.sum()), folds, len(records),
-                          SHORTCUT_FEATURES, class_means)
+                          SHORTCUT_FEATURES, class_means, source_accuracy, source_chance, len(sources))

@@ -32,8 +32,8 @@ from .errors import CurationError
 
 MANIFEST = "manifest.csv"
 DESCRIPTION = "dataset.json"
-FIELDS = ("path", "class", "split", "mean_intensity", "lung_mean_intensity", "reason", "sha256", "group", "width",
-          "height", "file")
+FIELDS = ("path", "class", "source", "split", "mean_intensity", "lung_mean_intensity", "reason", "sha256", "group",
+          "width", "height", "file")
 LAYOUTS = ("manifest", "link", "copy")
 
 
@@ -43,6 +43,7 @@ class DatasetItem:
     label: str
     split: str
     mean: float  # mean 8-bit intensity measured at curation
+    source: str = "unknown"  # hospital or collection
 
 
 @dataclass
@@ -113,7 +114,7 @@ def _write_files(plan: CurationPlan, tmp: Path, layout: str, progress) -> tuple[
             target.parent.mkdir(parents=True, exist_ok=True)
             fallbacks += _place(scan.root / record.path, target, layout)
             file = rel
-        rows.append({"path": record.path, "class": record.label, "split": split or "",
+        rows.append({"path": record.path, "class": record.label, "source": record.source, "split": split or "",
                      "mean_intensity": f"{record.mean:.4f}",
                      "lung_mean_intensity": "" if np.isnan(lung_means[i]) else f"{lung_means[i]:.4f}", "reason": reason,
                      "sha256": record.sha256, "group": record.group, "width": record.width,
@@ -121,7 +122,7 @@ def _write_files(plan: CurationPlan, tmp: Path, layout: str, progress) -> tuple[
         if progress and (i % 64 == 0 or i == total - 1):
             progress(i + 1, total)
     for bad in scan.unreadable:
-        rows.append({"path": bad.path, "class": "", "split": "", "mean_intensity": "", "lung_mean_intensity": "",
+        rows.append({"path": bad.path, "class": "", "source": "", "split": "", "mean_intensity": "", "lung_mean_intensity": "",
                      "reason": f"unreadable: {bad.reason}", "sha256": "", "group": "", "width": "",
                      "height": "", "file": ""})
     return rows, fallbacks
@@ -161,6 +162,9 @@ def _describe(plan: CurationPlan, layout: str, manifest_sha: str, fallbacks: int
         "class_folders": scan.class_folders,
         "ignored_folders": scan.ignored_folders,
         "patient_groups": scan.group_source,
+        "source_origin": scan.source_origin,
+        "sources": scan.class_source_counts(),
+        "split_sources": plan.split_sources(),
         "lung_means": {"lung_model": scan.lung_model} if scan.lung_means is not None else None,
         "settings": plan.settings.to_dict(),
         "layout": layout,
@@ -220,5 +224,6 @@ def load_dataset(folder: str | Path) -> CuratedDataset:
             raise CurationError(f"{manifest_path} lists class {row['class']!r}, which {DESCRIPTION} does not "
                                 f"({', '.join(classes)}): curate again")
         file = folder / row["file"] if row["file"] else root / row["path"]
-        items.append(DatasetItem(file, row["class"], row["split"], float(row["mean_intensity"])))
+        items.append(DatasetItem(file, row["class"], row["split"], float(row["mean_intensity"]),
+                                 row.get("source") or "unknown"))
     return CuratedDataset(folder, description, items)

@@ -44,7 +44,18 @@ class Diagnosis:
     heatmap_class: str | None = None
     lungs: LungField | None = field(default=None, repr=False)  # None when no lung model is available
     heat_in_lungs: float | None = None  # share of the heatmap's heat inside the lungs
+    screening: dict = field(default_factory=dict)  # class -> {threshold, above}: the saved screening thresholds
     notice: str = RESEARCH_NOTICE
+
+    def screening_sentences(self) -> list[str]:
+        """'Above the Tuberculosis screening threshold (0.31, chosen for 90 % sensitivity)...' per class."""
+        lines = []
+        for name, s in self.screening.items():
+            target = f", chosen on validation for {s['target_sensitivity']:.0%} sensitivity" if s.get(
+                "target_sensitivity") else ""
+            lines.append(f"{'ABOVE' if s['above'] else 'below'} the {name} screening threshold "
+                         f"({self.probabilities[name]:.1%} vs {s['threshold']:.1%}{target})")
+        return lines
 
     @property
     def shortcut_suspected(self) -> bool:
@@ -67,6 +78,7 @@ class Diagnosis:
                 "lungs": self.lungs.to_dict() if self.lungs is not None else None,
                 "heat_in_lungs": round(self.heat_in_lungs, 4) if self.heat_in_lungs is not None else None,
                 "heat_mostly_outside_lungs": self.shortcut_suspected if self.heat_in_lungs is not None else None,
+                "screening": self.screening,
                 "notice": self.notice}
 
 
@@ -88,7 +100,17 @@ class Diagnoser:
                                     input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        return self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0]
+        """The class probabilities of one 8-bit image, calibrated by the model's temperature (if any)."""
+        from .calibration import apply_temperature
+
+        raw = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0]
+        return apply_temperature(raw[np.newaxis], self.bundle.card.temperature)[0]
+
+    def screening(self, probabilities: dict[str, float]) -> dict[str, dict]:
+        """For each class with a screening threshold: the threshold, and whether this image is above it."""
+        return {name: {"threshold": t["threshold"], "above": probabilities[name] >= t["threshold"],
+                       "target_sensitivity": t.get("target_sensitivity")}
+                for name, t in self.bundle.card.thresholds.items() if name in probabilities}
 
     def class_named(self, name: str) -> str:
         """The model's class called ``name`` (any case), or a clear error listing its classes."""
@@ -109,8 +131,9 @@ class Diagnoser:
         if lungs is not None and not lungs.plausible:
             warnings.append(f"no plausible lungs found ({lungs.reason})")
         share = heat_in_lungs(cam, lungs.mask) if cam is not None and lungs is not None else None
-        return Diagnosis(str(path), {c: float(p) for c, p in zip(self.classes, probs)}, predicted, warnings,
-                         self.summary, loaded.pixels, cam, target if heatmap else None, lungs, share)
+        probabilities = {c: float(p) for c, p in zip(self.classes, probs)}
+        return Diagnosis(str(path), probabilities, predicted, warnings, self.summary, loaded.pixels, cam,
+                         target if heatmap else None, lungs, share, self.screening(probabilities))
 
 
 def default_segmenter(model) -> LungSegmenter | None:

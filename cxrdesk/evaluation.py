@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -97,33 +97,108 @@ class Evaluation:
     dataset: str
     metrics: dict
     roc: dict
-    calibration: dict
-    probabilities: np.ndarray
+    calibration: dict  # of the probabilities as used (calibrated when the model has a temperature)
+    probabilities: np.ndarray  # calibrated when the model has a temperature
     y_true: np.ndarray
+    sources: list[str] = field(default_factory=list)  # per image
+    holdout_sources: list[str] = field(default_factory=list)  # sources never seen in training
+    external: bool = False  # a labelled folder, not a split of the training data
+    ece_uncalibrated: float | None = None  # ECE before temperature scaling
+    temperature: float | None = None
+    screening: dict = field(default_factory=dict)  # class -> sensitivity/specificity at the saved threshold
+
+    @property
+    def accuracy(self) -> float:
+        return self.metrics["general_precision"]
+
+    def per_source(self) -> dict[str, dict]:
+        """General precision and per-class recall for each source (hospital) of the evaluated images."""
+        predicted = self.probabilities.argmax(axis=1)
+        result = {}
+        for source in sorted(set(self.sources)):
+            mask = np.array([s == source for s in self.sources])
+            recall = {}
+            for k, name in enumerate(self.classes):
+                positive = mask & (self.y_true == k)
+                if positive.any():
+                    recall[name] = round(float((predicted[positive] == k).mean()), 4)
+            result[source] = {"n": int(mask.sum()),
+                              "general_precision": round(float((predicted[mask] == self.y_true[mask]).mean()), 4),
+                              "recall": recall}
+        return result
 
     def summary(self) -> dict:
-        return {"split": self.split, "dataset": self.dataset, "classes": list(self.classes), "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        return {"split": self.split, "dataset": self.dataset, "classes": list(self.classes),
+                "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "external": self.external,
+                "holdout_sources": self.holdout_sources, "sources": sorted(set(self.sources)),
                 **{k: self.metrics[k] for k in ("general_precision", "per_class", "confusion_matrix", "n")},
-                "auc": {c: r["auc"] for c, r in self.roc.items()}, "ece": self.calibration["ece"]}
+                "accuracy": self.metrics["general_precision"],
+                "auc": {c: r["auc"] for c, r in self.roc.items()}, "ece": self.calibration["ece"],
+                "ece_uncalibrated": self.ece_uncalibrated, "temperature": self.temperature,
+                "screening": self.screening, "per_source": self.per_source()}
 
 
 def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Evaluation:
     """Predict every image of ``split`` with the bundle's model (its own preprocessing)."""
-    from .pipeline import split_pipeline
-
     items = dataset.split(split)
     if not items:
         raise CxrdeskError(f"{dataset.folder} has no '{split}' images (splits: "
                            f"{', '.join(sorted({i.split for i in dataset.items}))})")
+    holdout = list((dataset.description.get("settings") or {}).get("holdout_sources") or []) if split == "test" else []
+    return evaluate_items(bundle, items, split, str(dataset.folder), batch_size, holdout_sources=holdout)
+
+
+def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, *,
+                   holdout_sources: list[str] | None = None, external: bool = False) -> Evaluation:
+    """Predict ``items`` (dataset items of any origin) with the bundle's model, calibrated by its
+    temperature, and measure everything the study and the held-out-hospital evaluation report."""
+    from .calibration import apply_temperature, screening_report
+    from .pipeline import split_pipeline
+
     classes = bundle.classes
     data = split_pipeline(items, bundle.card.source_size, batch_size, classes=classes, training=False, seed=0,
                           cache_file="")
-    probabilities = bundle.model.predict(data, verbose=0).astype(np.float64)
+    raw = bundle.model.predict(data, verbose=0).astype(np.float64)
+    temperature = bundle.card.temperature
+    probabilities = apply_temperature(raw, temperature)
     y_true = np.array([classes.index(i.label) for i in items])
     matrix = confusion(y_true, probabilities.argmax(axis=1), len(classes))
-    return Evaluation(bundle.name, classes, split, str(dataset.folder), metrics_from_confusion(matrix, classes),
+    return Evaluation(bundle.name, classes, split, where, metrics_from_confusion(matrix, classes),
                       roc(probabilities, y_true, classes), calibration(probabilities, y_true), probabilities,
-                      y_true)
+                      y_true, [i.source for i in items], list(holdout_sources or []), external,
+                      calibration(raw, y_true)["ece"], temperature,
+                      screening_report(probabilities, y_true, classes, bundle.card.thresholds))
+
+
+def labelled_folder_items(folder: str | Path, bundle_classes, *, source_pattern: str | None = None,
+                          progress=None) -> tuple[list, object]:
+    """Every readable image of a labelled folder (one sub-folder per class, mapped as scanning maps
+    them; DICOM included) as dataset items: an external test set from another hospital."""
+    from .dataset import DatasetItem
+    from .scanning import scan_folder
+
+    scan = scan_folder(folder, source_pattern=source_pattern, progress=progress)
+    unknown = sorted(set(scan.classes) - set(bundle_classes))
+    if unknown:
+        raise CxrdeskError(f"{folder} has images of class {', '.join(unknown)}, which the model does not know "
+                           f"(its classes: {', '.join(bundle_classes)})")
+    items = [DatasetItem(scan.root / r.path, r.label, "external", r.mean, r.source) for r in scan.records]
+    if not items:
+        raise CxrdeskError(f"{folder} has no readable radiograph to evaluate")
+    return items, scan
+
+
+def evaluate_folder(bundle_folder: str | Path, folder: str | Path, *, source_pattern: str | None = None,
+                    progress=None):
+    """Evaluate a bundle on a labelled folder from another hospital and store the result in its card as
+    an external evaluation; returns (bundle, evaluation, scan)."""
+    from .bundle import load_bundle
+
+    bundle = load_bundle(bundle_folder)
+    items, scan = labelled_folder_items(folder, bundle.classes, source_pattern=source_pattern, progress=progress)
+    result = evaluate_items(bundle, items, "external", str(scan.root), external=True)
+    store_in_card(bundle.folder, result)
+    return bundle, result, scan
 
 
 def evaluate_bundle(bundle_folder: str | Path, dataset, split: str | None = None):
@@ -143,7 +218,12 @@ def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
     """Add the evaluation to the bundle's card (atomically); the model file is untouched."""
     card_path = Path(bundle_folder) / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    card.setdefault("evaluations", {})[evaluation.split] = evaluation.summary()
+    summary = evaluation.summary()
+    if evaluation.external:  # one entry per folder, the latest last
+        kept = [e for e in card.get("external_evaluations") or [] if e.get("dataset") != evaluation.dataset]
+        card["external_evaluations"] = kept + [summary]
+    else:
+        card.setdefault("evaluations", {})[evaluation.split] = summary
     write_text(card_path, json.dumps(card, indent=2))
 
 

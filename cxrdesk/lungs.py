@@ -256,8 +256,9 @@ def probability_to_field(probability: np.ndarray, width: int, height: int) -> Lu
     if n:
         sizes = np.bincount(labels.ravel())[1:]
         keep = np.argsort(sizes)[::-1][:2] + 1
-        binary = np.isin(labels, keep)
-        regions = [(labels == k) for k in keep]
+        # each lung whole: a consolidation the network missed inside a lung is still lung
+        regions = [ndimage.binary_fill_holes(labels == k) for k in keep]
+        binary = np.logical_or.reduce(regions)
     else:
         regions = []
     total = width * height
@@ -469,12 +470,39 @@ def _augment(images, masks, seed: int):
                                                      fill_value=0.0, interpolation=interpolation, fill_mode="NEAREST")
 
     images, masks = warp(images, "BILINEAR"), warp(masks, "BILINEAR")
+    images = _opacities(images, masks)
     gamma = tf.exp(tf.random.uniform([n, 1, 1, 1], -0.4, 0.4))
     images = 255.0 * tf.pow(tf.clip_by_value(images / 255.0, 0.0, 1.0), gamma)
     contrast = tf.random.uniform([n, 1, 1, 1], 0.7, 1.3)
     mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
     images = tf.clip_by_value((images - mean) * contrast + mean, 0.0, 255.0)
     return images, masks
+
+
+def _opacities(images, masks, chance: float = 0.5, most: int = 4):
+    """Synthetic consolidation: for half the images, up to ``most`` soft bright blobs centred inside the
+    lungs (the mask is unchanged), so that an opacified lung is still taken for lung, as the COVID-19
+    lungs of the hard group must be."""
+    import tensorflow as tf
+
+    n = tf.shape(images)[0]
+    size = tf.shape(images)[1]
+    grid = tf.cast(tf.range(size), tf.float32)
+    yy, xx = tf.meshgrid(grid, grid, indexing="ij")
+    # centres drawn from the lung pixels of each image (Gumbel-max sampling over the mask)
+    flat = tf.reshape(masks[..., 0], [n, -1])
+    total = tf.zeros_like(images[..., 0])
+    for _ in range(most):
+        noise = -tf.math.log(-tf.math.log(tf.random.uniform(tf.shape(flat), 1e-6, 1.0)))
+        index = tf.argmax(tf.math.log(flat + 1e-6) + noise, axis=1, output_type=tf.int32)
+        cy, cx = tf.cast(index // size, tf.float32), tf.cast(index % size, tf.float32)
+        sigma = tf.random.uniform([n], 0.04, 0.15) * tf.cast(size, tf.float32)
+        amplitude = tf.random.uniform([n], 40.0, 140.0) * tf.cast(tf.random.uniform([n]) < 0.7, tf.float32)
+        blob = tf.exp(-((yy[None] - cy[:, None, None]) ** 2 + (xx[None] - cx[:, None, None]) ** 2)
+                      / (2.0 * sigma[:, None, None] ** 2))
+        total += amplitude[:, None, None] * blob
+    apply = tf.cast(tf.random.uniform([n, 1, 1]) < chance, tf.float32)
+    return tf.clip_by_value(images + (apply * total)[..., None], 0.0, 255.0)
 
 
 def dice(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -569,7 +597,8 @@ def fit_lung_model(pairs: list[LungPair], settings: LungTraining, say: Say = pri
 
 
 def train_lungs(data: str | Path, out: str | Path, settings: LungTraining | None = None, *, validate: bool = True,
-                name: str = "lungs-unet", command: str | None = None, say: Say = print) -> Path:
+                name: str = "lungs-unet", command: str | None = None, say: Say = print,
+                folds: list[str] | None = None, final: bool = True) -> Path | None:
     """Validate with each group held out in turn (train on the others, Dice on the held-out one), then
     train on every group and write the bundle ``out/name`` whose card records it all."""
     import keras
@@ -584,12 +613,17 @@ def train_lungs(data: str | Path, out: str | Path, settings: LungTraining | None
         + ", ".join(f"{g} {sum(p.group == g for p in pairs)}" for g in groups))
     held_out = {}
     if validate:
-        for group in groups:
+        unknown = sorted(set(folds or []) - set(groups))
+        if unknown:
+            raise CxrdeskError(f"no group {', '.join(unknown)} in {data}: the groups are {', '.join(groups)}")
+        for group in folds or groups:
             say(f"Held out: {group} (training on {', '.join(g for g in groups if g != group)})")
             model, _ = fit_lung_model([p for p in pairs if p.group != group], settings, say, f"[{group}] ")
             held_out[group] = evaluate_dice(LungSegmenter(model), [p for p in pairs if p.group == group])
             say(f"    Dice on {group}, never seen: {held_out[group]['dice_mean']:.4f} "
                 f"(median {held_out[group]['dice_median']:.4f}, 5th percentile {held_out[group]['dice_p5']:.4f})")
+    if not final:
+        return None
     say(f"Final model: training on all {len(pairs)} pairs")
     started = time.perf_counter()
     model, history = fit_lung_model(pairs, settings, say, "[all] ")
@@ -607,7 +641,9 @@ def train_lungs(data: str | Path, out: str | Path, settings: LungTraining | None
         "architecture": {"name": "U-Net", "base_filters": settings.base, "depth": settings.depth,
                          "parameters": int(model.count_params())},
         "training": {**asdict(settings), "loss": "binary cross-entropy + soft Dice", "optimizer": "Adam, cosine decay",
-                     "augmentation": "rotation +-10 deg, scale 0.85-1.15, shift +-8 %, gamma, contrast",
+                     "augmentation": "rotation +-10 deg, scale 0.85-1.15, shift +-8 %, synthetic opacities "
+                                     "inside the lungs, gamma, contrast",
+                     "post_processing": "upsample, threshold 0.5, two largest regions, holes filled",
                      "seconds": round(seconds, 1), "device_name": cpu_name(), "history": history,
                      "images": len(pairs)},
         "data": {"folder": str(Path(data).resolve()), "groups": {g: sum(p.group == g for p in pairs) for g in groups},

@@ -83,9 +83,51 @@ def augment_batch(images, seed: int | None = None, recipe: Recipe = RECIPES["stu
     b2 = cy - b1 * cy
     zeros = tf.zeros_like(a0)
     transforms = tf.stack([a0, a1, a2, zeros, b1, b2, zeros, zeros], axis=1)
-    return tf.raw_ops.ImageProjectiveTransformV3(
+    out = tf.raw_ops.ImageProjectiveTransformV3(
         images=tf.cast(images, tf.float32), transforms=transforms, output_shape=shape[1:3],
         fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST")
+    return intensity_augment(out, recipe) if recipe.intensity else out
+
+
+def intensity_augment(images, recipe: Recipe):
+    """The recipe's random brightness, contrast, gamma, blur and noise, per image (0..255 in and out):
+    what a different scanner, exposure or hospital does to the same chest."""
+    import tensorflow as tf
+
+    n = tf.shape(images)[0]
+
+    def draw(low, high):
+        return tf.random.uniform([n, 1, 1, 1], low, high)
+
+    x = tf.clip_by_value(images, 0.0, 255.0)
+    if recipe.gamma:
+        x = 255.0 * tf.pow(x / 255.0, tf.exp(draw(-recipe.gamma, recipe.gamma)))
+    if recipe.contrast:
+        mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
+        x = (x - mean) * draw(1.0 - recipe.contrast, 1.0 + recipe.contrast) + mean
+    if recipe.brightness:
+        x = x + 255.0 * draw(-recipe.brightness, recipe.brightness)
+    if recipe.blur:
+        kernel = tf.constant([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]])[:, :, None, None] / 16.0
+        blurred = tf.nn.conv2d(x, kernel, strides=1, padding="SAME")
+        x = tf.where(draw(0.0, 1.0) < recipe.blur, blurred, x)
+    if recipe.noise:
+        x = x + tf.random.normal(tf.shape(x)) * 255.0 * draw(0.0, recipe.noise)
+    return tf.clip_by_value(x, 0.0, 255.0)
+
+
+def source_weights(items: list[DatasetItem]) -> list[float]:
+    """A weight per image so that, within each class, every source weighs the same (and the weights
+    average 1): a class made of 450 images from one hospital and 125 from another learns from both
+    alike, not mostly from the first hospital's look."""
+    from collections import Counter
+
+    cells = Counter((i.label, i.source) for i in items)
+    sources_per_class = Counter(label for label, _ in cells)
+    per_class = Counter(i.label for i in items)
+    raw = [per_class[i.label] / (sources_per_class[i.label] * cells[(i.label, i.source)]) for i in items]
+    mean = sum(raw) / len(raw)
+    return [w / mean for w in raw]
 
 
 def cache_location(n_images: int, size: int, work_dir: Path | None) -> str:
@@ -113,17 +155,20 @@ def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, clas
                            f"(its classes: {', '.join(classes)})")
     paths = [str(item.file) for item in items]
     labels = [classes.index(item.label) for item in items]
-    ds = tf.data.Dataset.from_tensor_slices((paths, labels))
-    ds = ds.map(lambda p, y: (_decode_and_resize(p, size), tf.one_hot(y, len(classes))),
+    weighted = training and recipe.balance_sources
+    weights = source_weights(items) if weighted else [1.0] * len(items)
+    ds = tf.data.Dataset.from_tensor_slices((paths, labels, weights))
+    ds = ds.map(lambda p, y, w: (_decode_and_resize(p, size), tf.one_hot(y, len(classes)), w),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.cache(cache_file)
     if training:
         ds = ds.shuffle(len(items), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if training:
-        ds = ds.map(lambda x, y: (augment_batch(x, recipe=recipe), y), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(lambda x, y, w: (augment_batch(x, recipe=recipe), y, w) if weighted else
+                    (augment_batch(x, recipe=recipe), y), num_parallel_calls=tf.data.AUTOTUNE)
     else:
-        ds = ds.map(lambda x, y: (tf.cast(x, tf.float32), y))
+        ds = ds.map(lambda x, y, w: (tf.cast(x, tf.float32), y))
     options = tf.data.Options()
     # Multi-worker training shards by element: the input is a list of files read in Python.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA

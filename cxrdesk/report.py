@@ -153,11 +153,32 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
                        f"{training['epochs_run']} epochs, {training['seconds_per_epoch']} s per epoch"),
         ("Training data", f"{data['split_sizes']['train']} training / {data['split_sizes']['val']} validation "
                           f"images from {data['source_root']} (manifest {data['manifest_sha256'][:12]})"),
-        ("Evaluated on", f"the '{evaluation.split}' split of {evaluation.dataset}: {evaluation.metrics['n']} images"),
+        ("Evaluated on", (f"the labelled folder {evaluation.dataset} (another hospital)" if evaluation.external else
+                          f"the '{evaluation.split}' split of {evaluation.dataset}")
+                         + f": {evaluation.metrics['n']} images from {', '.join(sorted(set(evaluation.sources)))}"
+                         + (" - sources never seen in training" if evaluation.external or evaluation.holdout_sources
+                            else " - the training hospitals: not a figure for another hospital")),
+        ("Model quality", card.quality_sentence()),
         ("Shortcut check", data.get("shortcut_check") or "not available"),
     ]
     facts_html = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in facts)
     auc = ", ".join(f"{esc(c)} {r['auc']:.3f}" for c, r in evaluation.roc.items())
+    calibrated = (f" (before temperature scaling: {evaluation.ece_uncalibrated:.3f}; T = {evaluation.temperature:.2f}, "
+                  "fitted on validation)" if evaluation.temperature else " (the model has no temperature scaling)")
+    sources = evaluation.per_source()
+    per_source = "<h2>Per source (hospital)</h2><table><tr><th>Source</th><th>Images</th><th>General precision</th>" + \
+        "".join(f"<th>Recall {esc(c)}</th>" for c in evaluation.classes) + "</tr>" + "".join(
+            f"<tr><td>{esc(s)}</td><td>{r['n']}</td><td>{r['general_precision']:.2%}</td>"
+            + "".join(f"<td>{r['recall'][c]:.2%}</td>" if c in r["recall"] else "<td>-</td>" for c in evaluation.classes)
+            + "</tr>" for s, r in sources.items()) + "</table>"
+    screening = ""
+    if evaluation.screening:
+        screening = "<h2>Screening thresholds (chosen on validation)</h2><table><tr><th>Class</th><th>Threshold</th>" \
+                    "<th>Sensitivity</th><th>Specificity</th><th>WHO minimum for TB screening</th></tr>" + "".join(
+                        f"<tr><td>{esc(c)}</td><td>{r['threshold']:.3f}</td><td>{r['sensitivity']:.1%}</td>"
+                        f"<td>{r['specificity']:.1%}</td><td>"
+                        + ({True: "met", False: "NOT met"}[r["who_minimum_met"]] if "who_minimum_met" in r else "")
+                        + "</td></tr>" for c, r in evaluation.screening.items()) + "</table>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>CXRDesk evaluation: {esc(card.name)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}
@@ -167,7 +188,8 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;paddi
 <p class="notice"><strong>{esc(RESEARCH_NOTICE)}</strong></p>
 <table>{facts_html}</table>
 <h2>Metrics (one class vs the rest)</h2><table><tr>{header}</tr>{body}</table>
-<p>AUC: {auc}. Expected calibration error: {evaluation.calibration['ece']:.3f}.</p>
+<p>AUC: {auc}. Expected calibration error: {evaluation.calibration['ece']:.3f}{calibrated}.</p>
+{per_source}{screening}
 <h2>Training curves</h2>{img('curves.png')}
 <h2>Confusion matrix</h2>{img('confusion_matrix.png')}
 <h2>ROC</h2>{img('roc.png')}
@@ -191,11 +213,12 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
     val = model.get("validation_general_precision")
     head.text(0, 1, "CXRDesk - radiograph analysis", fontsize=16, weight="bold", va="top")
     head.text(0, 0.55, f"File: {Path(result.path).name}    Date: {time.strftime('%Y-%m-%d %H:%M')}", va="top")
-    described = f"Model: {model['name']} ({model['architecture']}, {model['train_images']} training images"
-    described += f", validation general precision {val:.1%})" if val is not None else ")"
+    described = f"Model: {model['name']} ({model['architecture']}, {model['train_images']} training images)"
     if model.get("demo"):
         described += " - a demonstration model, not a clinical one"
-    head.text(0, 0.2, described, va="top", fontsize=9)
+    described += "\nQuality: " + (model.get("quality") or (f"validation general precision {val:.1%}"
+                                                          if val is not None else "unknown"))
+    head.text(0, 0.25, described, va="top", fontsize=8, wrap=True)
     heat = (np.asarray(heatmap_overlay(result.image, result.heatmap, opacity))
             if result.heatmap is not None else result.image)
     panels = (("Radiograph", result.image),
@@ -217,6 +240,7 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
     bars.set(xlim=(0, 100), xlabel="probability (%)", title=f"Predicted: {result.predicted}")
     bars.invert_yaxis()
     notes = [RESEARCH_NOTICE] + [f"Warning: may not be a frontal chest radiograph: {w}" for w in result.warnings]
+    notes += [f"Screening: {line}" for line in result.screening_sentences()]
     if result.heat_in_lungs is not None:
         notes.append(("Warning: " if result.shortcut_suspected else "") + "Grad-CAM: " + result.heat_sentence()
                      + " (green line: the lungs found by CXRDesk's lung model).")

@@ -30,6 +30,9 @@ from .imaging import is_image_file, open_grayscale
 
 Progress = Callable[[int, int], None]
 
+#: The source of an image whose hospital or collection could not be found.
+UNKNOWN_SOURCE = "unknown"
+
 #: What curation's intensity band can apply to.
 MEASURES = {"image": "mean intensity of the whole image (the study's)",
             "lungs": "mean intensity inside the lungs (the lung model's mask)"}
@@ -53,6 +56,7 @@ class ImageRecord:
     height: int
     sha256: str  # of the file's bytes
     group: str  # patient (or other split group) id; the image's own path when none is known
+    source: str = UNKNOWN_SOURCE  # the hospital or collection the image comes from
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,19 @@ class ScanResult:
     #: :func:`measure_lungs` has run; None before. ``lung_model`` names the lung model that measured.
     lung_means: np.ndarray | None = None
     lung_model: str | None = None
+    source_origin: str = "none found: every image's source is 'unknown'"  # where sources came from
+
+    @cached_property
+    def sources(self) -> tuple[str, ...]:
+        """The sources (hospitals, collections) of the readable images, sorted."""
+        return tuple(sorted({r.source for r in self.records}))
+
+    def class_source_counts(self) -> dict[str, dict[str, int]]:
+        """{class: {source: images}}: which hospital each class's images come from."""
+        table = {c: {s: 0 for s in self.sources} for c in self.classes}
+        for record in self.records:
+            table[record.label][record.source] += 1
+        return table
 
     @cached_property
     def means(self) -> np.ndarray:
@@ -199,13 +216,17 @@ def find_class_folders(root: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def scan_folder(root: str | Path, *, workers: int | None = None, use_cache: bool = True,
-                patient_pattern: str | None = None, progress: Progress | None = None,
-                cancel: threading.Event | None = None) -> ScanResult:
+                patient_pattern: str | None = None, source_pattern: str | None = None,
+                progress: Progress | None = None, cancel: threading.Event | None = None) -> ScanResult:
     """Find, classify and measure every image under ``root``'s class folders.
 
     ``patient_pattern`` is a regular expression whose first group, applied to a file name, gives the
     patient id (e.g. ``^(\\d+)_`` for NIH names); otherwise a CSV beside the class folders with a
     file-name column and a patient/split-group column is used when there is one.
+
+    Each image's source (hospital, collection) comes from ``source_pattern`` (a regular expression whose
+    first group in the file name is the source), else a ``source`` column of that CSV, else a file-name
+    prefix ``<source>__``, else it is 'unknown'.
     """
     started = time.perf_counter()
     root = Path(root).expanduser()
@@ -235,6 +256,7 @@ def scan_folder(root: str | Path, *, workers: int | None = None, use_cache: bool
     known.update(measured)
 
     groups, group_source = _patient_groups(root, [p for p, _ in files], patient_pattern)
+    sources, source_origin = _sources(root, [p for p, _ in files], source_pattern)
     records, unreadable = [], []
     for path, label in files:
         mean, std, p5, p95, width, height, digest, error = known[path]
@@ -243,10 +265,11 @@ def scan_folder(root: str | Path, *, workers: int | None = None, use_cache: bool
             unreadable.append(Skipped(rel, error))
             continue
         records.append(ImageRecord(rel, label, mean, std, p5, p95, width, height, digest,
-                                   groups.get(rel, rel)))
+                                   groups.get(rel, rel), sources.get(rel, UNKNOWN_SOURCE)))
 
     result = ScanResult(root, records, mapped, ignored, unreadable, skipped, group_source,
-                        from_cache=len(files) - len(todo), seconds=time.perf_counter() - started)
+                        from_cache=len(files) - len(todo), seconds=time.perf_counter() - started,
+                        source_origin=source_origin)
     counts = result.counts()
     for label in result.classes:  # reported here; curation refuses a class without images
         if counts[label] == 0:
@@ -310,6 +333,43 @@ def _stat(path: str) -> tuple[int, int]:
 
 _FILE_COLUMNS = ("filename", "file", "path", "image", "image_path", "image index", "image_id")
 _GROUP_COLUMNS = ("split_group", "patient_id", "patient id", "patientid", "patient", "subject_id")
+_SOURCE_COLUMNS = ("source", "source_key", "hospital", "site", "institution", "centre", "center")
+_PREFIX = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_-]*?)__")
+
+
+def _sources(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[str, str], str]:
+    """Source per image (relative path -> source), and a sentence saying where sources came from."""
+    cut = len(str(root)) + 1
+    rels = [p[cut:].replace(os.sep, "/") for p in paths]
+    if pattern:
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise CurationError(f"source pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        found = {}
+        for rel in rels:
+            match = regex.search(rel.rsplit("/", 1)[-1])
+            if match:
+                found[rel] = match.group(1) if regex.groups else match.group(0)
+        return found, f"file name pattern {pattern!r} ({len(found)} of {len(paths)} images matched)"
+    for csv_path in sorted(root.glob("*.csv")):
+        st = csv_path.stat()
+        table = _read_label_csv(str(csv_path), st.st_size, st.st_mtime_ns, _SOURCE_COLUMNS)
+        if not table:
+            continue
+        by_rel, by_name = table
+        found = {rel: by_rel.get(rel) or by_name.get(rel.rsplit("/", 1)[-1]) for rel in rels}
+        found = {rel: value for rel, value in found.items() if value}
+        if found:
+            return found, f"{csv_path.name} ({len(found)} of {len(paths)} images have a source)"
+    found = {}
+    for rel in rels:
+        match = _PREFIX.match(rel.rsplit("/", 1)[-1])
+        if match:
+            found[rel] = match.group(1)
+    if found:
+        return found, f"file-name prefixes <source>__ ({len(found)} of {len(paths)} images)"
+    return {}, f"none found: every image's source is '{UNKNOWN_SOURCE}'"
 
 
 def _patient_groups(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[str, str], str]:
@@ -329,7 +389,7 @@ def _patient_groups(root: Path, paths: list[str], pattern: str | None) -> tuple[
         return groups, f"file name pattern {pattern!r} ({len(groups)} of {len(paths)} images matched)"
     for csv_path in sorted(root.glob("*.csv")):
         st = csv_path.stat()
-        table = _read_group_csv(str(csv_path), st.st_size, st.st_mtime_ns)
+        table = _read_label_csv(str(csv_path), st.st_size, st.st_mtime_ns, _GROUP_COLUMNS)
         if not table:
             continue
         by_rel, by_name = table
@@ -343,15 +403,17 @@ def _patient_groups(root: Path, paths: list[str], pattern: str | None) -> tuple[
     return {}, "none found: each image is treated as its own patient"
 
 
-@lru_cache(maxsize=8)
-def _read_group_csv(path: str, size: int, mtime_ns: int) -> tuple[dict[str, str], dict[str, str]] | None:
-    """(relative path -> group, file name -> group) from a CSV; memoised while the file is unchanged."""
+@lru_cache(maxsize=16)
+def _read_label_csv(path: str, size: int, mtime_ns: int, columns: tuple[str, ...]
+                    ) -> tuple[dict[str, str], dict[str, str]] | None:
+    """(relative path -> value, file name -> value) of the first of ``columns`` a CSV has (a patient
+    id, a source); memoised while the file is unchanged."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = [name.strip().lower() for name in next(reader, [])]
             file_col = next((header.index(c) for c in _FILE_COLUMNS if c in header), None)
-            group_col = next((header.index(c) for c in _GROUP_COLUMNS if c in header), None)
+            group_col = next((header.index(c) for c in columns if c in header), None)
             if file_col is None or group_col is None:
                 return None
             by_rel, by_name = {}, {}

@@ -41,8 +41,9 @@ class TrainConfig:
     model: str = "custom"
     device: str = "cpu"
     recipe: str = "study"  # see cxrdesk.recipes.RECIPES
-    lung_field: str = "off"  # 'off' (the study's), 'crop' or 'crop+normalise': see cxrdesk.lungs.LUNG_FIELDS
+    lung_field: str | None = None  # 'off', 'crop', 'crop+normalise' (cxrdesk.lungs.LUNG_FIELDS); None: the recipe's
     lung_model: str | None = None  # lung model bundle for the lung field; None: the shipped one
+    target_sensitivity: float = 0.9  # of each class's screening threshold, chosen on validation
     epochs: int = 120
     batch_size: int = 64
     image_size: int | None = None  # None: the model's default (224; InceptionV3 299)
@@ -53,7 +54,7 @@ class TrainConfig:
     out: str = "models"
     name: str | None = None
     precision: str = "auto"  # auto: mixed where the hardware computes it natively
-    early_stopping: int = 0  # patience in epochs on validation loss; 0 = off
+    early_stopping: int | None = None  # patience in epochs on validation loss; 0 = off; None: the recipe's
     strategy: str = "default"
     cpu_replicas: int = 1  # logical CPU devices for 'mirrored' (tests it without GPUs)
     max_steps: int | None = None  # cap on batches per epoch (quick runs, tests, benchmarks)
@@ -70,7 +71,7 @@ class TrainConfig:
 
         model_spec = spec(self.model)
         recipe(self.recipe)
-        if self.lung_field not in LUNG_FIELDS:
+        if self.lung_field is not None and self.lung_field not in LUNG_FIELDS:
             raise CxrdeskError(f"lung field must be one of {', '.join(LUNG_FIELDS)} (got {self.lung_field!r})")
         if self.device not in DEVICES:
             raise CxrdeskError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r})")
@@ -86,8 +87,21 @@ class TrainConfig:
                 raise CxrdeskError(f"{name.replace('_', ' ')} must be at least 1 (got {getattr(self, name)})")
         if self.image_size is not None and self.image_size < model_spec.min_size:
             raise CxrdeskError(f"{self.model} needs an image size of at least {model_spec.min_size} px")
+        if not 0.0 < self.target_sensitivity <= 1.0:
+            raise CxrdeskError(f"target sensitivity must be in (0, 1] (got {self.target_sensitivity})")
         if not model_spec.pretrained and self.fine_tune:
             raise CxrdeskError(f"--fine-tune applies to the pretrained models, not {self.model}")
+
+    def resolve(self) -> "TrainConfig":
+        """Fill what was left to the recipe (lung field, early stopping) with the recipe's choice."""
+        from .recipes import recipe
+
+        chosen = recipe(self.recipe)
+        if self.lung_field is None:
+            self.lung_field = chosen.lung_field
+        if self.early_stopping is None:
+            self.early_stopping = chosen.early_stopping
+        return self
 
     def resolved_name(self) -> str:
         return self.name or f"{self.model}-{self.device}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -157,6 +171,7 @@ class TrainingRun:
 
     def start(self, resume: bool = False) -> "TrainingRun":
         self.config.validate()
+        self.config.resolve()
         if not self.config.name:
             self.config.name = self.config.resolved_name()
         bundle = Path(self.config.out) / self.config.name
@@ -237,6 +252,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     from .devices import prepare_process
 
     cfg.validate()
+    cfg.resolve()
     cfg.name = cfg.resolved_name()
     prepare_process(cfg.device)
     import keras
@@ -325,6 +341,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     best = folder / "best.weights.h5"
     if best.exists():
         model.load_weights(str(best))  # the bundle holds the best epoch by validation loss
+    calibration = _calibrate(model, pipes.val, dataset, cfg.target_sensitivity) if pipes.val is not None else None
     if not is_chief():
         shutil.rmtree(folder, ignore_errors=True)
         return {"bundle": None, "chief": False, "epochs_run": epochs_done}
@@ -336,13 +353,27 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
         "dataset": dataset, "train_size": pipes.train_size, "val_size": pipes.val_size,
         "steps_per_epoch": steps, "accumulation": accumulation, "demo": cfg.demo, "command": cfg.command,
         "best_epoch": _best_epoch(progress.history, monitor),
-        "lungs": lungs,
+        "lungs": lungs, "calibration": calibration,
     }
     bundle = write_bundle(model, info, Path(cfg.out) / cfg.name)
     if completed:
         shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
     return {"bundle": str(bundle), "chief": True, "epochs_run": epochs_done, "stopped_early": not completed,
             "stopped_by_user": progress.stopped_by_user}
+
+
+def _calibrate(model, val, dataset, target: float) -> dict | None:
+    """Temperature and screening thresholds fitted on the validation split (see cxrdesk.calibration)."""
+    import numpy as np
+
+    from .calibration import calibrate
+
+    items = dataset.split("val")
+    y_true = np.array([dataset.classes.index(i.label) for i in items])
+    if len(set(y_true.tolist())) < 2:
+        return None
+    probabilities = model.predict(val, verbose=0).astype(np.float64)
+    return calibrate(probabilities, y_true, dataset.classes, target)
 
 
 #: Activation memory a CPU training step may use before the batch is split into micro-batches.

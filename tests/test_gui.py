@@ -309,3 +309,23 @@ def test_curation_by_the_lungs_and_lung_overlays(window, qtbot, small_source):
     for row, name in enumerate(tab.scan.classes):
         assert (int(tab.counts.item(row, 2).text()), int(tab.counts.item(row, 3).text())) == expected[name]
     assert tab.current_settings().measure == "lungs"
+
+
+def test_curation_shows_sources_and_holds_out_a_hospital(window, qtbot, small_source, tmp_path):
+    from PySide6.QtCore import Qt
+
+    tab = window.curation
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    headers = [tab.sources.horizontalHeaderItem(c).text() for c in range(1, tab.sources.columnCount())]
+    assert headers == list(tab.scan.sources) and "hannover" in headers
+    assert "CONFOUNDED" in tab.shortcut.text() and "sources apart" in tab.shortcut.text()
+    items = {tab.holdout.item(i).text(): tab.holdout.item(i) for i in range(tab.holdout.count())}
+    items["shenzhen128"].setCheckState(Qt.CheckState.Checked)
+    assert tab.current_settings().holdout_sources == ("shenzhen128",)
+    tab.output.setText(str(tmp_path / "held"))
+    tab.export_button.click()
+    qtbot.waitUntil(lambda: "written to" in tab.message.text(), timeout=60000)
+    description = json.loads((tmp_path / "held" / "dataset.json").read_text())
+    assert set(description["split_sources"]["test"]) == {"shenzhen128"}

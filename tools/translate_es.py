@@ -162,6 +162,18 @@ ES = {
     "Classes": "Clases",
     "Classes: {0}": "Clases: {0}",
     "Lung field": "Campo pulmonar",
+    "Hold out hospitals\n(test split: never trained on)": "Reservar hospitales\n(testeo: nunca entrenados)",
+    "Class \\ source": "Clase \\ fuente",
+    "Held-out hospitals": "Hospitales reservados",
+    "never tested": "nunca probado",
+    "(hospitals never seen in training: {0})": "(hospitales nunca vistos en el entrenamiento: {0})",
+    "(a random split of the training hospitals: not a figure for another hospital)":
+        "(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)",
+    "On hospitals it never saw ({0}): general precision {1:.1%} on {2} images":
+        "En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes",
+    "Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.":
+        "Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.",
+    "Screening: {0}": "Cribado: {0}",
     "Band on the mean intensity inside the lungs (lung model)":
         "Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)",
     "Show the lungs on the thumbnails": "Mostrar los pulmones en las miniaturas",

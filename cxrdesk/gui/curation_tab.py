@@ -8,10 +8,12 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
-                               QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QProgressBar, QPushButton, QSlider, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..curation import PRESETS, CurationSettings, histograms, plan_curation, shortcut_check, threshold_counts
+from ..curation import (PRESETS, CurationSettings, confounded_classes, histograms, plan_curation, shortcut_check,
+                        threshold_counts)
 from ..dataset import LAYOUTS, export_dataset
 from ..errors import CxrdeskError
 from ..imaging import read_grayscale
@@ -154,6 +156,12 @@ class CurationTab(QWidget):
         self.thumb_low_title, self.thumb_high_title = QLabel(), QLabel()
         self.shortcut = QLabel()
         self.shortcut.setWordWrap(True)
+        self.sources = QTableWidget(0, 0)  # class x source: which hospital each class comes from
+        self.sources.setMaximumHeight(130)
+        self.sources.setMinimumWidth(360)
+        self.holdout = QListWidget()  # sources to hold out as the test split (checkable)
+        self.holdout.setMaximumHeight(80)
+        self.holdout_label = QLabel()
         self.lung_measure = QCheckBox()  # the band applies to the mean inside the lungs
         self.show_lungs = QCheckBox()  # thumbnails with the lungs drawn
         self.balance = QCheckBox()
@@ -200,6 +208,7 @@ class CurationTab(QWidget):
         split_form.addRow(self.seed_label, self.seed)
         split_form.addRow(self.val_label, self.val)
         split_form.addRow(self.test_label, self.test)
+        split_form.addRow(self.holdout_label, self.holdout)
         split_form.addRow(self.layout_label, self.layout_choice)
         out_row = QHBoxLayout()
         out_row.addWidget(self.output, 1)
@@ -215,6 +224,7 @@ class CurationTab(QWidget):
         middle = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(self.counts)
+        left.addWidget(self.sources)
         left.addWidget(self.shortcut)
         left.addStretch()
         middle.addLayout(left)
@@ -264,6 +274,7 @@ class CurationTab(QWidget):
         self.seed_label.setText(self.tr("Seed"))
         self.val_label.setText(self.tr("Validation share (of non-test)"))
         self.test_label.setText(self.tr("Test share"))
+        self.holdout_label.setText(self.tr("Hold out hospitals\n(test split: never trained on)"))
         self.layout_label.setText(self.tr("Images"))
         current = self.layout_choice.currentIndex()
         self.layout_choice.clear()
@@ -343,8 +354,11 @@ class CurationTab(QWidget):
             lines.append(self.tr("{0} unreadable files (first: {1}: {2})").format(len(scan.unreadable), first.path, first.reason))
         lines.extend(scan.warnings)
         self.message.info("\n".join(lines))
-        self.shortcut.setText(report.verdict() if report else "")
-        self.shortcut.setStyleSheet("color: #b00020" if report and report.has_shortcut else "")
+        confounded = confounded_classes(scan)
+        verdicts = [report.verdict(), report.source_verdict()] if report else []
+        self.shortcut.setText("\n".join([v for v in verdicts if v] + [n.text for n in confounded]))
+        self.shortcut.setStyleSheet("color: #b00020" if (report and report.has_shortcut) or confounded else "")
+        self.show_sources()
         if not self.output.text():
             self.output.setText(str(Path(scan.root).parent / f"{Path(scan.root).name}-curated"))
         self.draw_histogram()
@@ -352,6 +366,33 @@ class CurationTab(QWidget):
         self._busy(False)
         if self.lung_measure.isChecked():
             self.measure_changed(True)
+
+    def show_sources(self) -> None:
+        """The class x source table, and the sources offered for holding out."""
+        scan = self.scan
+        table = scan.class_source_counts()
+        self.sources.clear()
+        self.sources.setRowCount(len(scan.classes))
+        self.sources.setColumnCount(len(scan.sources) + 1)
+        self.sources.setHorizontalHeaderLabels([self.tr("Class \\ source"), *scan.sources])
+        self.sources.verticalHeader().setVisible(False)
+        for row, (name, counts) in enumerate(table.items()):
+            self.sources.setItem(row, 0, QTableWidgetItem(name))
+            for col, n in enumerate(counts.values(), start=1):
+                item = QTableWidgetItem(str(n))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.sources.setItem(row, col, item)
+        self.sources.resizeColumnsToContents()
+        self.holdout.clear()
+        for source in scan.sources:
+            item = QListWidgetItem(source)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.holdout.addItem(item)
+
+    def held_out_sources(self) -> tuple[str, ...]:
+        return tuple(self.holdout.item(i).text() for i in range(self.holdout.count())
+                     if self.holdout.item(i).checkState() == Qt.CheckState.Checked)
 
     # ------------------------------------------------------------------ thresholds
     def set_band(self, low: float, high: float) -> None:
@@ -432,7 +473,7 @@ class CurationTab(QWidget):
     def current_settings(self) -> CurationSettings:
         return CurationSettings(low=self.low.value(), high=self.high.value(), balance=self.balance.isChecked(),
                                 val=self.val.value(), test=self.test.value(), seed=self.seed.value(),
-                                measure=self.measure())
+                                measure=self.measure(), holdout_sources=self.held_out_sources())
 
     def start_export(self, _checked=False, force: bool | None = None) -> None:
         out = self.output.text().strip()

@@ -247,6 +247,12 @@ class DiagnosisTab(QWidget):
             s["name"], card.architecture, card.image_size, s["train_images"], (card.device or "?").upper(),
             f"{val:.1%}" if val is not None else "-")
         text += "\n" + self.tr("Classes: {0}").format(", ".join(card.classes))
+        held = card.held_out
+        if held and held.get("general_precision") is not None:
+            text += "\n" + self.tr("On hospitals it never saw ({0}): general precision {1:.1%} on {2} images").format(
+                ", ".join(held.get("sources") or []), held["general_precision"], held.get("images"))
+        else:
+            text += "\n" + self.tr("Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.")
         if card.demo:
             text += "\n" + self.tr("A demonstration model trained on about 1,500 public images: not a clinical model.")
         self.card.setText(text)
@@ -308,8 +314,10 @@ class DiagnosisTab(QWidget):
             self.heat.setText(self.tr("{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).").format(
                 share, self.result.heatmap_class))
             self.heat.setStyleSheet("")
-        self.warning.setText("\n".join(self.tr("May not be a frontal chest radiograph: {0}").format(w)
-                                       for w in self.result.warnings))
+        self.warning.setText("\n".join([self.tr("Screening: {0}").format(line)
+                                        for line in self.result.screening_sentences()]
+                                       + [self.tr("May not be a frontal chest radiograph: {0}").format(w)
+                                          for w in self.result.warnings]))
 
     def redraw_image(self, *_):
         self.settings.setValue("diagnosis/opacity", self.opacity.value())

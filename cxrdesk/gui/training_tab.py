@@ -79,7 +79,7 @@ class TrainingTab(QWidget):
         for name, description in LUNG_FIELDS.items():
             self.lung_field.addItem(name, name)
             self.lung_field.setItemData(self.lung_field.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
-        self.lung_field.setCurrentIndex(self.lung_field.findData(defaults["lung_field"]))
+        self.lung_field.setCurrentIndex(self.lung_field.findData(RECIPES[defaults["recipe"]].lung_field))
         self.device = QComboBox()
         for name, title in DEVICES.items():
             self.device.addItem(title, name)
@@ -160,6 +160,9 @@ class TrainingTab(QWidget):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.model.currentIndexChanged.connect(self.offer_weights)
+        self.recipe.currentIndexChanged.connect(  # a recipe brings its lung field; the user may change it
+            lambda _: self.lung_field.setCurrentIndex(self.lung_field.findData(
+                RECIPES[self.recipe.currentData()].lung_field)))
 
     def retranslate(self) -> None:
         texts = {"dataset": self.tr("Curated dataset"), "model": self.tr("Model"), "recipe": self.tr("Recipe"),
@@ -322,18 +325,26 @@ class TrainingTab(QWidget):
         headers = [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"), self.tr("Precision"),
                    self.tr("Recall"), self.tr("Specificity"), self.tr("F1")]
         _fill(self.metrics, pad(headers), rows)
-        self.message.info(self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(
-            result.split, result.metrics["general_precision"]))
+        message = self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(
+            result.split, result.metrics["general_precision"])
+        if result.holdout_sources:
+            message += " " + self.tr("(hospitals never seen in training: {0})").format(", ".join(result.holdout_sources))
+        else:
+            message += " " + self.tr("(a random split of the training hospitals: not a figure for another hospital)")
+        self.message.info(message)
         self.refresh_comparison()
 
     def refresh_comparison(self) -> None:
         cards = [card for _, card in list_bundles(self.out.text().strip() or TrainConfig.defaults()["out"])]
         rows = comparison_rows(cards)
         _fill(self.compare, [self.tr("Run"), self.tr("Model"), self.tr("Classes"), self.tr("Device"),
-                             self.tr("s/epoch"), self.tr("Val. general precision"), self.tr("Test general precision")],
+                             self.tr("s/epoch"), self.tr("Val. general precision"), self.tr("Test general precision"),
+                             self.tr("Held-out hospitals")],
               [[r["run"], r["model"], len(r["classes"]), (r["device"] or "").upper(), r["seconds_per_epoch"],
                 f"{r['val_accuracy']:.2%}" if r["val_accuracy"] is not None else "-",
-                f"{r['test_general_precision']:.2%}" if r["test_general_precision"] is not None else "-"]
+                f"{r['test_general_precision']:.2%}" if r["test_general_precision"] is not None else "-",
+                f"{r['held_out_general_precision']:.2%}" if r["held_out_general_precision"] is not None
+                else self.tr("never tested")]
                for r in rows])
 
     def shutdown(self) -> None:

@@ -1,0 +1,140 @@
+"""CXRDesk's measure of truth: train on every source but one, test on the hospital never seen.
+
+Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipes study,robust]
+                                               [--epochs 15] [--image-size 64] [--scenarios shenzhen,ieee8023]
+
+Scenarios, with the real radiographs of ../shared/data:
+  shenzhen  Shenzhen held out: tuberculosis vs healthy from a hospital never seen - the 128 px Shenzhen
+            images of cxr3 and the 256 px ones of lungs/shenzhen (one image per patient; no Shenzhen
+            patient is in training at all). The models train on hannover, ieee8023, nih and tbx11k.
+  ieee8023  ieee8023 held out: COVID-19 recall on a collection never seen; the models train on
+            hannover, nih, shenzhen128 and tbx11k.
+For each scenario, model and recipe, one run of `cxrdesk curate --holdout-source` + `cxrdesk train` +
+`cxrdesk evaluate`, exactly as a user would; printed side by side: the internal figure (validation
+images of the training hospitals, a random split), the held-out figure, the held-out ECE after the
+temperature fitted on validation, and the scenario's clinical figure (TB sensitivity/specificity at
+the screening threshold; COVID-19 recall). Prints the CPU and the precision used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+VGG = ROOT.parent / "shared" / "weights" / "vgg16_imagenet_notop.weights.h5"
+FOLDERS = {"covid": "COVID-19", "normal": "Healthy", "tuberculosis": "Tuberculosis"}
+
+
+def build_source(folder: Path) -> None:
+    """A labelled folder of links: cxr3 (source from its '<source>__' prefix) plus lungs/shenzhen as
+    source 'shenzhen128' too, one image per Shenzhen patient (the 256 px one where both exist)."""
+    import csv
+
+    for name in FOLDERS:
+        (folder / name).mkdir(parents=True)
+    lungs = {}
+    with (DATA / "lungs" / "pairs.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            if row["group"] == "shenzhen":
+                patient = "_".join(Path(row["image"]).stem.split("_")[:2])
+                lungs[patient] = (DATA / "lungs" / row["image"], "tuberculosis" if row["label"] == "tuberculosis"
+                                  else "normal")
+    for patient, (path, label) in lungs.items():
+        os.symlink(path, folder / label / f"shenzhen128__{path.name}")
+    for name in FOLDERS:
+        for path in sorted((DATA / "cxr3" / name).glob("*.png")):
+            if path.name.startswith("shenzhen128__"):
+                patient = "_".join(path.stem.split("__", 1)[1].split("_")[:2])
+                if patient in lungs:
+                    continue  # the same patient's larger image is already there
+            os.symlink(path, folder / name / path.name)
+
+
+def cxrdesk(*argv: object) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "cxrdesk", *map(str, argv)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"cxrdesk {' '.join(map(str, argv))} failed:\n{result.stderr[-2000:]}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="custom,vgg16")
+    parser.add_argument("--recipes", default="study,robust")
+    parser.add_argument("--scenarios", default="shenzhen,ieee8023")
+    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = parser.parse_args()
+
+    from cxrdesk.devices import cpu_has_bfloat16, cpu_name
+
+    print(f"CPU: {cpu_name()}; native bfloat16: {cpu_has_bfloat16()} (training precision: "
+          f"{'mixed_bfloat16' if cpu_has_bfloat16() else 'float32'}; evaluation float32)")
+    print(f"{args.epochs} epochs at most, {args.image_size} px, batch {args.batch_size}\n")
+    holdout = {"shenzhen": "shenzhen128", "ieee8023": "ieee8023"}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cxrdesk-generalisation-") as tmp:
+        work = Path(tmp)
+        build_source(work / "src")
+        header = (f"{'held out':<10}{'model':<8}{'recipe':<8}{'internal GP':>12}{'held-out GP':>12}{'ECE':>7}"
+                  f"{'ECE raw':>9}  clinical figure on the held-out hospital")
+        print(header)
+        print("-" * len(header))
+        for scenario in args.scenarios.split(","):
+            dataset = work / f"ds-{scenario}"
+            cxrdesk("curate", work / "src", "--out", dataset, "--holdout-source", holdout[scenario])
+            for model in args.models.split(","):
+                for recipe in args.recipes.split(","):
+                    name = f"{scenario}-{model}-{recipe}"
+                    weights = ["--weights", str(VGG) if VGG.is_file() else "none"] if model == "vgg16" else []
+                    started = time.perf_counter()
+                    cxrdesk("train", dataset, "--model", model, "--recipe", recipe, "--epochs", args.epochs,
+                            "--image-size", args.image_size, "--batch-size", args.batch_size, "--out", work / "models",
+                            "--name", name, "--seed", 1, *weights)
+                    minutes = (time.perf_counter() - started) / 60
+                    result = json.loads(cxrdesk("evaluate", dataset, "--model", work / "models" / name,
+                                                "--json").stdout)
+                    card = json.loads((work / "models" / name / "card.json").read_text())
+                    history, best = card["training"]["history"], card["training"]["best_epoch"]
+                    internal = history[best - 1]["val_accuracy"] if best else None
+                    if scenario == "shenzhen":
+                        tb = result["screening"].get("Tuberculosis", {})
+                        clinical = (f"TB sensitivity {tb.get('sensitivity', 0):.0%}, specificity "
+                                    f"{tb.get('specificity', 0):.0%} at the screening threshold"
+                                    + (" (WHO minimum met)" if tb.get("who_minimum_met") else ""))
+                    else:
+                        clinical = f"COVID-19 recall {result['per_class']['COVID-19']['recall']:.0%}"
+                    row = {"held_out": scenario, "model": model, "recipe": recipe, "internal_gp": internal,
+                           "held_out_gp": result["general_precision"], "ece": result["ece"],
+                           "ece_uncalibrated": result["ece_uncalibrated"], "clinical": clinical,
+                           "n_test": result["n"], "epochs_run": card["training"]["epochs_run"],
+                           "minutes": round(minutes, 1), "screening": result["screening"],
+                           "per_class": result["per_class"]}
+                    rows.append(row)
+                    print(f"{scenario:<10}{model:<8}{recipe:<8}{internal:>12.1%}{row['held_out_gp']:>12.1%}"
+                          f"{row['ece']:>7.3f}{row['ece_uncalibrated']:>9.3f}  {clinical} "
+                          f"[{row['n_test']} images, {row['epochs_run']} epochs, {minutes:.1f} min]", flush=True)
+    print()
+    for recipe in args.recipes.split(","):
+        mine = [r for r in rows if r["recipe"] == recipe]
+        if mine:
+            print(f"recipe {recipe}: mean held-out general precision "
+                  f"{sum(r['held_out_gp'] for r in mine) / len(mine):.1%}, mean held-out ECE "
+                  f"{sum(r['ece'] for r in mine) / len(mine):.3f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Honest across hospitals: sources, held-out-source splits, evaluation on another hospital's folder,
+calibration and screening thresholds, and the recipe against shortcuts - on real radiographs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cxrdesk.calibration import (apply_temperature, choose_thresholds, expected_calibration_error, fit_temperature,
+                                 screening_report)
+from cxrdesk.curation import CurationSettings, confounded_classes, plan_curation, shortcut_check
+from cxrdesk.errors import CurationError
+from cxrdesk.scanning import scan_folder
+
+from .conftest import make_source, real_images
+
+
+def cxrdesk(*argv, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cxrdesk", *map(str, argv)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+# ---------------------------------------------------------------------------------------- sources
+
+
+def test_sources_come_from_the_labels_csv_and_tell_the_class(cxr3):
+    scan = scan_folder(cxr3)
+    assert scan.sources == ("hannover", "ieee8023", "nih", "shenzhen128", "tbx11k")
+    table = scan.class_source_counts()
+    assert table["Tuberculosis"] == {"hannover": 0, "ieee8023": 0, "nih": 0, "shenzhen128": 125, "tbx11k": 450}
+    assert table["COVID-19"]["hannover"] == 243 and table["Healthy"]["nih"] == 427
+    confounded = {n.data["class"] for n in confounded_classes(scan)}
+    assert confounded == {"COVID-19"}  # only COVID-19 shares no source with another class
+    report = shortcut_check(scan.records)
+    assert report.source_accuracy > report.source_chance + 0.3  # the hospitals' signatures
+    assert "sources apart" in report.source_verdict()
+
+
+def test_sources_from_prefixes_patterns_or_unknown(tmp_path):
+    for folder, source in (("TB", "tuberculosis"), ("Normal", "normal")):
+        (tmp_path / folder).mkdir()
+        for path in real_images(source, 4):
+            shutil.copy(path, tmp_path / folder / path.name)  # cxr3 names: '<source>__...', no CSV here
+    scan = scan_folder(tmp_path)
+    assert set(scan.sources) <= {"nih", "shenzhen128", "tbx11k"} and "prefix" in scan.source_origin
+    by_pattern = scan_folder(tmp_path, source_pattern=r"^([a-z]+)")
+    assert set(by_pattern.sources) <= {"nih", "shenzhen", "tbx"}
+    for path in tmp_path.rglob("*.png"):
+        path.rename(path.with_name(path.name.split("__", 1)[1]))
+    assert scan_folder(tmp_path, use_cache=False).sources == ("unknown",)
+    with pytest.raises(CurationError, match="not a valid regular expression"):
+        scan_folder(tmp_path, source_pattern="(")
+
+
+def test_holdout_source_puts_whole_hospitals_in_the_test_split(cxr3):
+    scan = scan_folder(cxr3)
+    plan = plan_curation(scan, CurationSettings(holdout_sources=("shenzhen128",)))
+    by_split: dict[str, set] = {}
+    for record, split in zip(scan.records, plan.split):
+        if split:
+            by_split.setdefault(split, set()).add(record.source)
+    assert by_split["test"] == {"shenzhen128"}
+    assert "shenzhen128" not in by_split["train"] | by_split["val"]
+    groups = {s: {r.group for r, x in zip(scan.records, plan.split) if x == s} for s in ("train", "val", "test")}
+    assert not groups["test"] & (groups["train"] | groups["val"])  # no patient straddles
+    assert any(n.kind == "held_out_sources" for n in plan.notes)
+    with pytest.raises(CurationError, match="no source named Mars"):
+        plan_curation(scan, CurationSettings(holdout_sources=("Mars",)))
+
+
+def test_curate_holdout_source_command(small_source, tmp_path):
+    result = cxrdesk("curate", small_source, "--out", tmp_path / "ds", "--holdout-source", "shenzhen128")
+    assert result.returncode == 0, result.stderr
+    assert "held out shenzhen128" in result.stdout and "CONFOUNDED" in result.stdout
+    description = json.loads((tmp_path / "ds" / "dataset.json").read_text())
+    assert set(description["split_sources"]["test"]) == {"shenzhen128"}
+    assert description["settings"]["holdout_sources"] == ["shenzhen128"]
+    every_covid = cxrdesk("curate", small_source, "--out", tmp_path / "none", "--holdout-source", "hannover")
+    assert every_covid.returncode == 1  # hannover holds every COVID-19 image of this small source
+    assert "keeps no COVID-19 image outside the held-out sources" in every_covid.stderr
+    scanned = cxrdesk("scan", small_source)
+    assert "Sources: labels.csv" in scanned.stdout and "sources apart" in scanned.stdout
+
+
+# ------------------------------------------------------------------------ calibration, thresholds
+
+
+def test_temperature_scaling_fixes_overconfidence_without_changing_predictions():
+    rng = np.random.default_rng(0)
+    n, k = 2000, 3
+    y = rng.integers(0, k, n)
+    logits = rng.normal(0, 1, (n, k))
+    logits[np.arange(n), y] += 1.0  # right about 60 % of the time...
+    sharp = np.exp(4 * logits) / np.exp(4 * logits).sum(1, keepdims=True)  # ...but sure of itself
+    t = fit_temperature(sharp, y)
+    calibrated = apply_temperature(sharp, t)
+    assert t == pytest.approx(4.0, rel=0.15)
+    assert expected_calibration_error(calibrated, y) < 0.03 < expected_calibration_error(sharp, y)
+    assert (calibrated.argmax(1) == sharp.argmax(1)).all()
+
+
+def test_screening_thresholds_reach_the_target_sensitivity_and_judge_the_who_minimum():
+    rng = np.random.default_rng(1)
+    y = np.array([0] * 300 + [1] * 100)
+    p_tb = np.where(y == 1, rng.beta(5, 2, 400), rng.beta(2, 5, 400))
+    probabilities = np.stack([1 - p_tb, p_tb], axis=1)
+    thresholds = choose_thresholds(probabilities, y, ("Healthy", "Tuberculosis"), 0.9)
+    tb = thresholds["Tuberculosis"]
+    assert tb["sensitivity"] >= 0.9 and tb["sensitivity"] < 0.92  # the highest threshold that reaches it
+    report = screening_report(probabilities, y, ("Healthy", "Tuberculosis"), thresholds)
+    assert report["Tuberculosis"]["who_minimum_met"] == (report["Tuberculosis"]["specificity"] >= 0.7)
+    assert "who_minimum_met" not in report["Healthy"]
+
+
+def test_training_fits_the_temperature_and_thresholds_on_validation(trained):
+    card = json.loads((trained / "card.json").read_text())
+    calibration = card["calibration"]
+    assert calibration["fitted_on"] == "validation" and calibration["images"] == card["dataset"]["split_sizes"]["val"]
+    assert 0.05 <= calibration["temperature"] <= 20
+    assert calibration["nll_after"] <= calibration["nll_before"] + 1e-9
+    assert set(calibration["thresholds"]) == {"COVID-19", "Healthy", "Tuberculosis"}
+    assert all(t["sensitivity"] >= 0.9 for t in calibration["thresholds"].values())
+
+
+# ----------------------------------------------------------------- another hospital's labelled folder
+
+
+@pytest.fixture(scope="module")
+def other_hospital(tmp_path_factory) -> Path:
+    """A plain labelled folder (no CSV, no curation) of JSRT films, Japan: never in cxr3. JSRT has no
+    COVID-19 or TB labels; its non-nodule films are used as Healthy, a stand-in for an external site."""
+    from .conftest import LUNGS
+
+    films = sorted((LUNGS / "jsrt" / "images").glob("*.png"))[:20]
+    if not films:
+        pytest.skip("JSRT films not found")
+    root = make_source(tmp_path_factory.mktemp("external") / "jsrt", {"Normal": films})
+    for path in (root / "Normal").glob("*.png"):
+        path.rename(path.with_name(f"jsrt__{path.name}"))
+    return root
+
+
+def test_evaluate_on_a_labelled_folder_from_another_hospital(trained, other_hospital, tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(trained, bundle)
+    result = cxrdesk("evaluate", other_hospital, "--model", bundle, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["external"] and report["n"] == 20 and report["sources"] == ["jsrt"]
+    assert {"accuracy", "general_precision", "per_class", "ece", "auc", "confusion_matrix", "per_source"} <= set(report)
+    assert report["per_source"]["jsrt"]["n"] == 20
+    card = json.loads((bundle / "card.json").read_text())
+    external = card["external_evaluations"][-1]
+    assert external["dataset"] == str(other_hospital.resolve()) and external["n"] == 20
+    text = cxrdesk("evaluate", other_hospital, "--model", bundle)
+    assert "Held-out hospitals" in text.stdout and "jsrt" in text.stdout
+    diagnosed = cxrdesk("diagnose", real_images("normal", 1)[0], "--model", bundle)
+    assert "hospitals it never saw (jsrt)" in diagnosed.stdout
+    compared = cxrdesk("compare", bundle)
+    assert "(jsrt)" in compared.stdout
+    never = cxrdesk("diagnose", real_images("normal", 1)[0], "--model", trained)
+    assert "never tested on a hospital it did not train on" in never.stdout
+
+
+def test_a_folder_with_a_class_the_model_does_not_know_is_refused(trained, tmp_path):
+    root = make_source(tmp_path / "other", {"Pneumonia": real_images("covid", 3)})
+    result = cxrdesk("evaluate", root, "--model", trained)
+    assert result.returncode == 1 and "Pneumonia, which the model does not know" in result.stderr
+
+
+# ------------------------------------------------------------------------ the recipe against shortcuts
+
+
+def test_source_weights_make_each_hospital_count_alike_within_its_class():
+    from cxrdesk.dataset import DatasetItem
+    from cxrdesk.pipeline import source_weights
+
+    items = ([DatasetItem(Path("a"), "Tuberculosis", "train", 0, "tbx11k")] * 450
+             + [DatasetItem(Path("b"), "Tuberculosis", "train", 0, "shenzhen")] * 50
+             + [DatasetItem(Path("c"), "Healthy", "train", 0, "nih")] * 500)
+    weights = np.array(source_weights(items))
+    assert weights.mean() == pytest.approx(1.0)
+    assert weights[:450].sum() == pytest.approx(weights[450:500].sum())  # the two TB hospitals weigh alike
+    assert weights[:500].sum() == pytest.approx(weights[500:].sum())  # and the classes too
+
+
+def test_intensity_augmentation_changes_brightness_not_geometry():
+    import tensorflow as tf
+
+    from cxrdesk.pipeline import intensity_augment
+    from cxrdesk.recipes import RECIPES
+
+    rng = np.random.default_rng(0)
+    image = np.zeros((64, 32, 32, 1), np.float32)
+    image[:, 8:24, 8:24] = 200.0
+    image += rng.uniform(0, 20, image.shape).astype(np.float32)
+    tf.random.set_seed(3)
+    out = intensity_augment(tf.constant(image), RECIPES["robust"]).numpy()
+    assert out.min() >= 0 and out.max() <= 255
+    means = out.reshape(64, -1).mean(1)
+    assert means.std() > 8  # brightness now varies from image to image
+    inside, outside = out[:, 10:22, 10:22].mean((1, 2, 3)), out[:, :4, :4].mean((1, 2, 3))
+    assert (inside > outside).all()  # the square is still where it was, and brighter than its surround
+    assert not RECIPES["study"].intensity  # the study's recipe is kept exactly
+
+
+def test_the_robust_recipe_trains_with_the_lung_field_and_says_so(curated_cxr3, tmp_path):
+    result = cxrdesk("train", curated_cxr3, "--recipe", "robust", "--epochs", "2", "--image-size", "32",
+                     "--batch-size", "32", "--max-steps", "6", "--out", tmp_path, "--name", "robust")
+    assert result.returncode == 0, result.stderr
+    card = json.loads((tmp_path / "robust" / "card.json").read_text())
+    hyper = card["hyperparameters"]
+    assert hyper["recipe"] == "robust" and hyper["augmentation"]["balance_sources"]
+    assert hyper["augmentation"]["gamma"] > 0 and hyper["early_stopping_patience"] == 8
+    assert card["input"]["lung_field"] == "crop+normalise"
+    study = cxrdesk("train", curated_cxr3, "--recipe", "study", "--lung-field", "crop", "--epochs", "1",
+                    "--image-size", "32", "--max-steps", "2", "--out", tmp_path, "--name", "study-crop")
+    assert study.returncode == 0, study.stderr
+    card = json.loads((tmp_path / "study-crop" / "card.json").read_text())
+    assert card["input"]["lung_field"] == "crop" and card["hyperparameters"]["early_stopping_patience"] == 0
