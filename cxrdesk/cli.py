@@ -490,13 +490,13 @@ def cmd_diagnose(args) -> int:
         if getattr(args, option):
             outputs[option] = Path(getattr(args, option))
             outputs[option].mkdir(parents=True, exist_ok=True)
-    failures = 0
+    failures = []
     results = []
     for path in args.images:
         try:
             result = diagnoser.diagnose(path, heatmap=bool(outputs), heatmap_class=args.heatmap_class)
         except CxrdeskError as exc:
-            failures += 1
+            failures.append({"file": path, "error": str(exc)})
             print(f"cxrdesk: error: {exc}", file=sys.stderr)
             continue
         heatmap_path = report_path = None
@@ -525,7 +525,8 @@ def cmd_diagnose(args) -> int:
         if report_path:
             print(f"  Report: {report_path}")
     if args.json:
-        print(json.dumps({"model": summary, "notice": RESEARCH_NOTICE, "results": results}, indent=2))
+        print(json.dumps({"model": summary, "notice": RESEARCH_NOTICE, "results": results, "failed": failures},
+                         indent=2))
     return 1 if failures else 0
 
 

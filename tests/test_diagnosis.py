@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -136,7 +137,9 @@ def test_diagnose_command_refuses_broken_files_but_diagnoses_the_rest(trained, t
     report = json.loads(result.stdout)
     assert [r["file"] for r in report["results"]] == [str(good), str(dicom)]
     assert report["model"]["name"] == "quick" and "not a medical device" in report["notice"]
-    assert all(Image.open(r["heatmap"]).size == Image.open(good).size for r in report["results"])
+    assert [Path(f["file"]).name for f in report["failed"]] == broken  # failures are in the JSON too
+    assert all(f["error"] for f in report["failed"])
+    assert all(Image.open(r["heatmap"]).format == "PNG" for r in report["results"])  # annotated, with a colour scale
     assert "Secret" not in result.stdout + result.stderr
 
 
