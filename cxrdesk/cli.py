@@ -86,8 +86,12 @@ def _add_scan_options(p: argparse.ArgumentParser) -> None:
 def _band(args) -> tuple[float, float]:
     from .curation import PRESETS
 
+    from .curation import CurationSettings
+
     low, high = PRESETS[args.preset] if args.preset else PRESETS["all"]
-    return (args.low if args.low is not None else low), (args.high if args.high is not None else high)
+    low, high = (args.low if args.low is not None else low), (args.high if args.high is not None else high)
+    CurationSettings(low=low, high=high)  # one rule for scan and curate: 0 <= low <= high <= 255
+    return low, high
 
 
 def _scan(args):
@@ -115,8 +119,8 @@ def _scan(args):
 def cmd_scan(args) -> int:
     from .curation import confounded_classes, histograms, shortcut_check, threshold_counts
 
+    low, high = _band(args)  # a wrong band is refused before any image is read
     scan = _scan(args)
-    low, high = _band(args)
     counts = threshold_counts(scan, low, high, args.measure)
     shortcut = shortcut_check(scan.records)
     stats = {}

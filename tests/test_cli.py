@@ -68,3 +68,11 @@ def test_folder_without_classes(capsys, tmp_path):
 def test_installed_command_and_version():
     result = subprocess.run([sys.executable, "-m", "cxrdesk", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == f"cxrdesk {__version__}"
+
+
+def test_scan_refuses_an_inverted_band_as_curate_does(small_source):
+    for command in ("scan", "curate"):
+        extra = ["--out", "unused"] if command == "curate" else []
+        result = subprocess.run([sys.executable, "-m", "cxrdesk", command, str(small_source), "--low", "200",
+                                 "--high", "100", *extra], capture_output=True, text=True)
+        assert result.returncode == 1 and "0 <= low <= high <= 255" in result.stderr

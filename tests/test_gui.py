@@ -329,3 +329,26 @@ def test_curation_shows_sources_and_holds_out_a_hospital(window, qtbot, small_so
     qtbot.waitUntil(lambda: "written to" in tab.message.text(), timeout=60000)
     description = json.loads((tmp_path / "held" / "dataset.json").read_text())
     assert set(description["split_sources"]["test"]) == {"shenzhen128"}
+
+
+def test_a_language_for_one_run_is_not_remembered(qtbot, settings):
+    from cxrdesk.gui.main_window import MainWindow
+
+    settings.setValue("language", "en")
+    win = MainWindow(settings, language="es")  # as 'cxrdesk gui --language es'
+    qtbot.addWidget(win)
+    assert win.tabs.tabText(0) == "1. Curación" and settings.value("language") == "en"
+    win.language_actions["es"].trigger()  # the Language menu does remember
+    assert settings.value("language") == "es"
+    win.set_language("en")
+
+
+def test_the_default_curated_folder_is_outside_the_source(window, qtbot, small_source):
+    tab = window.curation
+    tab.output.setText(str(small_source / "curated"))  # inside the source: replaced
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    output = __import__("pathlib").Path(tab.output.text())
+    assert small_source.resolve() not in output.parents and output.parent.name == "CXRDesk"
+    assert output.name == f"{small_source.name}-curated"

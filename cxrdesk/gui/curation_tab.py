@@ -25,6 +25,15 @@ from .workers import Tasks
 THUMB = 96
 
 
+def default_output(source: Path) -> Path:
+    """Where a curated dataset goes unless the user says otherwise: a folder the user owns, under their
+    documents folder, never inside (or beside, in) the scanned source tree."""
+    from PySide6.QtCore import QStandardPaths
+
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    return Path(documents) / "CXRDesk" / f"{Path(source).name}-curated"
+
+
 def _scan_and_check(folder: str, progress=None, cancel=None):
     scan = scan_folder(folder, progress=progress, cancel=cancel)
     return scan, shortcut_check(scan.records)
@@ -359,8 +368,9 @@ class CurationTab(QWidget):
         self.shortcut.setText("\n".join([v for v in verdicts if v] + [n.text for n in confounded]))
         self.shortcut.setStyleSheet("color: #b00020" if (report and report.has_shortcut) or confounded else "")
         self.show_sources()
-        if not self.output.text():
-            self.output.setText(str(Path(scan.root).parent / f"{Path(scan.root).name}-curated"))
+        output = Path(self.output.text()).expanduser().resolve() if self.output.text() else None
+        if output is None or output == scan.root or scan.root in output.parents:
+            self.output.setText(str(default_output(scan.root)))
         self.draw_histogram()
         self.thresholds_changed()
         self._busy(False)

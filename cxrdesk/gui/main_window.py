@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.about_action)
 
         self.language = None
-        self.set_language(language or settings.value("language", system_language()))
+        self.set_language(language or settings.value("language", system_language()), remember=False)
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
@@ -81,7 +81,9 @@ class MainWindow(QMainWindow):
         self.diagnosis.refresh_models()
         self.training.look_for_gpu()
 
-    def set_language(self, code: str) -> None:
+    def set_language(self, code: str, remember: bool = True) -> None:
+        """Switch the interface language; only the Language menu remembers it (``remember``): a
+        one-run ``cxrdesk gui --language es`` leaves the saved choice as it was."""
         code = code if code in LANGUAGES else "en"
         app = QApplication.instance()
         app.removeTranslator(self.translator)
@@ -89,7 +91,8 @@ class MainWindow(QMainWindow):
             app.installTranslator(self.translator)
         self.language = code
         self.language_actions[code].setChecked(True)
-        self.settings.setValue("language", code)
+        if remember:
+            self.settings.setValue("language", code)
         self.retranslate()
 
     def changeEvent(self, event) -> None:

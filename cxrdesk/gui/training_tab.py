@@ -276,9 +276,13 @@ class TrainingTab(QWidget):
             self.progress.setMaximum(event["steps"])
             self.progress.setValue(event["batch"])
             left = self._seconds_left(event)
-            self.epoch_label.setText(self.tr("Epoch {0}/{1} - batch {2}/{3} - about {4} left").format(
-                event["epoch"], self.started["epochs"] if self.started else "?", event["batch"], event["steps"],
-                _duration(left)))
+            epochs = self.started["epochs"] if self.started else "?"
+            if event["batch"] >= event["steps"] and event["epoch"] == epochs:
+                self.epoch_label.setText(self.tr("Epoch {0}/{1} - last batch done: validating and saving...").format(
+                    event["epoch"], epochs))
+            else:
+                self.epoch_label.setText(self.tr("Epoch {0}/{1} - batch {2}/{3} - about {4} left").format(
+                    event["epoch"], epochs, event["batch"], event["steps"], _duration(left)))
         elif kind == "epoch":
             self.curves.add_epoch(event)
             self.message.info(self.tr("Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch").format(
