@@ -286,29 +286,53 @@ def _train_config(args):
                        command="cxrdesk " + " ".join(sys.argv[1:]))
 
 
+class _Interrupted:
+    """Turns SIGTERM into the KeyboardInterrupt Ctrl-C raises, remembering which signal came (its exit
+    code: 130 for SIGINT, 143 for SIGTERM)."""
+
+    exit_code = 130
+
+    def __call__(self, signum, frame):
+        self.exit_code = 128 + signum
+        raise KeyboardInterrupt
+
+
 def cmd_train(args) -> int:
+    """Train with progress. Ctrl-C (or SIGTERM) stops at the end of the batch and writes the bundle of
+    the best epoch so far, says how to resume, and exits 130 (143 for SIGTERM); a second one kills the
+    worker and says what is kept."""
+    import signal
+
     from tqdm import tqdm
 
-    from .training import TrainingRun
+    from .training import TrainingRun, folder_size, log_tail, work_dir
 
     config = _train_config(args)
     run = TrainingRun(config).start(resume=bool(args.resume))
+    interrupted = _Interrupted()
+    signal.signal(signal.SIGTERM, interrupted)
+    resume = f"cxrdesk train --resume {config.name} --out {config.out}"
     bar = None
-    stopping = False
-    events = run.events()
-    while True:
+    interrupts = 0
+    while not run.done:
         try:
-            event = next(events)
-        except StopIteration:
-            break
+            event = run.next_event(0.2)
         except KeyboardInterrupt:
-            if stopping:
+            interrupts += 1
+            if bar is not None:
+                bar.close()
+                bar = None
+            if interrupts >= 2:
                 run.kill()
-                print("cxrdesk: training killed", file=sys.stderr)
-                return 130
-            stopping = True
+                kept = work_dir(config.out, config.name)
+                print(f"cxrdesk: training killed. Kept: the checkpoints of the completed epochs in {kept} "
+                      f"({folder_size(kept) / 1e6:.0f} MB); continue with: {resume}", file=sys.stderr)
+                return interrupted.exit_code
             run.stop()
-            print("\nStopping at the end of this batch (Ctrl-C again to kill)...", file=sys.stderr)
+            print("\nStopping at the end of this batch and saving the best epoch so far "
+                  "(Ctrl-C again to kill)...", file=sys.stderr)
+            continue
+        if event is None:
             continue
         kind = event["type"]
         if kind == "error":
@@ -317,6 +341,9 @@ def cmd_train(args) -> int:
             if args.json:
                 print(json.dumps(event), flush=True)
             print(f"cxrdesk: error: {event['message']}", file=sys.stderr)
+            tail = log_tail(event["log"]) if event.get("log") else []
+            if tail:
+                print("The training process's last lines:\n  " + "\n  ".join(tail), file=sys.stderr)
             return 1
         if args.json:
             print(json.dumps(event), flush=True)
@@ -329,13 +356,16 @@ def cmd_train(args) -> int:
                   f"{event['image_size']} px, batch {event['batch_size']}"
                   f"{' in ' + str(event['accumulation']) + ' micro-batches' if event['accumulation'] > 1 else ''}, "
                   f"{event['steps_per_epoch']} steps "
-                  f"per epoch, {event['parameters']:,} parameters ({event['trainable_parameters']:,} trainable)")
+                  f"per epoch, {event['parameters']:,} parameters ({event['trainable_parameters']:,} trainable)",
+                  flush=True)
         elif kind == "batch":
             if bar is None:
                 bar = tqdm(total=event["steps"], desc=f"epoch {event['epoch']}", unit="batch",
                            file=sys.stderr, leave=False, disable=None)
             bar.n = event["batch"]
-            bar.set_postfix(loss=event["loss"], acc=event["accuracy"], refresh=True)
+            seconds = max(event["seconds"], 1e-6)
+            bar.set_postfix(loss=event["loss"], acc=event["accuracy"],
+                            img_s=round(event["batch"] * config.batch_size / seconds, 1), refresh=True)
         elif kind == "epoch":
             if bar is not None:
                 bar.close()
@@ -349,8 +379,36 @@ def cmd_train(args) -> int:
             if event.get("bundle"):
                 print(f"Model bundle written to {event['bundle']}")
             if event.get("stopped_early") and event.get("stopped_by_user"):
+                kept = work_dir(config.out, config.name)
                 print(f"Stopped after {event['epochs_run']} epoch(s); the bundle holds the best epoch so far. "
-                      f"Continue with: cxrdesk train --resume {config.name} --out {config.out}")
+                      f"Continue with: {resume}")
+                print(f"The run's checkpoints stay in {kept} ({folder_size(kept) / 1e6:.0f} MB) for that; "
+                      f"'cxrdesk runs --out {config.out} --clean' deletes them.")
+    return interrupted.exit_code if interrupts else 0
+
+
+def cmd_runs(args) -> int:
+    """Resumable runs left in a models folder, with their size and age; --clean deletes them."""
+    import shutil
+
+    from .training import resumable_runs
+
+    runs = resumable_runs(args.out)
+    if args.json:
+        print(json.dumps(runs, indent=2))
+    elif not runs:
+        print(f"No resumable run in {args.out}/.runs")
+    else:
+        print(table(["run", "epochs done", "size", "age", "resume with"],
+                    [[r["name"], r["epochs_done"], f"{r['bytes'] / 1e6:.0f} MB", f"{r['age_hours']:g} h",
+                      f"cxrdesk train --resume {r['name']} --out {args.out}" if r["resumable"] else "-"]
+                     for r in runs]))
+    if args.clean:
+        chosen = [r for r in runs if not args.names or r["name"] in args.names]
+        for run in chosen:
+            shutil.rmtree(run["folder"])
+        if not args.json:
+            print(f"Deleted {len(chosen)} run(s), {sum(r['bytes'] for r in chosen) / 1e6:.0f} MB")
     return 0
 
 
@@ -629,6 +687,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cxrdesk", description="Chest radiograph research tool: curate, train, diagnose. "
                      + RESEARCH_NOTICE)
     parser.add_argument("--version", action="version", version=f"cxrdesk {__version__}")
+    parser.add_argument("--max-pixels", type=int, metavar="N",
+                        help="read images of up to N pixels (default 80 million; larger ones are refused as possible "
+                             "decompression bombs)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     p = sub.add_parser("gui", help="open the desktop application (the default with no command)")
@@ -720,6 +781,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser("runs", help="list stopped or crashed runs that can be resumed, with their size; --clean")
+    p.add_argument("names", nargs="*", help="runs to clean (default: all listed)")
+    p.add_argument("--out", default=d["out"], help=f"models folder (default ./{d['out']})")
+    p.add_argument("--clean", action="store_true", help="delete the listed runs' checkpoints")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)
+
     p = sub.add_parser("evaluate", help="the study's metrics, calibration, screening and per-source figures of a "
                                         "model on a curated dataset's split or on any labelled folder")
     p.add_argument("dataset", metavar="PATH",
@@ -779,6 +847,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.max_pixels:
+        import os
+
+        os.environ["CXRDESK_MAX_PIXELS"] = str(args.max_pixels)  # worker processes inherit it
     if not getattr(args, "func", None):
         args = parser.parse_args(["gui"])
     try:

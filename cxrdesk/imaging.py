@@ -9,6 +9,7 @@ gives for an ordinary 8-bit image.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,17 +95,29 @@ def _open(path: str | Path, data: bytes | None, measure_colour: bool = True) -> 
     return image, mode, colour
 
 
+def max_pixels() -> int:
+    """The largest image read: :data:`MAX_PIXELS`, or ``$CXRDESK_MAX_PIXELS`` (set by ``--max-pixels``,
+    inherited by the scanning and training processes)."""
+    try:
+        return int(os.environ.get("CXRDESK_MAX_PIXELS") or MAX_PIXELS)
+    except ValueError:
+        return MAX_PIXELS
+
+
 def _check_size(path: Path, width: int, height: int) -> None:
-    if width * height > MAX_PIXELS:
+    limit = max_pixels()
+    if width * height > limit:
         raise ImageReadError(
-            f"{path}: {width}x{height} px is larger than the {MAX_PIXELS // 1_000_000}-megapixel "
-            "limit (refused as a possible decompression bomb)")
+            f"{path}: {width}x{height} px is {width * height / 1e6:.1f} megapixels, over the limit of "
+            f"{limit / 1e6:.0f} megapixels (refused as a possible decompression bomb); if the image is genuine, "
+            f"allow it with --max-pixels {width * height}")
 
 
 def _decode_pillow(path: Path, data: bytes, measure_colour: bool) -> tuple[Image.Image, str, float]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = None  # our own limit (_check_size, before decoding) rules, with its message
             image = Image.open(io.BytesIO(data))
             _check_size(path, *image.size)
             image.load()

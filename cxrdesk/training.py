@@ -195,31 +195,65 @@ class TrainingRun:
         if self._process is not None and self._process.is_alive():
             self._process.terminate()
 
+    @property
+    def done(self) -> bool:
+        return getattr(self, "_done", False)
+
+    def next_event(self, timeout: float = 0.2) -> dict | None:
+        """The next event, or None when none came within ``timeout``; after 'finished' or 'error', None.
+        A plain call (not a generator), so a KeyboardInterrupt while waiting leaves the run readable."""
+        if self.done:
+            return None
+        try:
+            event = self._events.get(timeout=timeout)
+        except queue.Empty:
+            if self._process.is_alive():
+                return None
+            try:  # the last events may still be in the pipe
+                event = self._events.get(timeout=1.0)
+            except queue.Empty:
+                code = self._process.exitcode
+                log = work_dir(self.config.out, self.config.name) / "worker.log"
+                event = {"type": "error", "message": f"the training process ended unexpectedly (exit code {code})",
+                         "log": str(log)}
+        if event["type"] in ("finished", "error"):
+            self._done = True
+            self._process.join(timeout=30)
+        return event
+
     def events(self, poll: float = 0.2) -> Iterator[dict]:
         """Events until 'finished' or 'error' (a worker that dies silently yields an 'error')."""
+        while not self.done:
+            event = self.next_event(poll)
+            if event is not None:
+                yield event
+
+
+def watch_parent(interval: float = 1.0, on_orphaned: Callable[[], None] | None = None) -> None:
+    """End this worker within seconds of its parent's death (a ``kill -9`` of ``cxrdesk train``, a GUI
+    that crashed): a daemon thread polls the parent and exits the process when it is gone. The last
+    completed epoch's checkpoint stays in ``.runs/`` for ``--resume``."""
+    import threading
+
+    parent = multiprocessing.parent_process()
+    original = os.getppid()
+
+    def watch():
         while True:
-            try:
-                event = self._events.get(timeout=poll)
-            except queue.Empty:
-                if not self._process.is_alive():
-                    try:  # the last events may still be in the pipe
-                        event = self._events.get(timeout=1.0)
-                    except queue.Empty:
-                        code = self._process.exitcode
-                        yield {"type": "error", "message": f"the training process ended unexpectedly "
-                               f"(exit code {code}); see {work_dir(self.config.out, self.config.name)}/worker.log"}
-                        return
-                else:
-                    continue
-            yield event
-            if event["type"] in ("finished", "error"):
-                self._process.join(timeout=30)
-                return
+            time.sleep(interval)
+            if (parent is not None and not parent.is_alive()) or os.getppid() != original:
+                if on_orphaned:
+                    on_orphaned()
+                os._exit(3)
+
+    threading.Thread(target=watch, daemon=True, name="cxrdesk-parent-watch").start()
 
 
 def _worker_entry(config: dict, events, stop) -> None:
     """Worker process: quiet TensorFlow's logs into a file, set the device, train, report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which asks us to stop
+    watch_parent(on_orphaned=lambda: print("cxrdesk: the process that started this training is gone: "
+                                           "stopping (resume with --resume)", file=sys.stderr, flush=True))
     emit = events.put
     cfg = TrainConfig.from_dict(config)
     folder = work_dir(cfg.out, cfg.name)
@@ -313,7 +347,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
         _work_around_keras_multiworker(model, strategy, pipes.train)
     total, trainable = parameter_counts(model)
     history = _load_history(folder)
-    emit({"type": "started", "name": cfg.name, "model": cfg.model, "device": cfg.device,
+    emit({"type": "started", "name": cfg.name, "model": cfg.model, "device": cfg.device, "pid": os.getpid(),
           "classes": list(dataset.classes), "recipe": cfg.recipe, "lung_field": cfg.lung_field,
           "device_name": device_name, "precision": policy, "strategy": cfg.strategy,
           "replicas": strategy.num_replicas_in_sync, "image_size": size, "epochs": cfg.epochs,
@@ -524,3 +558,39 @@ def _num(value) -> float | None:
         return None
     value = float(value)
     return None if math.isnan(value) else round(value, 6)
+
+
+# ------------------------------------------------------------------------------- leftovers
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def resumable_runs(out: str | Path) -> list[dict]:
+    """Runs in ``out/.runs`` that can be resumed (stopped or crashed): name, size, age, epochs done."""
+    runs = []
+    folder = Path(out) / ".runs"
+    if folder.is_dir():
+        for run in sorted(folder.iterdir()):
+            if not run.is_dir():
+                continue
+            history = run / "history.json"
+            epochs = len(json.loads(history.read_text(encoding="utf-8"))) if history.is_file() else 0
+            runs.append({"name": run.name, "folder": str(run), "bytes": folder_size(run), "epochs_done": epochs,
+                         "age_hours": round((time.time() - run.stat().st_mtime) / 3600, 1),
+                         "resumable": (run / "config.json").is_file()})
+    return runs
+
+
+NOISE = ("I0000", "W0000", "E0000", "WARNING: All log messages", "To enable the following instructions")
+
+
+def log_tail(path: str | Path, lines: int = 12) -> list[str]:
+    """The last meaningful lines of a worker log: TensorFlow's start-up chatter left out."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    kept = [line for line in text if line.strip() and not line.lstrip().startswith(NOISE)]
+    return kept[-lines:]

@@ -111,3 +111,20 @@ def test_dicom_errors_do_not_leak_patient_data(tmp_path):
     with pytest.raises(ImageReadError) as info:
         read_grayscale(path)
     assert "Secret" not in str(info.value) and "PID-0001" not in str(info.value)
+
+
+def test_a_decompression_bomb_refusal_gives_the_size_the_limit_and_the_way_to_allow_it(tmp_path, monkeypatch):
+    from cxrdesk.errors import ImageReadError
+    from cxrdesk.imaging import read_grayscale
+
+    from .imagefiles import png_bomb
+
+    bomb = png_bomb(tmp_path / "bomb.png", 10_000, 9_000)  # a header claiming 90 megapixels
+    with pytest.raises(ImageReadError) as info:
+        read_grayscale(bomb)
+    message = str(info.value)
+    assert "90.0 megapixels" in message and "limit of 80 megapixels" in message and "--max-pixels 90000000" in message
+    monkeypatch.setenv("CXRDESK_MAX_PIXELS", "90000000")  # what --max-pixels 90000000 sets for every process
+    with pytest.raises(ImageReadError) as allowed:
+        read_grayscale(bomb)  # now it is decoded, and found to be a 1-pixel file with a false header
+    assert "megapixels" not in str(allowed.value)

@@ -171,3 +171,110 @@ def test_multiworker_strategy_with_two_local_workers(curated_cxr3, tmp_path):
     card = read_card(tmp_path / "mw")
     assert card["training"]["strategy"] == "multiworker" and card["training"]["replicas"] == 2
     assert sorted(p.name for p in Path(tmp_path).iterdir() if not p.name.startswith(".")) == ["mw"]
+
+
+# ------------------------------------------------------------------- stop, crash and orphaned workers
+
+
+def _train_process(curated, out, name, *extra):
+    import signal as _signal  # noqa: F401  (the test sends signals to the whole process group)
+
+    return subprocess.Popen([sys.executable, "-m", "cxrdesk", "train", str(curated), "--epochs", "50",
+                             "--batch-size", "16", "--out", str(out), "--name", name, "--json", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _read_until(process, predicate, timeout=240) -> list[dict]:
+    """JSON events from a `cxrdesk train --json` until ``predicate(event)``; kills it on a timeout."""
+    import threading
+
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    events = []
+    try:
+        for line in process.stdout:
+            if line.startswith("{"):
+                events.append(json.loads(line))
+                if predicate(events[-1]):
+                    return events
+    finally:
+        timer.cancel()
+    raise AssertionError(f"the run ended before the awaited event: {process.stderr.read()[-2000:]}")
+
+
+def test_ctrl_c_saves_the_best_epoch_says_how_to_resume_and_exits_130(curated_cxr3, tmp_path):
+    import signal
+
+    process = _train_process(curated_cxr3, tmp_path, "ctrlc", "--image-size", "32")
+    _read_until(process, lambda e: e["type"] == "epoch")
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 130, err
+    assert "saving the best epoch so far" in err
+    card = read_card(tmp_path / "ctrlc")
+    assert card["training"]["stopped_by_user"] and card["training"]["epochs_run"] >= 1
+    resumed = subprocess.run([sys.executable, "-m", "cxrdesk", "train", "--resume", "ctrlc", "--out", str(tmp_path),
+                              "--epochs", str(card["training"]["epochs_run"] + 1)], capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming after epoch" in resumed.stdout
+
+
+def test_sigterm_saves_too_and_a_second_interrupt_kills_keeping_the_checkpoints(curated_cxr3, tmp_path):
+    import signal
+    import time
+
+    process = _train_process(curated_cxr3, tmp_path, "term", "--image-size", "32")
+    _read_until(process, lambda e: e["type"] == "epoch")
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 143 and (tmp_path / "term" / "card.json").is_file(), err
+
+    slow = _train_process(curated_cxr3, tmp_path, "killed", "--image-size", "224", "--max-steps", "3")
+    _read_until(slow, lambda e: e["type"] == "epoch")
+    os.killpg(slow.pid, signal.SIGINT)
+    time.sleep(0.3)
+    os.killpg(slow.pid, signal.SIGINT)  # the second Ctrl-C: no waiting for the batch
+    out, err = slow.communicate(timeout=120)
+    assert slow.returncode == 130 and "training killed" in err and "--resume killed" in err
+    listed = subprocess.run([sys.executable, "-m", "cxrdesk", "runs", "--out", str(tmp_path), "--json"],
+                            capture_output=True, text=True)
+    runs = {r["name"]: r for r in json.loads(listed.stdout)}
+    assert runs["killed"]["bytes"] > 0 and runs["killed"]["epochs_done"] >= 1 and runs["killed"]["resumable"]
+    cleaned = subprocess.run([sys.executable, "-m", "cxrdesk", "runs", "--out", str(tmp_path), "--clean"],
+                             capture_output=True, text=True)
+    assert cleaned.returncode == 0 and not (tmp_path / ".runs" / "killed").exists()
+
+
+def test_the_worker_ends_soon_after_its_parent_is_killed(curated_cxr3, tmp_path):
+    import signal
+    import time
+
+    process = _train_process(curated_cxr3, tmp_path, "orphan", "--image-size", "32")
+    started = _read_until(process, lambda e: e["type"] == "epoch")[0]
+    worker = started["pid"]
+    os.kill(process.pid, signal.SIGKILL)  # no terminal, no signal handler: the parent just vanishes
+    process.wait(timeout=30)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.5)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        raise AssertionError("the training worker outlived its parent by 20 s")
+
+
+def test_a_crash_shows_the_worker_logs_meaningful_lines_not_tensorflow_noise(tmp_path):
+    from cxrdesk.training import log_tail
+
+    log = tmp_path / "worker.log"
+    log.write_text("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+                   "I0000 00:00:1795718172.125283 9578 cudart_stub.cc:31] Could not find cuda drivers\n"
+                   "E0000 00:00:1795717911.082195 8443 cuda_platform.cc:52] failed call to cuInit\n"
+                   "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+                   "MemoryError: Unable to allocate 3.1 GiB\n")
+    assert log_tail(log) == ["Traceback (most recent call last):", '  File "x.py", line 1, in <module>',
+                             "MemoryError: Unable to allocate 3.1 GiB"]

@@ -1,0 +1,284 @@
+"""The lung field: the shipped lung model on real radiographs (held-out Dice, any format, DICOM),
+the crop and equalisation inside a classifier, the heat-in-lungs share, the plausibility check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+keras = pytest.importorskip("keras")
+import tensorflow as tf  # noqa: E402
+
+from cxrdesk.diagnosis import heat_in_lungs  # noqa: E402
+from cxrdesk.lungs import (LUNG_BUNDLE, equalise_within, load_lung_model, lung_boxes,  # noqa: E402
+                           probability_to_field, read_lung_card)
+
+from .conftest import LUNGS, real_images  # noqa: E402
+
+DICOM = LUNGS.parent / "dicom"
+
+
+def cxrdesk(*argv, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cxrdesk", *map(str, argv)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+# ------------------------------------------------------------------------- known answers, no model
+
+
+def test_heat_in_lungs_is_the_share_of_the_heat_inside_the_mask():
+    heat = np.zeros((100, 200), np.float32)
+    heat[:, :100] = 1.0  # all the heat on the left half
+    mask = np.zeros((100, 200), np.uint8)
+    mask[:, :50] = 255  # lungs: the left quarter
+    assert heat_in_lungs(heat, mask) == pytest.approx(0.5)
+    heat[:, :50] = 3.0  # three times hotter inside: 150 of 200 units
+    assert heat_in_lungs(heat, mask) == pytest.approx(0.75)
+    assert heat_in_lungs(np.zeros_like(heat), mask) is None
+
+
+def two_lungs(size=128, wide=False) -> np.ndarray:
+    p = np.zeros((size, size), np.float32)
+    if wide:  # the chest lying on its side
+        p[16:48, 24:104] = 1
+        p[80:112, 24:104] = 1
+    else:
+        p[24:104, 16:48] = 1
+        p[24:104, 80:112] = 1
+    return p
+
+
+def test_plausible_lungs_and_masks_at_the_images_own_size():
+    found = probability_to_field(two_lungs(), 301, 257)
+    assert found.mask.shape == (257, 301) and found.mask.dtype == np.uint8 and set(np.unique(found.mask)) == {0, 255}
+    assert found.plausible and len(found.regions) == 2
+    assert found.share == pytest.approx(2 * 80 * 32 / 128**2, abs=0.01)
+    left, top, right, bottom = found.bbox
+    assert (left / 301, top / 257, right / 301, bottom / 257) == pytest.approx((16 / 128, 24 / 128, 112 / 128, 104 / 128),
+                                                                               abs=0.01)
+    one = two_lungs()
+    one[:, 64:] = 0
+    assert not probability_to_field(one, 128, 128).plausible
+    rotated = probability_to_field(two_lungs(wide=True), 128, 128)
+    assert not rotated.plausible and ("wider than tall" in rotated.reason or "side by side" in rotated.reason)
+    assert not probability_to_field(np.zeros((128, 128)), 64, 64).plausible
+
+
+def test_the_crop_box_ignores_stray_pixels_and_falls_back_to_the_whole_image():
+    p = two_lungs()[np.newaxis, :, :, np.newaxis].repeat(2, axis=0)
+    p[0, 2, 2] = 1.0  # one stray pixel far from the lungs
+    p[1] = 0.0  # no lungs at all
+    boxes = lung_boxes(tf.constant(p), margin=0.0).numpy()
+    assert boxes[0] == pytest.approx([24 / 128, 16 / 128, 104 / 128, 112 / 128])
+    assert boxes[1] == pytest.approx([0, 0, 1, 1])
+    grown = lung_boxes(tf.constant(p), margin=0.2).numpy()[0]
+    assert grown[0] == pytest.approx(24 / 128 - 0.2 * 80 / 128) and grown[3] == pytest.approx(1.0)  # clipped
+
+
+def test_equalising_within_the_lungs_removes_brightness_and_contrast():
+    rng = np.random.default_rng(0)
+    image = rng.normal(110, 15, (1, 64, 64, 1)).clip(0, 255).astype(np.float32)
+    brighter = (image * 0.7 + 60).clip(0, 255)  # another hospital: brighter, less contrast
+    mask = np.zeros_like(image)
+    mask[:, 8:56, 8:56] = 1.0
+    a = equalise_within(tf.constant(image), tf.constant(mask)).numpy()
+    b = equalise_within(tf.constant(brighter), tf.constant(mask)).numpy()
+    inside = mask.astype(bool)
+    assert abs(image[inside].mean() - brighter[inside].mean()) > 25
+    assert abs(a[inside].mean() - b[inside].mean()) < 3  # both ~127: the brightness is gone
+    assert a[inside].mean() == pytest.approx(127.5, abs=5) and a[inside].std() == pytest.approx(73.6, abs=6)
+
+
+# ---------------------------------------------------------------------------- the shipped model
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    from cxrdesk.devices import use_cpu_in_process
+
+    use_cpu_in_process()
+    return load_lung_model()
+
+
+def test_the_shipped_lung_model_meets_its_held_out_dice(segmenter):
+    """Dice per group, each measured by a model that never saw that group (recorded in the card by
+    `cxrdesk train-lungs`): >= 0.95 on Shenzhen and JSRT, >= 0.88 on consolidated COVID-19 lungs."""
+    card = read_lung_card(LUNG_BUNDLE)
+    dice = {group: figures["dice_mean"] for group, figures in card["held_out_dice"].items()}
+    assert set(dice) == {"covid", "jsrt", "shenzhen"}
+    assert dice["shenzhen"] >= 0.95 and dice["jsrt"] >= 0.95 and dice["covid"] >= 0.88, dice
+    assert card["command"].startswith("cxrdesk train-lungs") and card["data"]["licences"]
+    assert (LUNG_BUNDLE / "model.keras").stat().st_size < 8_000_000
+
+
+def test_the_shipped_lung_model_finds_lungs_in_real_radiographs(segmenter):
+    """cxr3 images are not lungs/ images (except 200 COVID-19 ones): their lungs are found, plausible,
+    and cover the share of a real chest."""
+    images = real_images("normal", 6) + real_images("tuberculosis", 6) + real_images("covid", 6)
+    from cxrdesk.imaging import read_grayscale
+
+    fields = [segmenter.segment(read_grayscale(path).pixels) for path in images]
+    assert sum(f.plausible for f in fields) >= 16
+    assert all(0.08 < f.share < 0.6 for f in fields if f.plausible)
+
+
+def test_lungs_command_on_dicom_and_png_writes_masks_of_the_inputs_size(tmp_path):
+    inputs = sorted(DICOM.glob("*.dcm")) + real_images("normal", 1)
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not a png")
+    result = cxrdesk("lungs", *inputs, bad, "--out", tmp_path / "out", "--json")
+    assert result.returncode == 1  # one file failed, the rest ran
+    report = json.loads(result.stdout)
+    assert [r["file"] for r in report["results"]] == [str(p) for p in inputs]
+    assert report["failed"][0]["file"] == str(bad) and "broken.png" in result.stderr
+    from cxrdesk.imaging import read_grayscale
+
+    for record, path in zip(report["results"], inputs):
+        mask = Image.open(record["mask"])
+        assert mask.mode == "L" and mask.size == read_grayscale(path).pixels.shape[::-1] == (record["width"],
+                                                                                            record["height"])
+        assert set(np.unique(np.asarray(mask))) <= {0, 255}
+        assert Image.open(record["overlay"]).size == mask.size
+        assert {"lung_share", "bbox", "plausible_lungs"} <= set(record)
+    by_name = {Path(r["file"]).name: r for r in report["results"]}
+    assert by_name["txv_cr_pa_monochrome2.dcm"]["plausible_lungs"]
+    assert not by_name["txv_cr_pa_monochrome1.dcm"]["plausible_lungs"]  # the negative is noticed
+
+
+def test_diagnosis_warns_when_no_plausible_lungs_are_found(trained, tmp_path):
+    """An inverted radiograph, a photograph, noise and a radiograph on its side: each is flagged."""
+    from cxrdesk.bundle import load_bundle
+    from cxrdesk.diagnosis import Diagnoser
+
+    rng = np.random.default_rng(1)
+    photo = np.zeros((240, 320, 3), np.uint8)  # a colour scene: sky, grass, a red roof
+    photo[:100] = (90, 150, 230)
+    photo[100:] = (60, 160, 60)
+    photo[60:140, 120:220] = (200, 40, 30)
+    Image.fromarray(photo).save(tmp_path / "photo.jpg")
+    Image.fromarray(rng.integers(0, 256, (256, 256), np.uint8)).save(tmp_path / "noise.png")
+    radiograph = real_images("normal", 1)[0]
+    Image.open(radiograph).rotate(90, expand=True).save(tmp_path / "rotated.png")
+    diagnoser = Diagnoser(load_bundle(trained))
+    assert diagnoser.summary["lung_checks"]
+    for path in (DICOM / "txv_cr_pa_monochrome1.dcm", tmp_path / "photo.jpg", tmp_path / "noise.png",
+                 tmp_path / "rotated.png"):
+        result = diagnoser.diagnose(path)
+        assert any(w.startswith("no plausible lungs found") for w in result.warnings), (path, result.warnings)
+    upright = diagnoser.diagnose(radiograph, heatmap=True)
+    assert not any("lungs" in w for w in upright.warnings) and upright.lungs.plausible
+    assert 0.0 <= upright.heat_in_lungs <= 1.0
+
+
+# ------------------------------------------------------------------ the lung field in a classifier
+
+
+@pytest.fixture(scope="module")
+def lung_field_bundle(curated_cxr3, tmp_path_factory) -> Path:
+    """A custom CNN trained one epoch with the lung crop and equalisation, through the command line."""
+    out = tmp_path_factory.mktemp("lung-field")
+    result = cxrdesk("train", curated_cxr3, "--lung-field", "crop+normalise", "--epochs", "1", "--image-size", "32",
+                     "--batch-size", "32", "--out", out, "--name", "lf", "--seed", "5")
+    assert result.returncode == 0, result.stderr
+    assert "lung field: crop+normalise" in result.stdout
+    return out / "lf"
+
+
+def test_the_card_records_the_lung_field_and_the_lung_model(lung_field_bundle):
+    from cxrdesk.bundle import load_bundle
+
+    card = json.loads((lung_field_bundle / "card.json").read_text())
+    assert card["input"]["lung_field"] == "crop+normalise" and card["input"]["source_size"] == 64
+    shipped = read_lung_card(LUNG_BUNDLE)
+    assert card["lung_model"]["model_sha256"] == shipped["model_sha256"]
+    assert card["lung_model"]["held_out_dice"]["jsrt"] == shipped["held_out_dice"]["jsrt"]["dice_mean"]
+    crop = load_bundle(lung_field_bundle).model.get_layer("lung_crop")
+    assert crop.normalise and crop.size == 32
+
+
+def test_training_evaluation_and_diagnosis_crop_alike(lung_field_bundle, curated_cxr3):
+    """The crop lives inside the saved model: the evaluation pipeline (images cached at the card's
+    source size, as in training) and diagnosis (the raw file) give the same probabilities, while
+    feeding the model images at another size - a drift - would not."""
+    from cxrdesk.bundle import load_bundle
+    from cxrdesk.dataset import load_dataset
+    from cxrdesk.diagnosis import Diagnoser
+    from cxrdesk.evaluation import evaluate
+    from cxrdesk.imaging import read_grayscale
+    from cxrdesk.pipeline import resize
+
+    bundle = load_bundle(lung_field_bundle)
+    dataset = load_dataset(curated_cxr3)
+    result = evaluate(bundle, dataset, "test")
+    items = dataset.split("test")[:16]
+    diagnoser = Diagnoser(bundle)
+    raw = [read_grayscale(item.file).pixels for item in items]
+    direct = np.array([diagnoser.probabilities(pixels) for pixels in raw])
+    assert np.abs(direct - result.probabilities[:16]).max() < 0.02
+    drifted = np.array([diagnoser.probabilities(np.round(resize(p[..., None], 32).numpy()[..., 0]).astype(np.uint8))
+                        for p in raw])
+    assert np.abs(drifted - direct).max() > 0.02
+
+
+def test_a_lung_field_model_diagnoses_with_its_heatmap_in_the_image(lung_field_bundle, tmp_path):
+    image = real_images("tuberculosis", 1)[0]
+    result = cxrdesk("diagnose", image, "--model", lung_field_bundle, "--heatmap", tmp_path, "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)["results"][0]
+    assert record["lungs"]["plausible_lungs"] and 0 <= record["heat_in_lungs"] <= 1
+    assert record["model"]["lung_field"] == "crop+normalise"
+    assert Image.open(record["heatmap"]).size[0] > 300  # the annotated picture with its colour scale
+    text = cxrdesk("diagnose", image, "--model", lung_field_bundle, "--heatmap", tmp_path)
+    assert "of the heatmap's heat is inside the lungs" in text.stdout
+
+
+def test_grad_cam_of_a_lung_field_model_stays_in_the_lungs_box(lung_field_bundle):
+    from cxrdesk.bundle import load_bundle
+    from cxrdesk.diagnosis import grad_cam
+    from cxrdesk.imaging import read_grayscale
+
+    bundle = load_bundle(lung_field_bundle)
+    pixels = read_grayscale(real_images("normal", 1)[0]).pixels
+    heat = grad_cam(bundle.model, pixels, 0)
+    assert heat.shape == pixels.shape
+    found = load_lung_model().segment(pixels)
+    left, top, right, bottom = found.bbox
+    pad = int(0.15 * max(right - left, bottom - top))
+    outside = np.ones_like(heat, bool)
+    outside[max(top - pad, 0):bottom + pad, max(left - pad, 0):right + pad] = False
+    assert heat[outside].max() == 0.0  # nothing outside the (grown) lungs' box: the crop saw nothing there
+
+
+# --------------------------------------------------------------------------- curation by the lungs
+
+
+def test_curation_can_band_on_the_mean_inside_the_lungs(small_source, tmp_path):
+    """Both means reach the manifest; the band then applies to the lungs' mean, as asked."""
+    import csv
+
+    scanned = cxrdesk("scan", small_source, "--measure", "lungs", "--low", "60", "--high", "200", "--json")
+    assert scanned.returncode == 0, scanned.stderr
+    report = json.loads(scanned.stdout)
+    assert report["measure"] == "lungs"
+    for figures in report["classes"].values():
+        assert 40 < figures["lung_mean_intensity"] < 220
+        assert figures["lung_mean_intensity"] != figures["mean_intensity"]
+    curated = cxrdesk("curate", small_source, "--out", tmp_path / "ds", "--measure", "lungs", "--low", "100",
+                      "--high", "150", "--no-balance")
+    assert curated.returncode == 0, curated.stderr
+    rows = list(csv.DictReader((tmp_path / "ds" / "manifest.csv").open()))
+    measured = [r for r in rows if r["class"]]
+    assert all(r["lung_mean_intensity"] for r in measured)
+    for row in measured:
+        inside = float(row["lung_mean_intensity"])
+        assert bool(row["split"]) == (100 <= inside <= 150), row
+        if not row["split"]:
+            assert "inside the lungs" in row["reason"]
+    description = json.loads((tmp_path / "ds" / "dataset.json").read_text())
+    assert description["settings"]["measure"] == "lungs" and description["lung_means"]["lung_model"]
