@@ -79,6 +79,11 @@ class Card(dict):
         return bool(self.get("demo"))
 
     @property
+    def verified(self) -> bool:
+        """Whether the card carries CXRDesk's digest (read_card refuses one that does not match)."""
+        return "card_sha256" in self
+
+    @property
     def parameters(self) -> int | None:
         return self.get("parameters")
 
@@ -197,7 +202,7 @@ class Card(dict):
                 "validation_general_precision": self.validation_general_precision,
                 "test_general_precision": self.test_general_precision,
                 "held_out_hospitals": self.held_out, "quality": self.quality_sentence(),
-                "calibrated": self.temperature is not None, "demo": self.demo}
+                "calibrated": self.temperature is not None, "card_verified": self.verified, "demo": self.demo}
 
     def comparison_row(self) -> dict:
         """The study's Table VII row: model, device, general precision, seconds per epoch."""
@@ -327,12 +332,27 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
     with building_folder(folder) as tmp:  # a resumed run replaces its earlier (stopped) bundle
         model.save(tmp / MODEL_FILE)
         card["model_sha256"] = _sha256(tmp / MODEL_FILE)
-        (tmp / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
+        (tmp / CARD_FILE).write_text(signed_card_json(card), encoding="utf-8")
     return folder
 
 
+def card_digest(card: dict) -> str:
+    """The hash of everything a card says (but the hash itself): CXRDesk re-signs a card each time it
+    adds to it (an evaluation), so an edit by hand - a figure, the name, 'demo' - no longer matches."""
+    content = {k: v for k, v in card.items() if k != "card_sha256"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def signed_card_json(card: dict) -> str:
+    """The card as JSON with its digest, ready to be written."""
+    card = {**card, "card_sha256": None}
+    card["card_sha256"] = card_digest(card)
+    return json.dumps(card, indent=2)
+
+
 def read_card(folder: str | Path) -> Card:
-    """The card of a bundle folder, checked for format only (no TensorFlow needed)."""
+    """The card of a bundle folder, checked for format and for edits after CXRDesk wrote it (no
+    TensorFlow needed). A card from before cards were signed is read, and marked unverified."""
     folder = Path(folder)
     if folder.is_file():
         raise BundleError(f"{folder} is a file: a CXRDesk model is a folder with {MODEL_FILE} and {CARD_FILE}")
@@ -345,6 +365,9 @@ def read_card(folder: str | Path) -> Card:
         raise BundleError(f"{card_path} cannot be read: {exc}") from None
     if not isinstance(card, dict) or card.get("format") != FORMAT:
         raise BundleError(f"{card_path} is not a {FORMAT} card")
+    if "card_sha256" in card and card["card_sha256"] != card_digest(card):
+        raise BundleError(f"{card_path} was edited after CXRDesk wrote it: its figures cannot be trusted "
+                          "(restore the original, or train again)")
     return Card(card)
 
 

@@ -493,8 +493,9 @@ def cmd_compare(args) -> int:
     cards, notes = [], []
     for given in args.bundles:
         path = Path(given)
-        folders = [path] if (path / CARD_FILE).exists() or not path.is_dir() else sorted(
-            p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+        children = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+            if path.is_dir() and not (path / CARD_FILE).exists() else []
+        folders = children if any((c / CARD_FILE).exists() for c in children) else [path]
         for folder in folders:
             try:
                 cards.append(read_card(folder))

@@ -215,7 +215,10 @@ def evaluate_bundle(bundle_folder: str | Path, dataset, split: str | None = None
 
 
 def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
-    """Add the evaluation to the bundle's card (atomically); the model file is untouched."""
+    """Add the evaluation to the bundle's card (atomically, re-signed); the model file is untouched."""
+    from .bundle import read_card, signed_card_json
+
+    read_card(bundle_folder)  # never sign over an edit made by hand
     card_path = Path(bundle_folder) / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
     summary = evaluation.summary()
@@ -224,7 +227,7 @@ def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
         card["external_evaluations"] = kept + [summary]
     else:
         card.setdefault("evaluations", {})[evaluation.split] = summary
-    write_text(card_path, json.dumps(card, indent=2))
+    write_text(card_path, signed_card_json(card))
 
 
 def comparison_rows(cards) -> list[dict]:

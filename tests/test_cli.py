@@ -76,3 +76,20 @@ def test_scan_refuses_an_inverted_band_as_curate_does(small_source):
         result = subprocess.run([sys.executable, "-m", "cxrdesk", command, str(small_source), "--low", "200",
                                  "--high", "100", *extra], capture_output=True, text=True)
         assert result.returncode == 1 and "0 <= low <= high <= 255" in result.stderr
+
+
+def test_compare_takes_a_folder_of_bundles_and_names_what_is_not_one(trained, tmp_path):
+    import shutil
+
+    models = tmp_path / "models"
+    shutil.copytree(trained, models / "good")
+    shutil.copytree(trained, models / "edited")
+    card = json.loads((models / "edited" / "card.json").read_text())
+    (models / "edited" / "card.json").write_text(json.dumps({**card, "demo": True}))
+    (models / "notes").mkdir()
+    (models / "readme.txt").write_text("not a bundle")
+    for argv in ([str(models)], [str(p) for p in sorted(models.iterdir())]):
+        result = subprocess.run([sys.executable, "-m", "cxrdesk", "compare", *argv], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert "quick" in result.stdout and result.stdout.count("quick") == 1  # only the good bundle is listed
+        assert "edited after CXRDesk wrote it" in result.stderr and "notes is not a CXRDesk model bundle" in result.stderr

@@ -64,8 +64,15 @@ def test_bundle_round_trip_reproduces_the_validation_accuracy(trained, curated_c
 def test_a_bad_bundle_is_refused(trained, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(trained, copy)
-    card = json.loads((copy / "card.json").read_text())
-
+    signed = json.loads((copy / "card.json").read_text())
+    for edit in ({"demo": True}, {"name": "better"}, {"training": {**signed["training"], "precision": "float64"}}):
+        (copy / "card.json").write_text(json.dumps({**signed, **edit}, indent=2))  # an edit by hand
+        with pytest.raises(BundleError, match="edited after CXRDesk wrote it"):
+            load_bundle(copy)
+        with pytest.raises(BundleError, match="edited"):
+            read_card(copy)
+    # the consistency checks, as for a card written before cards were signed
+    card = {k: v for k, v in signed.items() if k != "card_sha256"}
     (copy / "card.json").write_text(json.dumps({**card, "architecture": "vgg16"}))
     with pytest.raises(BundleError, match="the model is a custom, the card says vgg16"):
         load_bundle(copy)
