@@ -352,3 +352,20 @@ def test_the_default_curated_folder_is_outside_the_source(window, qtbot, small_s
     output = __import__("pathlib").Path(tab.output.text())
     assert small_source.resolve() not in output.parents and output.parent.name == "CXRDesk"
     assert output.name == f"{small_source.name}-curated"
+
+
+def test_class_names_are_translated_in_spanish(window, qtbot, trained):
+    window.set_language("es")
+    try:
+        tab = window.diagnosis
+        tab.models_dir = str(trained.parent)
+        tab.refresh_models()
+        qtbot.waitUntil(lambda: tab.diagnoser is not None, timeout=120000)
+        tab.diagnose(str(real_images("normal", 1)[0]))
+        qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
+        labels = [tab.bar_grid.itemAtPosition(i, 0).widget().text() for i in range(3)]
+        assert labels == ["COVID-19", "Sano", "Tuberculosis"]
+        expected = {"Healthy": "Sano"}.get(tab.result.predicted, tab.result.predicted)
+        assert tab.predicted.text() == f"Predicción: {expected}"
+    finally:
+        window.set_language("en")

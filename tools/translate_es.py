@@ -162,6 +162,11 @@ ES = {
     "Classes": "Clases",
     "Classes: {0}": "Clases: {0}",
     "Lung field": "Campo pulmonar",
+    "Epoch {0}/{1} - last batch done: validating and saving...":
+        "Época {0}/{1} - último lote hecho: validando y guardando...",
+    "COVID-19": "COVID-19",
+    "Healthy": "Sano",
+    "Tuberculosis": "Tuberculosis",
     "Hold out hospitals\n(test split: never trained on)": "Reservar hospitales\n(testeo: nunca entrenados)",
     "Class \\ source": "Clase \\ fuente",
     "Held-out hospitals": "Hospitales reservados",

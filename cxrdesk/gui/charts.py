@@ -27,14 +27,17 @@ class HistogramCanvas(FigureCanvasQTAgg):
         self._lines = []
         self.draw_idle()
 
-    def plot(self, edges: np.ndarray, counts: dict, low: float, high: float, xlabel: str, ylabel: str) -> None:
-        """``counts``: {class: counts per bin} for each class, plus 'All' (not drawn)."""
+    def plot(self, edges: np.ndarray, counts: dict, low: float, high: float, xlabel: str, ylabel: str,
+             names: dict[str, str] | None = None) -> None:
+        """``counts``: {class: counts per bin} for each class, plus 'All' (not drawn); ``names``: the
+        classes' names on screen (translated)."""
         self.ax.clear()
         centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
         classes = [name for name in counts if name != "All"]
         colours = class_colours(classes)
         for name in classes:
-            self.ax.bar(centres, counts[name], width=width, alpha=0.45, color=colours[name], label=name)
+            self.ax.bar(centres, counts[name], width=width, alpha=0.45, color=colours[name],
+                        label=(names or {}).get(name, name))
         self.ax.set(xlim=(0, 255), xlabel=xlabel, ylabel=ylabel)
         self.ax.legend(loc="upper left", fontsize="small")
         self._lines = [self.ax.axvline(low, color="black", ls="--"), self.ax.axvline(high, color="black", ls="--")]

@@ -19,7 +19,7 @@ from ..errors import CxrdeskError
 from ..imaging import read_grayscale
 from ..scanning import scan_folder
 from .charts import HistogramCanvas
-from .widgets import MessageLabel
+from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
 THUMB = 96
@@ -387,7 +387,7 @@ class CurationTab(QWidget):
         self.sources.setHorizontalHeaderLabels([self.tr("Class \\ source"), *scan.sources])
         self.sources.verticalHeader().setVisible(False)
         for row, (name, counts) in enumerate(table.items()):
-            self.sources.setItem(row, 0, QTableWidgetItem(name))
+            self.sources.setItem(row, 0, QTableWidgetItem(class_name(name)))
             for col, n in enumerate(counts.values(), start=1):
                 item = QTableWidgetItem(str(n))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -430,7 +430,8 @@ class CurationTab(QWidget):
         edges, counts = histograms(self.scan, bins=64, measure=measure)
         label = (self.tr("mean pixel intensity inside the lungs (0-255)") if measure == "lungs"
                  else self.tr("mean pixel intensity (0-255)"))
-        self.histogram.plot(edges, counts, self.low.value(), self.high.value(), label, self.tr("images"))
+        self.histogram.plot(edges, counts, self.low.value(), self.high.value(), label, self.tr("images"),
+                            names={c: class_name(c) for c in self.scan.classes})
 
     def thresholds_changed(self, *_):
         if self.low.value() > self.high.value():
@@ -444,7 +445,7 @@ class CurationTab(QWidget):
         self.counts.setRowCount(len(self.scan.classes))
         for row, name in enumerate(self.scan.classes):
             kept, dropped = counts[name]
-            for col, value in enumerate((name, totals[name], kept, dropped)):
+            for col, value in enumerate((class_name(name), totals[name], kept, dropped)):
                 item = QTableWidgetItem(str(value))
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, Q
 from ..bundle import available_bundles, load_bundle
 from ..diagnosis import Diagnoser, heatmap_overlay
 from ..report import write_diagnosis_report
-from .widgets import MessageLabel
+from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
 
@@ -161,7 +161,9 @@ class DiagnosisTab(QWidget):
             bar.setRange(0, 1000)
             bar.setTextVisible(True)
             bar.setFormat("")
-            self.bar_grid.addWidget(QLabel(name), i, 0)
+            label = QLabel(class_name(name))
+            label.setProperty("class_name", name)  # relabelled on a language switch
+            self.bar_grid.addWidget(label, i, 0)
             self.bar_grid.addWidget(bar, i, 1)
             self.bars[name] = bar
 
@@ -176,6 +178,10 @@ class DiagnosisTab(QWidget):
         self.result_box.setTitle(self.tr("Result"))
         self.notice.setText(self.tr("CXRDesk is a research tool, not a medical device: its output must not be used "
                                     "to diagnose or treat a patient."))
+        for i in range(self.bar_grid.rowCount()):
+            item = self.bar_grid.itemAtPosition(i, 0)
+            if item is not None and item.widget() is not None and item.widget().property("class_name"):
+                item.widget().setText(class_name(item.widget().property("class_name")))
         if self.result is None:
             self.view.setText(self.tr("Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here"))
         else:
@@ -300,7 +306,7 @@ class DiagnosisTab(QWidget):
                                                              result.probabilities[result.predicted]))
 
     def show_result_texts(self) -> None:
-        self.predicted.setText(self.tr("Predicted: {0}").format(self.result.predicted))
+        self.predicted.setText(self.tr("Predicted: {0}").format(class_name(self.result.predicted)))
         share = self.result.heat_in_lungs
         if share is None:
             self.heat.setText(self.tr("Heat inside the lungs: unknown (no lung model)"))
@@ -308,11 +314,11 @@ class DiagnosisTab(QWidget):
         elif self.result.shortcut_suspected:
             self.heat.setText(self.tr("Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the "
                                       "model looked mostly elsewhere, a sign of a shortcut.").format(
-                                          share, self.result.heatmap_class))
+                                          share, class_name(self.result.heatmap_class)))
             self.heat.setStyleSheet("color: #b00020; font-weight: bold")
         else:
             self.heat.setText(self.tr("{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).").format(
-                share, self.result.heatmap_class))
+                share, class_name(self.result.heatmap_class)))
             self.heat.setStyleSheet("")
         self.warning.setText("\n".join([self.tr("Screening: {0}").format(line)
                                         for line in self.result.screening_sentences()]

@@ -18,7 +18,7 @@ from ..models import MODELS
 from ..recipes import RECIPES
 from ..training import TrainConfig, TrainingRun
 from .charts import CurvesCanvas
-from .widgets import MessageLabel
+from .widgets import MessageLabel, class_name
 from .workers import Tasks, TrainingRelay, run_in_background
 
 
@@ -321,11 +321,11 @@ class TrainingTab(QWidget):
         pad = lambda row: list(row) + [""] * (width - len(row))  # noqa: E731
         rows = []
         for name, values in result.metrics["per_class"].items():
-            rows.append(pad([name, *[f"{values[m]:.4f}" for m in METRICS]]))
+            rows.append(pad([class_name(name), *[f"{values[m]:.4f}" for m in METRICS]]))
         rows.append(pad([self.tr("General precision"), f"{result.metrics['general_precision']:.4f}"]))
-        rows.append(pad([self.tr("Confusion matrix: true \\ predicted"), *classes]))
+        rows.append(pad([self.tr("Confusion matrix: true \\ predicted"), *map(class_name, classes)]))
         for name, row in zip(classes, result.metrics["confusion_matrix"]):
-            rows.append(pad([name, *row]))
+            rows.append(pad([class_name(name), *row]))
         headers = [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"), self.tr("Precision"),
                    self.tr("Recall"), self.tr("Specificity"), self.tr("F1")]
         _fill(self.metrics, pad(headers), rows)

@@ -25,3 +25,19 @@ class MessageLabel(QLabel):
         self.setStyleSheet("color: #b00020")
         self.setText(text)
         self.shown.emit(text)
+
+
+def class_name(name: str) -> str:
+    """A class's name in the interface language ('Healthy' -> 'Sano' in Spanish); a class of the
+    user's own (a folder name) is shown as it is."""
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("classes", name)
+
+
+def _class_names_for_translators() -> None:  # pragma: no cover - read by pyside6-lupdate, never run
+    from PySide6.QtCore import QCoreApplication
+
+    QCoreApplication.translate("classes", "COVID-19")
+    QCoreApplication.translate("classes", "Healthy")
+    QCoreApplication.translate("classes", "Tuberculosis")

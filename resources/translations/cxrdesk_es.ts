@@ -3,232 +3,232 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="260" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="269" />
         <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
         <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="262" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="271" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="263" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="272" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="264" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="264" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="264" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="264" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="265" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="266" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="267" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="268" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="269" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
         <source>Band on the mean intensity inside the lungs (lung model)</source>
         <translation>Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="270" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
         <source>Show the lungs on the thumbnails</source>
         <translation>Mostrar los pulmones en las miniaturas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="271" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="272" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>Hold out hospitals
 (test split: never trained on)</source>
         <translation>Reservar hospitales
 (testeo: nunca entrenados)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="315" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="324" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="318" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="338" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="347" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="350" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="356" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="349" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="358" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="360" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="363" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="377" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="387" />
         <source>Class \ source</source>
         <translation>Clase \ fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="421" />
         <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
         <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="421" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="431" />
         <source>mean pixel intensity inside the lungs (0-255)</source>
         <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="422" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="432" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="423" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="433" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="481" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="492" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="486" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="497" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="487" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="498" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="501" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="512" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
@@ -404,68 +404,68 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="101" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="104" />
         <source>CXRDesk {0} - research tool, not a medical device</source>
         <translation>CXRDesk {0} - herramienta de investigación, no es un dispositivo médico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="102" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="105" />
         <source>1. Curation</source>
         <translation>1. Curación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="103" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="106" />
         <source>2. Training</source>
         <translation>2. Entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="104" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="107" />
         <source>3. Diagnosis</source>
         <translation>3. Diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="105" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="108" />
         <source>&amp;File</source>
         <translation>&amp;Archivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="106" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="109" />
         <source>Scan a folder...</source>
         <translation>Analizar una carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="107" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="110" />
         <source>Open a radiograph...</source>
         <translation>Abrir una radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="108" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="111" />
         <source>Quit</source>
         <translation>Salir</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="109" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="112" />
         <source>&amp;Language</source>
         <translation>&amp;Idioma</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="110" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="113" />
         <source>&amp;Help</source>
         <translation>A&amp;yuda</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="111" />
-        <location filename="../../cxrdesk/gui/main_window.py" line="134" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="114" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="137" />
         <source>About CXRDesk</source>
         <translation>Acerca de CXRDesk</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="114" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="117" />
         <source>Ready</source>
         <translation>Listo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/main_window.py" line="126" />
+        <location filename="../../cxrdesk/gui/main_window.py" line="129" />
         <source>&lt;h3&gt;CXRDesk {0}&lt;/h3&gt;&lt;p&gt;Curate chest radiographs, train the study's convolutional networks on the CPU or the GPU, and diagnose COVID-19, Tuberculosis or Healthy with the probability of each class.&lt;/p&gt;&lt;p&gt;&lt;b&gt;{1}&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Built on PySide6 (Qt, LGPL), TensorFlow and Keras (Apache 2.0), NumPy, Pillow, scikit-learn, Matplotlib and pydicom. Real radiographs used for tests and the demo come from the Hannover COVID-19 repository (CC BY 3.0), the ieee8023 COVID-19 collection, NIH ChestX-ray14, TBX11K and the Shenzhen TB set; see the README for their licences.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;CXRDesk {0}&lt;/h3&gt;&lt;p&gt;Cure radiografías de tórax, entrene las redes convolucionales del estudio en la CPU o en la GPU, y diagnostique COVID-19, Tuberculosis o Sano con la probabilidad de cada clase.&lt;/p&gt;&lt;p&gt;&lt;b&gt;{1}&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Construido con PySide6 (Qt, LGPL), TensorFlow y Keras (Apache 2.0), NumPy, Pillow, scikit-learn, Matplotlib y pydicom. Las radiografías reales de las pruebas y de la demostración provienen del repositorio COVID-19 de Hannover (CC BY 3.0), la colección COVID-19 de ieee8023, NIH ChestX-ray14, TBX11K y el conjunto de TB de Shenzhen; vea sus licencias en el README.&lt;/p&gt;</translation>
     </message>
@@ -480,7 +480,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="168" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
@@ -491,7 +491,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="170" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -527,7 +527,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="175" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -608,7 +608,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="188" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
@@ -653,104 +653,127 @@
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="279" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
+        <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
+        <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="284" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="291" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="293" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="321" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="322" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="326" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="326" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="326" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="326" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="328" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="331" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="335" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="337" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
         <source>Val. general precision</source>
         <translation>Precisión general (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
         <source>Test general precision</source>
         <translation>Precisión general (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
         <source>Held-out hospitals</source>
         <translation>Hospitales reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="351" />
         <source>never tested</source>
         <translation>nunca probado</translation>
+    </message>
+</context>
+<context>
+    <name>classes</name>
+    <message>
+        <location filename="../../cxrdesk/gui/widgets.py" line="41" />
+        <source>COVID-19</source>
+        <translation>COVID-19</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/widgets.py" line="42" />
+        <source>Healthy</source>
+        <translation>Sano</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/widgets.py" line="43" />
+        <source>Tuberculosis</source>
+        <translation>Tuberculosis</translation>
     </message>
 </context>
 </TS>
