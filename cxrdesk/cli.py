@@ -198,7 +198,7 @@ def _print_problems(scan) -> None:
 
 
 def cmd_curate(args) -> int:
-    from .curation import CurationSettings, plan_curation
+    from .curation import WARNING_NOTES, CurationSettings, plan_curation
     from .dataset import export_dataset
 
     low, high = _band(args)
@@ -231,7 +231,7 @@ def cmd_curate(args) -> int:
     print(table(["split", *scan.sources], [[split, *[row.get(s, 0) for s in scan.sources]]
                                             for split, row in description["split_sources"].items()]))
     for note in plan.notes:
-        print(f"{'Warning' if note.kind == 'confounded' else 'Note'}: {note}")
+        print(f"{'Warning' if note.kind in WARNING_NOTES else 'Note'}: {note}")
     _print_problems(scan)
     if description.get("shortcut_check"):
         print()
@@ -282,7 +282,7 @@ def _train_config(args):
                        fine_tune=args.fine_tune, learning_rate=args.lr, seed=args.seed, out=args.out,
                        name=args.name, precision=args.precision, early_stopping=args.early_stopping,
                        strategy=args.strategy, cpu_replicas=args.cpu_replicas, max_steps=args.max_steps,
-                       accumulation=args.accumulate, demo=args.demo,
+                       accumulation=args.accumulate, demo=args.demo, no_validation=args.no_validation,
                        command="cxrdesk " + " ".join(sys.argv[1:]))
 
 
@@ -779,6 +779,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="split each batch into N micro-batches with gradient accumulation (same updates, "
                         "less memory); default: automatic on the CPU")
     p.add_argument("--demo", action="store_true", help="mark the bundle as a demonstration model")
+    p.add_argument("--no-validation", action="store_true",
+                   help="train even without validation images (no best epoch, early stopping or calibration)")
     p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
     p.set_defaults(func=cmd_train)
 

@@ -21,6 +21,10 @@ PRESETS: dict[str, tuple[float, float]] = {
 }
 
 SPLITS = ("train", "val", "test")
+#: Fewer images of a class than this in a split make its figures noise (one image is 10 points).
+MIN_PER_SPLIT = 10
+#: Notes that are warnings: the dataset may mislead.
+WARNING_NOTES = ("confounded", "few_images")
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,18 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
                           + ", ".join(f"{c} {v}" for c, v in counts.items()) + "), never seen in training",
                           {"sources": list(settings.holdout_sources), "per_class": counts}))
     notes.extend(confounded_classes(scan))
-    return CurationPlan(scan, settings, split, reason, notes)
+    plan = CurationPlan(scan, settings, split, reason, notes)
+    wanted = {"train": True, "val": settings.val > 0, "test": settings.test > 0 or bool(settings.holdout_sources)}
+    for split_name, counts in plan.counts().items():
+        few = {c: n for c, n in counts.items() if n < MIN_PER_SPLIT and wanted[split_name]
+               and not (split_name == "test" and settings.holdout_sources and n == 0)}
+        if few:
+            notes.append(Note("few_images", f"the {split_name} split has fewer than {MIN_PER_SPLIT} images of "
+                              + ", ".join(f"{c} ({n})" for c, n in few.items())
+                              + ": its figures would be noise" + (" and training needs validation images"
+                                                                  if split_name == "val" else ""),
+                              {"split": split_name, "classes": few}))
+    return plan
 
 
 def _held_out(scan: ScanResult, sources: tuple[str, ...]) -> np.ndarray:

@@ -537,7 +537,7 @@ class LungTraining:
     size: int = LUNG_SIZE
     base: int = 12
     depth: int = 4
-    epochs: int = 30
+    epochs: int = 24
     batch_size: int = 16
     learning_rate: float = 2e-3
     seed: int = 7

@@ -58,6 +58,7 @@ class TrainConfig:
     strategy: str = "default"
     cpu_replicas: int = 1  # logical CPU devices for 'mirrored' (tests it without GPUs)
     max_steps: int | None = None  # cap on batches per epoch (quick runs, tests, benchmarks)
+    no_validation: bool = False  # train without a validation split (no best epoch, no calibration)
     accumulation: int = 0  # micro-batches per batch (gradient accumulation); 0 = auto
     demo: bool = False  # mark the bundle as a demonstration model (shown on every screen using it)
     command: str | None = None  # the command line that started the run, recorded in the card
@@ -321,6 +322,10 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
     keras.utils.set_random_seed(cfg.seed)
 
     dataset = load_dataset(cfg.dataset)
+    if not dataset.split("val") and not cfg.no_validation:
+        raise CxrdeskError(f"{dataset.folder} has no validation images: without them there is no best epoch, no "
+                           "early stopping and no calibration. Curate more images (or a larger --val), or pass "
+                           "--no-validation to train anyway")
     size = int(cfg.image_size or spec(cfg.model).default_size)
     lungs = None
     if cfg.lung_field != "off":

@@ -93,3 +93,24 @@ def test_compare_takes_a_folder_of_bundles_and_names_what_is_not_one(trained, tm
         assert result.returncode == 0, result.stderr
         assert "quick" in result.stdout and result.stdout.count("quick") == 1  # only the good bundle is listed
         assert "edited after CXRDesk wrote it" in result.stderr and "notes is not a CXRDesk model bundle" in result.stderr
+
+
+def test_too_little_data_is_said_at_curation_and_refused_at_training(tmp_path):
+    from .conftest import make_source, real_images
+
+    source = make_source(tmp_path / "tiny", {"TB": real_images("tuberculosis", 2), "Normal": real_images("normal", 2)})
+    curated = subprocess.run([sys.executable, "-m", "cxrdesk", "curate", str(source), "--out", str(tmp_path / "ds")],
+                             capture_output=True, text=True)
+    assert curated.returncode == 0, curated.stderr
+    assert "Warning: the val split has fewer than 10 images" in curated.stdout
+    assert "Warning: the test split has fewer than 10 images" in curated.stdout
+    train = [sys.executable, "-m", "cxrdesk", "train", str(tmp_path / "ds"), "--epochs", "1", "--image-size", "16",
+             "--out", str(tmp_path / "models")]
+    refused = subprocess.run(train, capture_output=True, text=True)
+    assert refused.returncode == 1 and "no validation images" in refused.stderr
+    assert not list((tmp_path / "models").glob("*/card.json"))  # no bundle written
+    allowed = subprocess.run([*train, "--no-validation", "--name", "anyway"], capture_output=True, text=True)
+    assert allowed.returncode == 0, allowed.stderr
+    evaluated = subprocess.run([sys.executable, "-m", "cxrdesk", "evaluate", str(tmp_path / "ds"), "--model",
+                                str(tmp_path / "models" / "anyway"), "--split", "test"], capture_output=True, text=True)
+    assert evaluated.returncode == 1 and "no 'test' images" in evaluated.stderr
