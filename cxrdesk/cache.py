@@ -10,7 +10,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-_COLUMNS = ("mean", "std", "p5", "p95", "width", "height", "sha256", "error")
+_COLUMNS = ("mean", "std", "p5", "p95", "width", "height", "sha256", "error", "dhash")
+#: The table of this version's columns (a cache written by an older CXRDesk is left alone, not misread).
+_TABLE = "stats2"
 
 
 def cache_dir() -> Path:
@@ -29,9 +31,9 @@ class StatsCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30)
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+            f"CREATE TABLE IF NOT EXISTS {_TABLE} (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
             " mean REAL, std REAL, p5 REAL, p95 REAL, width INTEGER, height INTEGER, sha256 TEXT,"
-            " error TEXT)")
+            " error TEXT, dhash TEXT)")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS lungs (path TEXT, model TEXT, size INTEGER, mtime_ns INTEGER,"
             " lung_mean REAL, PRIMARY KEY (path, model))")
@@ -41,7 +43,7 @@ class StatsCache:
         prefix = str(root.resolve()) + os.sep
         # One range query over the folder is far faster than one query per file.
         rows = self._db.execute(
-            f"SELECT path, size, mtime_ns, {', '.join(_COLUMNS)} FROM stats"
+            f"SELECT path, size, mtime_ns, {', '.join(_COLUMNS)} FROM {_TABLE}"
             " WHERE path >= ? AND path < ?", (prefix, prefix + "\uffff"))
         found = {}
         for path, size, mtime_ns, *values in rows:
@@ -50,10 +52,10 @@ class StatsCache:
         return found
 
     def store(self, rows: list[tuple]) -> None:
-        """Rows of (path, size, mtime_ns, mean, std, p5, p95, width, height, sha256, error)."""
+        """Rows of (path, size, mtime_ns, mean, std, p5, p95, width, height, sha256, error, dhash)."""
         with self._db:
             self._db.executemany(
-                f"INSERT OR REPLACE INTO stats VALUES ({', '.join('?' * 11)})", rows)
+                f"INSERT OR REPLACE INTO {_TABLE} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})", rows)
 
     def lookup_lungs(self, model: str, files: dict[str, tuple[int, int]]) -> dict[str, float | None]:
         """Mean intensity inside the lungs (by lung model ``model``) for ``files`` whose rows are valid."""

@@ -204,7 +204,8 @@ def cmd_curate(args) -> int:
     low, high = _band(args)
     holdout = tuple(s.strip() for s in (args.holdout_source or "").split(",") if s.strip())
     settings = CurationSettings(low=low, high=high, balance=not args.no_balance, val=args.val,
-                                test=args.test, seed=args.seed, measure=args.measure, holdout_sources=holdout)
+                                test=args.test, seed=args.seed, measure=args.measure, holdout_sources=holdout,
+                                allow_cross_class_duplicates=args.allow_cross_class_duplicates)
     scan = _scan(args)
     plan = plan_curation(scan, settings)
     layout = "link" if args.link else "copy" if args.copy else "manifest"
@@ -726,6 +727,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holdout-source", metavar="NAME[,NAME]",
                    help="put these whole sources (hospitals) in the test split, never seen in training: the "
                         "held-out-hospital evaluation (a patient never straddles the split)")
+    p.add_argument("--allow-cross-class-duplicates", action="store_true",
+                   help="keep a picture that appears in two classes (refused by default)")
     p.add_argument("--no-balance", action="store_true", default=not curate_defaults.balance,
                    help="keep every class's images (no balancing)")
     p.add_argument("--balance", dest="no_balance", action="store_false",

@@ -24,7 +24,7 @@ SPLITS = ("train", "val", "test")
 #: Fewer images of a class than this in a split make its figures noise (one image is 10 points).
 MIN_PER_SPLIT = 10
 #: Notes that are warnings: the dataset may mislead.
-WARNING_NOTES = ("confounded", "few_images")
+WARNING_NOTES = ("confounded", "few_images", "duplicates")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class CurationSettings:
     #: Whole sources (hospitals) put in the test split, never seen in training or validation: the
     #: held-out-hospital evaluation. Empty: a random, stratified, patient-grouped test split.
     holdout_sources: tuple[str, ...] = ()
+    #: Keep pictures found in two classes (normally refused: one of the labels is wrong, or the test
+    #: would grade the network on a picture it learnt under another name).
+    allow_cross_class_duplicates: bool = False
 
     def __post_init__(self):
         if not 0.0 <= self.low <= self.high <= 255.0:
@@ -164,7 +167,8 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
         side = "below the low" if means[i] < settings.low else "above the high"
         bound = settings.low if means[i] < settings.low else settings.high
         reason[i] = f"{what} {means[i]:.1f} {side} threshold {bound:g}"
-    held = _held_out(scan, settings.holdout_sources) & kept
+    groups, duplicate_notes = _duplicate_groups(scan, settings)
+    held = _held_out(scan, settings.holdout_sources, groups) & kept
     per_class = {c: np.flatnonzero(kept & ~held & (scan.label_index == k)) for k, c in enumerate(classes)}
     empty = [c for c, idx in per_class.items() if idx.size == 0]
     if empty:
@@ -188,7 +192,7 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
                               {"class": name, "kept": int(idx.size), "total": totals[name]}))
     split = [None] * n
     chosen = np.flatnonzero(kept & ~held)
-    assigned = split_groups(scan.label_index[chosen], [scan.records[i].group for i in chosen],
+    assigned = split_groups(scan.label_index[chosen], [groups[i] for i in chosen],
                             val=settings.val, test=0.0 if settings.holdout_sources else settings.test,
                             seed=settings.seed, n_classes=len(classes))
     for i, s in zip(chosen, assigned):
@@ -202,6 +206,7 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
                           + ", ".join(f"{c} {v}" for c, v in counts.items()) + "), never seen in training",
                           {"sources": list(settings.holdout_sources), "per_class": counts}))
     notes.extend(confounded_classes(scan))
+    notes.extend(duplicate_notes)
     plan = CurationPlan(scan, settings, split, reason, notes)
     wanted = {"train": True, "val": settings.val > 0, "test": settings.test > 0 or bool(settings.holdout_sources)}
     for split_name, counts in plan.counts().items():
@@ -216,17 +221,85 @@ def plan_curation(scan: ScanResult, settings: CurationSettings) -> CurationPlan:
     return plan
 
 
-def _held_out(scan: ScanResult, sources: tuple[str, ...]) -> np.ndarray:
-    """The records of the held-out sources, and of any patient who also has an image there (a patient
-    never straddles the split)."""
+def _held_out(scan: ScanResult, sources: tuple[str, ...], groups: list[str]) -> np.ndarray:
+    """The records of the held-out sources, and of any patient (or duplicate) who also has an image there
+    (a patient never straddles the split)."""
     if not sources:
         return np.zeros(len(scan.records), bool)
     unknown = [s for s in sources if s not in scan.sources]
     if unknown:
         raise CurationError(f"no source named {', '.join(unknown)}: the sources are {', '.join(scan.sources)}")
     held = np.array([r.source in sources for r in scan.records])
-    groups = {r.group for r, h in zip(scan.records, held) if h}
-    return held | np.array([r.group in groups for r in scan.records])
+    touched = {g for g, h in zip(groups, held) if h}
+    return held | np.array([g in touched for g in groups])
+
+
+#: Perceptual hashes this close (of 256 bits) are the same picture re-encoded, resized or cropped.
+DUPLICATE_DISTANCE = 10
+
+
+def find_duplicates(records: list[ImageRecord], max_distance: int = DUPLICATE_DISTANCE) -> list[list[int]]:
+    """Groups (record indices) of the same picture: identical files, or perceptual hashes within
+    ``max_distance`` bits. Compares all pairs on packed hashes, a block of rows at a time."""
+    n = len(records)
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i, j):
+        parent[find(i)] = find(j)
+
+    by_sha: dict[str, int] = {}
+    for i, record in enumerate(records):
+        if record.sha256 in by_sha:
+            union(i, by_sha[record.sha256])
+        by_sha.setdefault(record.sha256, i)
+    hashed = [i for i, r in enumerate(records) if r.dhash]
+    if len(hashed) > 1:
+        packed = np.array([np.frombuffer(bytes.fromhex(records[i].dhash), np.uint8) for i in hashed])
+        popcount = np.array([bin(b).count("1") for b in range(256)], np.uint8)
+        for start in range(0, len(hashed), 256):
+            block = packed[start:start + 256]
+            distance = popcount[block[:, None, :] ^ packed[None, :, :]].sum(axis=2, dtype=np.int32)
+            rows, cols = np.nonzero(distance <= max_distance)
+            for r, c in zip(rows + start, cols):
+                if r < c:
+                    union(hashed[r], hashed[c])
+    members: dict[int, list[int]] = {}
+    for i in range(n):
+        members.setdefault(find(i), []).append(i)
+    return [m for m in members.values() if len(m) > 1]
+
+
+def _duplicate_groups(scan: ScanResult, settings: CurationSettings) -> tuple[list[str], list[Note]]:
+    """Split groups with each duplicate set merged into one (so it lands on one side of the split), and
+    what was found. Pictures in two classes are refused unless the settings allow them."""
+    groups = [r.group for r in scan.records]
+    notes = []
+    duplicates = find_duplicates(scan.records)
+    across = [d for d in duplicates if len({scan.records[i].label for i in d}) > 1]
+    if across and not settings.allow_cross_class_duplicates:
+        shown = "; ".join(" = ".join(f"{scan.records[i].path} ({scan.records[i].label})" for i in d) for d in across[:3])
+        raise CurationError(f"{len(across)} picture(s) appear in two classes: {shown}"
+                            + (f" and {len(across) - 3} more" if len(across) > 3 else "")
+                            + ". Fix their labels, or pass --allow-cross-class-duplicates to keep them")
+    for members in duplicates:
+        merged = "dup:" + min(groups[i] for i in members)
+        touched = {groups[i] for i in members}
+        for i, group in enumerate(groups):  # the whole of each patient involved follows the duplicate
+            if group in touched:
+                groups[i] = merged
+    if duplicates:
+        pairs = [[scan.records[i].path for i in d] for d in duplicates]
+        notes.append(Note("duplicates", f"{len(duplicates)} set(s) of the same picture (identical or near-identical) "
+                          f"kept together on one side of the split, e.g. {' = '.join(pairs[0])}"
+                          + (f"; {len(across)} across classes, kept as allowed" if across else ""),
+                          {"sets": pairs, "across_classes": len(across)}))
+    return groups, notes
 
 
 def confounded_classes(scan: ScanResult) -> list[Note]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cxrdesk.classes import STUDY_CLASSES as CLASSES
-from cxrdesk.curation import (PRESETS, CurationSettings, histograms, plan_curation, shortcut_check,
+from cxrdesk.curation import (PRESETS, CurationSettings, find_duplicates, histograms, plan_curation, shortcut_check,
                               threshold_counts)
 from cxrdesk.errors import CurationError
 from cxrdesk.scanning import scan_folder
@@ -105,3 +105,30 @@ def test_live_counts_and_the_plan_keep_the_same_images(cxr3):
         for record, split in zip(scan.records, plan.split):
             kept[record.label] += bool(split)
         assert kept == {c: k for c, (k, _) in threshold_counts(scan, low, high).items()}
+
+
+def test_the_same_picture_twice_is_found_kept_on_one_side_and_refused_across_classes(tmp_path):
+    from PIL import Image
+
+    from .conftest import make_source, real_images
+
+    tb, normal = real_images("tuberculosis", 12), real_images("normal", 12)
+    source = make_source(tmp_path / "src", {"TB": tb, "Normal": normal})
+    again = Image.open(normal[0]).convert("L")  # the same chest, re-encoded as JPEG at 80 % of its size
+    again.resize((again.width * 4 // 5, again.height * 4 // 5)).save(source / "Normal" / "copy-of-first.jpg",
+                                                                      quality=85)
+    scan = scan_folder(source, use_cache=False)
+    sets = find_duplicates(scan.records)
+    assert [sorted(scan.records[i].path for i in s) for s in sets] == [
+        sorted([f"Normal/{normal[0].name}", "Normal/copy-of-first.jpg"])]
+    plan = plan_curation(scan, CurationSettings(balance=False, val=0.3, test=0.3))
+    sides = {r.path: s for r, s in zip(scan.records, plan.split)}
+    assert sides[f"Normal/{normal[0].name}"] == sides["Normal/copy-of-first.jpg"]
+    assert any(n.kind == "duplicates" for n in plan.notes)
+
+    (source / "TB" / "mislabelled.png").write_bytes(normal[3].read_bytes())  # a healthy chest filed as TB
+    scan = scan_folder(source, use_cache=False)
+    with pytest.raises(CurationError, match="appear in two classes: .*mislabelled.png"):
+        plan_curation(scan, CurationSettings(balance=False))
+    allowed = plan_curation(scan, CurationSettings(balance=False, allow_cross_class_duplicates=True))
+    assert any(n.kind == "duplicates" and n.data["across_classes"] == 1 for n in allowed.notes)

@@ -162,6 +162,7 @@ ES = {
     "Classes": "Clases",
     "Classes: {0}": "Clases: {0}",
     "Lung field": "Campo pulmonar",
+    "Keep pictures found in two classes": "Conservar imágenes presentes en dos clases",
     "Epoch {0}/{1} - last batch done: validating and saving...":
         "Época {0}/{1} - último lote hecho: validando y guardando...",
     "COVID-19": "COVID-19",

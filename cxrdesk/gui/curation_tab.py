@@ -175,6 +175,8 @@ class CurationTab(QWidget):
         self.show_lungs = QCheckBox()  # thumbnails with the lungs drawn
         self.balance = QCheckBox()
         self.balance.setChecked(defaults.balance)
+        self.allow_duplicates = QCheckBox()  # keep a picture found in two classes (refused by default)
+        self.allow_duplicates.setChecked(defaults.allow_cross_class_duplicates)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(defaults.seed)
@@ -214,6 +216,7 @@ class CurationTab(QWidget):
         form.addRow(self.show_lungs)
         split_form = QFormLayout(self.split_box)
         split_form.addRow(self.balance)
+        split_form.addRow(self.allow_duplicates)
         split_form.addRow(self.seed_label, self.seed)
         split_form.addRow(self.val_label, self.val)
         split_form.addRow(self.test_label, self.test)
@@ -280,6 +283,7 @@ class CurationTab(QWidget):
         self.all_button.setText(self.tr("Keep all (0-255)"))
         self.split_box.setTitle(self.tr("Balance, split and export"))
         self.balance.setText(self.tr("Balance classes (down to the smallest)"))
+        self.allow_duplicates.setText(self.tr("Keep pictures found in two classes"))
         self.seed_label.setText(self.tr("Seed"))
         self.val_label.setText(self.tr("Validation share (of non-test)"))
         self.test_label.setText(self.tr("Test share"))
@@ -484,7 +488,8 @@ class CurationTab(QWidget):
     def current_settings(self) -> CurationSettings:
         return CurationSettings(low=self.low.value(), high=self.high.value(), balance=self.balance.isChecked(),
                                 val=self.val.value(), test=self.test.value(), seed=self.seed.value(),
-                                measure=self.measure(), holdout_sources=self.held_out_sources())
+                                measure=self.measure(), holdout_sources=self.held_out_sources(),
+                                allow_cross_class_duplicates=self.allow_duplicates.isChecked())
 
     def start_export(self, _checked=False, force: bool | None = None) -> None:
         out = self.output.text().strip()

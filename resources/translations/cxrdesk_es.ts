@@ -3,232 +3,237 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="269" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="272" />
         <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
         <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="271" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="272" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
         <source>Band on the mean intensity inside the lungs (lung model)</source>
         <translation>Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Show the lungs on the thumbnails</source>
         <translation>Mostrar los pulmones en las miniaturas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <source>Keep pictures found in two classes</source>
+        <translation>Conservar imágenes presentes en dos clases</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
         <source>Hold out hospitals
 (test split: never trained on)</source>
         <translation>Reservar hospitales
 (testeo: nunca entrenados)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="324" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="328" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="302" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="303" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="318" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="322" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="351" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="350" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="354" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="360" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="358" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="362" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="360" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="364" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="363" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="367" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="387" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="391" />
         <source>Class \ source</source>
         <translation>Clase \ fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="421" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="425" />
         <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
         <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="431" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="435" />
         <source>mean pixel intensity inside the lungs (0-255)</source>
         <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="432" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="436" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="433" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="437" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="497" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="497" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="502" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="498" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="503" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="512" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="517" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
@@ -236,167 +241,167 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="169" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="171" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="170" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="172" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="171" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="173" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="174" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="173" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="175" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="174" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="176" />
         <source>Grad-CAM: low</source>
         <translation>Grad-CAM: bajo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="175" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="177" />
         <source>high</source>
         <translation>alto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="176" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="178" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="177" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="179" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="180" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="186" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="215" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="227" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="228" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="234" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="236" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="242" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="242" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="248" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="246" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="252" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="249" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="255" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="252" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="258" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="255" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="261" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="257" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="263" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="269" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="275" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="270" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="276" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="279" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="285" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="287" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="303" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="309" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="306" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="312" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="315" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly elsewhere, a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo a otra parte, señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="314" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="320" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="317" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="323" />
         <source>Screening: {0}</source>
         <translation>Cribado: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="325" />
         <source>May not be a frontal chest radiograph: {0}</source>
         <translation>Puede que no sea una radiografía de tórax frontal: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="305" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="347" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="345" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
