@@ -689,6 +689,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cxrdesk", description="Chest radiograph research tool: curate, train, diagnose. "
                      + RESEARCH_NOTICE)
     parser.add_argument("--version", action="version", version=f"cxrdesk {__version__}")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's own log lines (hidden by default)")
     parser.add_argument("--max-pixels", type=int, metavar="N",
                         help="read images of up to N pixels (default 80 million; larger ones are refused as possible "
                              "decompression bombs)")
@@ -853,6 +855,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verbose:
+        import os
+
+        os.environ["CXRDESK_DEBUG"] = "1"
     if args.max_pixels:
         import os
 

@@ -36,15 +36,16 @@ def prepare_process(device: str) -> None:
 
 
 def import_tensorflow():
-    """Import TensorFlow in a command-line process, keeping its native log lines (absl start-up
-    notes, CUDA probes that fail on machines without a GPU) off the user's terminal.
+    """Import TensorFlow keeping its native log lines (absl start-up notes, oneDNN notices, CUDA probes
+    that fail on machines without a GPU) off the user's terminal, pipe or log.
 
-    When stderr is a terminal, the process's native stderr (fd 2) goes to /dev/null from here on,
-    while Python's ``sys.stderr`` keeps writing to the terminal, so CXRDesk's own messages and Python
-    tracebacks still show. Logs and pipes keep everything. Set CXRDESK_DEBUG=1 to keep the native
-    output on a terminal too.
+    The process's native stderr (fd 2) goes to /dev/null from here on, while Python's ``sys.stderr``
+    keeps writing where it did, so CXRDesk's own messages and Python tracebacks still show.
+    ``cxrdesk --verbose`` (CXRDESK_DEBUG=1) keeps the native output. Inside a pytest run, whose own
+    capture owns fd 2, nothing is redirected.
     """
-    if "tensorflow" not in sys.modules and not os.environ.get("CXRDESK_DEBUG") and os.isatty(2):
+    if ("tensorflow" not in sys.modules and not os.environ.get("CXRDESK_DEBUG")
+            and not os.environ.get("PYTEST_CURRENT_TEST")):
         sys.stderr.flush()
         sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -114,3 +114,15 @@ def test_too_little_data_is_said_at_curation_and_refused_at_training(tmp_path):
     evaluated = subprocess.run([sys.executable, "-m", "cxrdesk", "evaluate", str(tmp_path / "ds"), "--model",
                                 str(tmp_path / "models" / "anyway"), "--split", "test"], capture_output=True, text=True)
     assert evaluated.returncode == 1 and "no 'test' images" in evaluated.stderr
+
+
+def test_no_tensorflow_chatter_unless_verbose(trained):
+    from .conftest import real_images
+
+    quiet = subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", str(real_images("normal", 1)[0]),
+                            "--model", str(trained)], capture_output=True, text=True)
+    assert quiet.returncode == 0, quiet.stderr
+    for noise in ("E0000", "I0000", "cuInit", "oneDNN", "absl"):
+        assert noise not in quiet.stderr + quiet.stdout
+    models = subprocess.run([sys.executable, "-m", "cxrdesk", "models", "--json"], capture_output=True, text=True)
+    assert models.returncode == 0 and "I0000" not in models.stderr and "absl" not in models.stderr
