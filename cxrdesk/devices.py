@@ -45,7 +45,7 @@ def import_tensorflow():
     capture owns fd 2, nothing is redirected.
     """
     if ("tensorflow" not in sys.modules and not os.environ.get("CXRDESK_DEBUG")
-            and not os.environ.get("PYTEST_CURRENT_TEST")):
+            and "pytest" not in sys.modules):
         sys.stderr.flush()
         sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
         devnull = os.open(os.devnull, os.O_WRONLY)
