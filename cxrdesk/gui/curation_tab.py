@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,10 +45,9 @@ def _thumbnails(root: Path, paths: list[str], lungs: bool = False) -> list[tuple
     segmenter = None
     if lungs:
         from ..devices import use_cpu_in_process
-        from ..lungs import load_lung_model
 
         use_cpu_in_process()
-        segmenter = _shipped_lungs(load_lung_model)
+        segmenter = _shipped_lungs()
     images = []
     for rel in paths:
         pixels = read_grayscale(root / rel).pixels
@@ -60,24 +60,21 @@ def _thumbnails(root: Path, paths: list[str], lungs: bool = False) -> list[tuple
     return images
 
 
-_SEGMENTER = []
-
-
-def _shipped_lungs(load):
+@lru_cache(maxsize=1)
+def _shipped_lungs():
     """The shipped lung model, loaded once per process (thumbnails ask for it often)."""
-    if not _SEGMENTER:
-        _SEGMENTER.append(load())
-    return _SEGMENTER[0]
+    from ..lungs import load_lung_model
+
+    return load_lung_model()
 
 
 def _measure_lungs(scan, progress=None, cancel=None):
     """The mean intensity inside the lungs of every scanned image (a worker task; cached)."""
     from ..devices import use_cpu_in_process
-    from ..lungs import load_lung_model
     from ..scanning import measure_lungs
 
     use_cpu_in_process()
-    return measure_lungs(scan, _shipped_lungs(load_lung_model), progress=progress, cancel=cancel)
+    return measure_lungs(scan, _shipped_lungs(), progress=progress, cancel=cancel)
 
 
 def _pixmap(pixels: np.ndarray) -> QPixmap:
