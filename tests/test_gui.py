@@ -369,3 +369,25 @@ def test_class_names_are_translated_in_spanish(window, qtbot, trained):
         assert tab.predicted.text() == f"Predicción: {expected}"
     finally:
         window.set_language("en")
+
+
+def test_train_with_the_lung_field_and_diagnose_with_it(window, qtbot, curated_cxr3):
+    training = window.training
+    training.dataset.setText(str(curated_cxr3))
+    training.recipe.setCurrentIndex(training.recipe.findData("study"))
+    training.lung_field.setCurrentIndex(training.lung_field.findData("crop+normalise"))
+    training.epochs.setValue(1)
+    training.batch.setValue(32)
+    training.size.setValue(32)
+    training.start_button.click()
+    qtbot.waitUntil(lambda: training.metrics.rowCount() > 0, timeout=240000)
+    cards = list(__import__("pathlib").Path(training.out.text()).glob("*/card.json"))
+    card = json.loads(cards[0].read_text())
+    assert card["input"]["lung_field"] == "crop+normalise" and card["lung_model"]["model_sha256"]
+    diagnosis = window.diagnosis
+    qtbot.waitUntil(lambda: diagnosis.diagnoser is not None
+                    and diagnosis.diagnoser.bundle.card.lung_field == "crop+normalise", timeout=120000)
+    diagnosis.diagnose(str(real_images("tuberculosis", 1)[0]))
+    qtbot.waitUntil(lambda: diagnosis.result is not None, timeout=60000)
+    assert "inside the lungs" in diagnosis.heat.text()
+    assert diagnosis.outline is not None and diagnosis.outline.shape == diagnosis.result.image.shape

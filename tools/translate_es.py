@@ -171,6 +171,9 @@ ES = {
     "Hold out hospitals\n(test split: never trained on)": "Reservar hospitales\n(testeo: nunca entrenados)",
     "Class \\ source": "Clase \\ fuente",
     "Held-out hospitals": "Hospitales reservados",
+    "Val. general\nprecision": "Precisión general\n(val.)",
+    "Test general\nprecision": "Precisión general\n(testeo)",
+    "Held-out\nhospitals": "Hospitales\nreservados",
     "never tested": "nunca probado",
     "(hospitals never seen in training: {0})": "(hospitales nunca vistos en el entrenamiento: {0})",
     "(a random split of the training hospitals: not a figure for another hospital)":

@@ -30,8 +30,11 @@ def _evaluate_bundle(bundle_folder: str, dataset_folder: str):
 
 
 def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
+    """A compact table (rows as tall as the text) whose columns fit their contents: the study's tables
+    must be readable whole at the default window size."""
     table.clear()
     table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
     table.setColumnCount(len(headers))
     table.setRowCount(len(rows))
     table.setHorizontalHeaderLabels(headers)
@@ -111,7 +114,7 @@ class TrainingTab(QWidget):
         self.metrics = QTableWidget()
         self.compare = QTableWidget()
         self.form_box, self.results_box, self.compare_box = QGroupBox(), QGroupBox(), QGroupBox()
-        self.form_box.setMinimumWidth(430)
+        self.form_box.setMinimumWidth(500)
         self.labels = {key: QLabel() for key in ("dataset", "model", "recipe", "lung_field", "device", "epochs",
                                                  "batch", "size", "weights", "seed", "out")}
 
@@ -152,10 +155,11 @@ class TrainingTab(QWidget):
         bottom.addWidget(self.compare_box, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top, 3)
-        layout.addLayout(bottom, 2)
+        layout.addLayout(bottom, 3)
 
     def _connect(self) -> None:
         self.message.shown.connect(self.status)
+        self.dataset.textChanged.connect(self.dataset.setToolTip)  # the whole path, however long
         self.dataset_browse.clicked.connect(self.choose_dataset)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
@@ -342,9 +346,10 @@ class TrainingTab(QWidget):
         cards = [card for _, card in list_bundles(self.out.text().strip() or TrainConfig.defaults()["out"])]
         rows = comparison_rows(cards)
         _fill(self.compare, [self.tr("Run"), self.tr("Model"), self.tr("Classes"), self.tr("Device"),
-                             self.tr("s/epoch"), self.tr("Val. general precision"), self.tr("Test general precision"),
-                             self.tr("Held-out hospitals")],
-              [[r["run"], r["model"], len(r["classes"]), (r["device"] or "").upper(), r["seconds_per_epoch"],
+                             self.tr("s/epoch"), self.tr("Val. general\nprecision"), self.tr("Test general\nprecision"),
+                             self.tr("Held-out\nhospitals")],
+              [[r["run"], r["model"], len(r["classes"]), (r["device"] or "").upper(),
+                f"{r['seconds_per_epoch']:.1f}" if r["seconds_per_epoch"] is not None else "-",
                 f"{r['val_accuracy']:.2%}" if r["val_accuracy"] is not None else "-",
                 f"{r['test_general_precision']:.2%}" if r["test_general_precision"] is not None else "-",
                 f"{r['held_out_general_precision']:.2%}" if r["held_out_general_precision"] is not None

@@ -3,237 +3,237 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="272" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="269" />
         <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
         <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="271" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="272" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
         <source>Band on the mean intensity inside the lungs (lung model)</source>
         <translation>Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
         <source>Show the lungs on the thumbnails</source>
         <translation>Mostrar los pulmones en las miniaturas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Keep pictures found in two classes</source>
         <translation>Conservar imágenes presentes en dos clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
         <source>Hold out hospitals
 (test split: never trained on)</source>
         <translation>Reservar hospitales
 (testeo: nunca entrenados)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="328" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="325" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="302" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="303" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="302" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="322" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="319" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="348" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="351" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="360" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="357" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="362" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="359" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="364" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="361" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="367" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="364" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="391" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="388" />
         <source>Class \ source</source>
         <translation>Clase \ fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="425" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="422" />
         <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
         <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="435" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="432" />
         <source>mean pixel intensity inside the lungs (0-255)</source>
         <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="436" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="433" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="437" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="434" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="497" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="494" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="502" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="499" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="503" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="500" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="517" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="514" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
@@ -478,287 +478,293 @@
 <context>
     <name>TrainingTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="168" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="223" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="227" />
         <source>Curated dataset</source>
         <translation>Conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="168" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="168" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
         <source>Recipe</source>
         <translation>Receta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="170" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="170" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
         <source>Epochs</source>
         <translation>Épocas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="170" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
         <source>Batch size</source>
         <translation>Tamaño de lote</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="171" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="175" />
         <source>Image size (0 = model's)</source>
         <translation>Tamaño de imagen (0 = el del modelo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="171" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="175" />
         <source>Pretrained weights</source>
         <translation>Pesos preentrenados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="176" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="176" />
         <source>Models folder</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="175" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="179" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="176" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="180" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
         <source>Start training</source>
         <translation>Iniciar entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="178" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="182" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="201" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="272" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="188" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="169" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
         <source>Lung field</source>
         <translation>Campo pulmonar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="180" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
         <source>Off: the whole image (the study's)</source>
         <translation>Desactivado: la imagen entera (como el estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="180" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
         <source>Crop to the lungs</source>
         <translation>Recortar a los pulmones</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
         <source>Crop to the lungs and equalise within them</source>
         <translation>Recortar a los pulmones y ecualizar dentro de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="189" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="187" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="188" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="188" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="188" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="188" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="189" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="219" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="223" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="237" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="253" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="257" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="266" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="285" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="292" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="295" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="301" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="326" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="334" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="334" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="334" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="336" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="335" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="337" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
-        <source>Val. general precision</source>
-        <translation>Precisión general (val.)</translation>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
+        <source>Val. general
+precision</source>
+        <translation>Precisión general
+(val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
-        <source>Test general precision</source>
-        <translation>Precisión general (testeo)</translation>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
+        <source>Test general
+precision</source>
+        <translation>Precisión general
+(testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
-        <source>Held-out hospitals</source>
-        <translation>Hospitales reservados</translation>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="350" />
+        <source>Held-out
+hospitals</source>
+        <translation>Hospitales
+reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
