@@ -441,9 +441,13 @@ def cmd_evaluate(args) -> int:
         finally:
             close()
         where = f"the labelled folder {result.dataset} (external)"
-    report = write_report(result, bundle.card, args.report) if args.report else None
+    from .bundle import read_card
+
+    card = read_card(bundle.folder)  # with this evaluation in it
+    report = write_report(result, card, args.report) if args.report else None
     if args.json:
-        print(json.dumps({"model": bundle.name, **result.summary(), "report": str(report) if report else None},
+        print(json.dumps({"model": bundle.name, **result.summary(), "quality": card.quality_sentence(),
+                          "report": str(report) if report else None},
                          indent=2))
         return 0
     print(f"Model {bundle.name} ({bundle.card.architecture}, trained on {(bundle.card.device or '?').upper()}; "
@@ -478,6 +482,7 @@ def cmd_evaluate(args) -> int:
                        + ("MET" if row["who_minimum_met"] else "NOT met"))
             print(f"Screening threshold {name} >= {row['threshold']:.3f}: sensitivity {row['sensitivity']:.1%}, "
                   f"specificity {row['specificity']:.1%}{who}")
+    print(f"\nModel quality now: {card.quality_sentence()}")
     if report:
         print(f"Report written to {report}")
     print(RESEARCH_NOTICE)
