@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMessageBox, QProgressBar, QPushButton, QSlider, QSpinBox, QTableWidget,
+                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..curation import (PRESETS, CurationSettings, confounded_classes, histograms, plan_curation, shortcut_check,
@@ -24,6 +24,15 @@ from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
 THUMB = 96
+
+
+def fit_rows(table: QTableWidget) -> None:
+    """Make a small table exactly as tall as its rows: every class shows, with no scroll bar."""
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+    if table.horizontalScrollBar().isVisible():
+        height += table.horizontalScrollBar().height()
+    table.setFixedHeight(height + 2)
 
 
 def default_output(source: Path) -> Path:
@@ -151,8 +160,8 @@ class CurationTab(QWidget):
         self.counts = QTableWidget(0, 4)  # a row per class of the scanned folder
         self.counts.verticalHeader().setVisible(False)
         self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.counts.setMinimumWidth(360)
-        self.counts.setMaximumHeight(180)
+        self.counts.setMinimumWidth(480)
+        self.counts.verticalHeader().setDefaultSectionSize(self.counts.fontMetrics().height() + 6)
         self.histogram = HistogramCanvas(self)
         self.low = ThresholdControl(defaults.low)
         self.high = ThresholdControl(defaults.high)
@@ -163,10 +172,10 @@ class CurationTab(QWidget):
         self.shortcut = QLabel()
         self.shortcut.setWordWrap(True)
         self.sources = QTableWidget(0, 0)  # class x source: which hospital each class comes from
-        self.sources.setMaximumHeight(130)
-        self.sources.setMinimumWidth(360)
+        self.sources.verticalHeader().setDefaultSectionSize(self.sources.fontMetrics().height() + 6)
+        self.sources.setMinimumWidth(480)
         self.holdout = QListWidget()  # sources to hold out as the test split (checkable)
-        self.holdout.setMaximumHeight(80)
+        self.holdout.setMinimumHeight(70)
         self.holdout_label = QLabel()
         self.lung_measure = QCheckBox()  # the band applies to the mean inside the lungs
         self.show_lungs = QCheckBox()  # thumbnails with the lungs drawn
@@ -211,13 +220,13 @@ class CurationTab(QWidget):
         form.addRow(presets)
         form.addRow(self.lung_measure)
         form.addRow(self.show_lungs)
+        form.addRow(self.holdout_label, self.holdout)
         split_form = QFormLayout(self.split_box)
         split_form.addRow(self.balance)
         split_form.addRow(self.allow_duplicates)
         split_form.addRow(self.seed_label, self.seed)
         split_form.addRow(self.val_label, self.val)
         split_form.addRow(self.test_label, self.test)
-        split_form.addRow(self.holdout_label, self.holdout)
         split_form.addRow(self.layout_label, self.layout_choice)
         out_row = QHBoxLayout()
         out_row.addWidget(self.output, 1)
@@ -234,8 +243,12 @@ class CurationTab(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.counts)
         left.addWidget(self.sources)
-        left.addWidget(self.shortcut)
-        left.addStretch()
+        verdicts = QScrollArea()  # the shortcut and confounding verdicts: long, and never clipped
+        verdicts.setWidget(self.shortcut)
+        verdicts.setWidgetResizable(True)
+        verdicts.setFrameShape(QScrollArea.Shape.NoFrame)
+        verdicts.setMinimumWidth(self.counts.minimumWidth())
+        left.addWidget(verdicts, 1)
         middle.addLayout(left)
         middle.addWidget(self.histogram, 1)
         bottom = QHBoxLayout()
@@ -394,6 +407,7 @@ class CurationTab(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.sources.setItem(row, col, item)
         self.sources.resizeColumnsToContents()
+        fit_rows(self.sources)
         self.holdout.clear()
         for source in scan.sources:
             item = QListWidgetItem(source)
@@ -451,6 +465,7 @@ class CurationTab(QWidget):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.counts.setItem(row, col, item)
+        fit_rows(self.counts)
         self.histogram.move_thresholds(low, high)
         self._thumb_timer.start()
 
