@@ -58,7 +58,10 @@ def test_bundle_round_trip_reproduces_the_validation_accuracy(trained, curated_c
     _, accuracy = bundle.model.evaluate(pipes.val, verbose=0)
     best = bundle.card["training"]["best_epoch"]
     recorded = bundle.card["training"]["history"][best - 1]["val_accuracy"]
-    assert accuracy == pytest.approx(recorded, abs=1e-6)
+    # A run in mixed bfloat16 (CPUs with native bfloat16) saves float32 weights: an image on the edge
+    # between two classes may then change sides; in float32 the figure is reproduced exactly.
+    mixed = bundle.card["training"]["precision"] != "float32"
+    assert accuracy == pytest.approx(recorded, abs=2.5 / pipes.val_size if mixed else 1e-6)
 
 
 def test_a_bad_bundle_is_refused(trained, tmp_path):
