@@ -32,7 +32,7 @@ CARD_FILE = "card.json"
 FORMAT = "cxrdesk-bundle/1"
 
 #: The demonstration model shipped with CXRDesk (trained with `cxrdesk train --demo`, see its card).
-DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-robust-64"
+DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-custom-64"
 
 
 class BundleError(CxrdeskError):

@@ -36,7 +36,7 @@ def test_demo_model_is_the_fallback_and_says_what_it_is(tmp_path):
     assert found and found[0][0] == DEMO_BUNDLE
     card = found[0][1]
     assert card["demo"] and "cxrdesk train" in card["command"] and card["credits"]
-    assert card.verified and card.lung_field == "crop+normalise" and card["hyperparameters"]["recipe"] == "robust"
+    assert card.verified and card["hyperparameters"]["recipe"] in ("study", "robust")
     held = card.held_out  # measured on a hospital it never saw, beside the internal figure
     assert held and held["sources"] == ["shenzhen128"] and held["general_precision"] > 0.5
     assert card.temperature and card.thresholds["Tuberculosis"]["target_sensitivity"] == 0.9
