@@ -61,8 +61,15 @@ class Diagnosis:
     def shortcut_suspected(self) -> bool:
         return self.heat_in_lungs is not None and self.heat_in_lungs < MIN_HEAT_IN_LUNGS
 
+    @property
+    def heat_empty(self) -> bool:
+        """A heatmap with no heat: nothing in the image raises the class's score (Grad-CAM's ReLU)."""
+        return self.heatmap is not None and not float(self.heatmap.max()) > 0
+
     def heat_sentence(self) -> str:
         """The heatmap's heat inside the lungs, said for a person; '' without a heatmap or lungs."""
+        if self.heat_empty:
+            return "the heatmap is empty: no part of the image raises this class's score"
         if self.heat_in_lungs is None:
             return ""
         text = f"{self.heat_in_lungs:.0%} of the heatmap's heat is inside the lungs"

@@ -241,7 +241,7 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
     bars.invert_yaxis()
     notes = [RESEARCH_NOTICE] + [f"Warning: may not be a frontal chest radiograph: {w}" for w in result.warnings]
     notes += [f"Screening: {line}" for line in result.screening_sentences()]
-    if result.heat_in_lungs is not None:
+    if result.heat_sentence():
         notes.append(("Warning: " if result.shortcut_suspected else "") + "Grad-CAM: " + result.heat_sentence()
                      + " (green line: the lungs found by CXRDesk's lung model).")
     fig.text(0.02, 0.005, "\n".join(notes), fontsize=8, va="bottom", wrap=True)
@@ -273,10 +273,10 @@ def write_heatmap_png(result, path: str | Path, opacity: float = 0.45) -> Path:
     if result.heatmap_class != result.predicted:
         title += f"; predicted {result.predicted}"
     ax.set_title(title, fontsize=11)
-    lines = [result.heat_sentence()] if result.heat_in_lungs is not None else ["lung share of the heat: no lung model"]
+    lines = [result.heat_sentence() or "lung share of the heat: no lung model"]
     if result.lungs is not None:
         lines.append("green line: the lungs found by CXRDesk's lung model")
-    fig.text(0.5, 0.005, "\n".join(lines), ha="center", va="bottom", fontsize=8, wrap=True,
+    fig.text(0.02, 0.005, "\n".join(lines), ha="left", va="bottom", fontsize=8, wrap=True,
              color="#b00020" if result.shortcut_suspected else "black")
     bar = fig.colorbar(ScalarMappable(Normalize(0, 1), colormaps["jet"]), ax=ax, fraction=0.046, pad=0.02)
     bar.set_label("contribution to the class score (0 = none, 1 = most)", fontsize=8)

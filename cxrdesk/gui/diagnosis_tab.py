@@ -308,7 +308,11 @@ class DiagnosisTab(QWidget):
     def show_result_texts(self) -> None:
         self.predicted.setText(self.tr("Predicted: {0}").format(class_name(self.result.predicted)))
         share = self.result.heat_in_lungs
-        if share is None:
+        if self.result.heat_empty:
+            self.heat.setText(self.tr("The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's "
+                                      "score.").format(class_name(self.result.heatmap_class)))
+            self.heat.setStyleSheet("")
+        elif share is None:
             self.heat.setText(self.tr("Heat inside the lungs: unknown (no lung model)"))
             self.heat.setStyleSheet("")
         elif self.result.shortcut_suspected:

@@ -3,237 +3,237 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="269" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
         <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="271" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="310" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="272" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="274" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
         <source>Band on the mean intensity inside the lungs (lung model)</source>
         <translation>Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
         <source>Show the lungs on the thumbnails</source>
         <translation>Mostrar los pulmones en las miniaturas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="293" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
         <source>Keep pictures found in two classes</source>
         <translation>Conservar imágenes presentes en dos clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
         <source>Hold out hospitals
 (test split: never trained on)</source>
         <translation>Reservar hospitales
 (testeo: nunca entrenados)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="304" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="308" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="338" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="309" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="311" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="312" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="313" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="302" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="315" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="332" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="361" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="364" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="357" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="370" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="359" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="372" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="361" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="374" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="364" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="377" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="388" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="401" />
         <source>Class \ source</source>
         <translation>Clase \ fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="422" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="436" />
         <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
         <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="432" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="446" />
         <source>mean pixel intensity inside the lungs (0-255)</source>
         <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="433" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="447" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="434" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="448" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="494" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="509" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="499" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="514" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="500" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="515" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="514" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="529" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
@@ -367,26 +367,31 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="312" />
+        <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
+        <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="316" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="315" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="319" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly elsewhere, a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo a otra parte, señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="320" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="324" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="323" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="327" />
         <source>Screening: {0}</source>
         <translation>Cribado: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="329" />
         <source>May not be a frontal chest radiograph: {0}</source>
         <translation>Puede que no sea una radiografía de tórax frontal: {0}</translation>
     </message>
@@ -396,12 +401,12 @@
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="355" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
