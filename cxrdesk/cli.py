@@ -288,14 +288,17 @@ def _train_config(args):
 
 
 class _Interrupted:
-    """Turns SIGTERM into the KeyboardInterrupt Ctrl-C raises, remembering which signal came (its exit
-    code: 130 for SIGINT, 143 for SIGTERM)."""
+    """Counts SIGINT (Ctrl-C) and SIGTERM instead of raising where they land: the training loop looks
+    at the count between events, so a signal never cuts a message or a bundle in half. Remembers the
+    exit code (130 for SIGINT, 143 for SIGTERM)."""
 
-    exit_code = 130
+    def __init__(self):
+        self.count = 0
+        self.exit_code = 130
 
     def __call__(self, signum, frame):
+        self.count += 1
         self.exit_code = 128 + signum
-        raise KeyboardInterrupt
 
 
 def cmd_train(args) -> int:
@@ -304,22 +307,30 @@ def cmd_train(args) -> int:
     worker and says what is kept."""
     import signal
 
-    from tqdm import tqdm
-
-    from .training import TrainingRun, folder_size, log_tail, work_dir
+    from .training import TrainingRun
 
     config = _train_config(args)
     run = TrainingRun(config).start(resume=bool(args.resume))
     interrupted = _Interrupted()
-    signal.signal(signal.SIGTERM, interrupted)
+    previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _follow_training(run, config, args, interrupted)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _follow_training(run, config, args, interrupted) -> int:
+    from tqdm import tqdm
+
+    from .training import folder_size, log_tail, work_dir
+
     resume = f"cxrdesk train --resume {config.name} --out {config.out}"
     bar = None
     interrupts = 0
     while not run.done:
-        try:
-            event = run.next_event(0.2)
-        except KeyboardInterrupt:
-            interrupts += 1
+        if interrupted.count > interrupts:
+            interrupts = interrupted.count
             if bar is not None:
                 bar.close()
                 bar = None
@@ -332,7 +343,7 @@ def cmd_train(args) -> int:
             run.stop()
             print("\nStopping at the end of this batch and saving the best epoch so far "
                   "(Ctrl-C again to kill)...", file=sys.stderr)
-            continue
+        event = run.next_event(0.2)
         if event is None:
             continue
         kind = event["type"]

@@ -387,7 +387,12 @@ def test_train_with_the_lung_field_and_diagnose_with_it(window, qtbot, curated_c
     diagnosis = window.diagnosis
     qtbot.waitUntil(lambda: diagnosis.diagnoser is not None
                     and diagnosis.diagnoser.bundle.card.lung_field == "crop+normalise", timeout=120000)
-    diagnosis.diagnose(str(real_images("tuberculosis", 1)[0]))
-    qtbot.waitUntil(lambda: diagnosis.result is not None, timeout=60000)
+    for path in real_images("tuberculosis", 6):  # a one-epoch model's heatmap may be empty for an image
+        diagnosis.result = None
+        diagnosis.diagnose(str(path))
+        qtbot.waitUntil(lambda: diagnosis.result is not None, timeout=60000)
+        if not diagnosis.result.heat_empty:
+            break
+    assert not diagnosis.result.heat_empty  # at least one of six images has heat
     assert "inside the lungs" in diagnosis.heat.text()
     assert diagnosis.outline is not None and diagnosis.outline.shape == diagnosis.result.image.shape

@@ -56,21 +56,27 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cxrdesk-shots-"))
+    # relative paths only, so that no machine's path shows in a screenshot
+    import os
+
+    os.chdir(work)
+    (work / "cxr3").symlink_to(DATA)
     app = QApplication(sys.argv[:1])
-    window = open_window(work / "settings.ini", models=work / "models")
+    window = open_window(work / "settings.ini", models=Path("models"))
 
     curation = window.curation
     window.tabs.setCurrentWidget(curation)
-    curation.source.setText(str(DATA))
+    curation.source.setText("cxr3")
     curation.start_scan()
     wait_until(app, lambda: curation.scan is not None)
-    curation.output.setText(str(work / "curated"))
-    curation.start_export(force=False)
-    wait_until(app, lambda: "written to" in curation.message.text())
+    curation.output.setText("curated")
     curation.set_band(120, 140)
     wait_until(app, lambda: curation.thumbs_low.count() > 1 and curation.thumbs_high.count() > 1)
     shoot(app, window, "curation.png")
     curation.set_band(0, 255)
+    curation.start_export(force=False)
+    wait_until(app, lambda: "written to" in curation.message.text())
+    window.training.set_dataset("curated")  # as typed: the exported folder's relative name
 
     training = window.training
     window.tabs.setCurrentWidget(training)
@@ -101,7 +107,7 @@ def main() -> None:
     window.close()
 
     # First run: nothing trained yet, so the bundled demo model diagnoses.
-    window = open_window(work / "first-run.ini", models=work / "empty-models")
+    window = open_window(work / "first-run.ini", models=Path("empty-models"))
     diagnosis = window.diagnosis
     wait_until(app, lambda: diagnosis.diagnoser is not None)
     diagnosis.diagnose(str(sorted((DATA / "covid").glob("hannover*.png"))[5]))

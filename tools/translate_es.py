@@ -162,6 +162,7 @@ ES = {
     "Classes": "Clases",
     "Classes: {0}": "Clases: {0}",
     "Lung field": "Campo pulmonar",
+    "Finished after {0} epoch(s)": "Terminado tras {0} época(s)",
     "The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.":
         "El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.",
     "Keep pictures found in two classes": "Conservar imágenes presentes en dos clases",

@@ -41,10 +41,15 @@ def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             item = QTableWidgetItem("" if value is None else str(value))
+            item.setToolTip(item.text())
             if c:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
+    # a long first column (run names) gives way, elided, rather than pushing the last one out of sight
+    overflow = sum(table.columnWidth(c) for c in range(table.columnCount())) - table.viewport().width()
+    if overflow > 0 and table.columnCount() > 1:
+        table.setColumnWidth(0, max(table.columnWidth(0) - overflow - 4, 90))
 
 
 class TrainingTab(QWidget):
@@ -296,6 +301,7 @@ class TrainingTab(QWidget):
             self._idle()
         elif kind == "finished":
             self._idle()
+            self.epoch_label.setText(self.tr("Finished after {0} epoch(s)").format(event.get("epochs_run", "?")))
             bundle = event.get("bundle")
             if bundle:
                 self.message.info(self.tr("Model saved to {0}. Evaluating...").format(bundle))

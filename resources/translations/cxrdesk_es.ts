@@ -483,293 +483,298 @@
 <context>
     <name>TrainingTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="232" />
         <source>Curated dataset</source>
         <translation>Conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
         <source>Recipe</source>
         <translation>Receta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="179" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="179" />
         <source>Epochs</source>
         <translation>Épocas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="174" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="179" />
         <source>Batch size</source>
         <translation>Tamaño de lote</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="175" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="180" />
         <source>Image size (0 = model's)</source>
         <translation>Tamaño de imagen (0 = el del modelo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="175" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="180" />
         <source>Pretrained weights</source>
         <translation>Pesos preentrenados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="176" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="176" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
         <source>Models folder</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="179" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="180" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="181" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="186" />
         <source>Start training</source>
         <translation>Iniciar entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="182" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="187" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="201" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="188" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="173" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="178" />
         <source>Lung field</source>
         <translation>Campo pulmonar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="189" />
         <source>Off: the whole image (the study's)</source>
         <translation>Desactivado: la imagen entera (como el estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="189" />
         <source>Crop to the lungs</source>
         <translation>Recortar a los pulmones</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="185" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="190" />
         <source>Crop to the lungs and equalise within them</source>
         <translation>Recortar a los pulmones y ecualizar dentro de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="189" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="226" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="223" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="228" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="237" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="257" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="262" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="275" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="290" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="293" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="300" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="304" />
+        <source>Finished after {0} epoch(s)</source>
+        <translation>Terminado tras {0} época(s)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="307" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="335" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="336" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="334" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="334" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="334" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="336" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="347" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="350" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="362" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
