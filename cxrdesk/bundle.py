@@ -24,6 +24,7 @@ from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
 from .classes import classes_of
 from .errors import CxrdeskError
+from .integrity import file_sha256, load_verified_model
 from .lungs import LUNG_FIELDS
 from .preprocessing import OUTPUT_LAYER, RESIZE_LAYER
 
@@ -233,14 +234,6 @@ class Bundle:
         return self.card.classes
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _inference_copy(model, architecture: str, image_size: int, n_classes: int, lung_field: str = "off",
                     lung_model=None):
     """A fresh float32 network holding the trained weights: no optimizer state (a third of the
@@ -331,7 +324,7 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
     folder = Path(folder)
     with building_folder(folder) as tmp:  # a resumed run replaces its earlier (stopped) bundle
         model.save(tmp / MODEL_FILE)
-        card["model_sha256"] = _sha256(tmp / MODEL_FILE)
+        card["model_sha256"] = file_sha256(tmp / MODEL_FILE)
         (tmp / CARD_FILE).write_text(signed_card_json(card), encoding="utf-8")
     return folder
 
@@ -373,23 +366,13 @@ def read_card(folder: str | Path) -> Card:
 
 def load_bundle(folder: str | Path) -> Bundle:
     """Load and verify a bundle: the model file's hash, classes, architecture, size, parameters."""
-    import keras
-
     from .lungs import register_layers
     from .models import parameter_counts
 
     register_layers()
     folder = Path(folder)
     card = read_card(folder)
-    model_path = folder / MODEL_FILE
-    if not model_path.is_file():
-        raise BundleError(f"{folder} has a card but no {MODEL_FILE}")
-    if _sha256(model_path) != card.get("model_sha256"):
-        raise BundleError(f"{model_path} does not match its card (changed or replaced after training)")
-    try:
-        model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
-    except Exception as exc:
-        raise BundleError(f"{model_path} cannot be loaded: {str(exc).splitlines()[0][:200]}") from None
+    model = load_verified_model(folder / MODEL_FILE, card.get("model_sha256"), BundleError)
     problems = []
     classes = list(card.classes)
     if not (len(classes) >= 2 and len(set(classes)) == len(classes)

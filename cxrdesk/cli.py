@@ -137,7 +137,7 @@ def cmd_scan(args) -> int:
     if args.json:
         edges, hist = histograms(scan, bins=32, measure=args.measure)
         print(json.dumps({
-            "source": str(scan.root), "classes": list(scan.classes), "class_folders": scan.class_folders,
+            "source": str(scan.root), "class_names": list(scan.classes), "class_folders": scan.class_folders,
             "ignored_folders": scan.ignored_folders, "patient_groups": scan.group_source,
             "classes": stats, "band": [low, high], "measure": args.measure,
             "unreadable": [vars(u) for u in scan.unreadable], "skipped": [vars(s) for s in scan.skipped],

@@ -16,7 +16,6 @@ held out in turn, and shipped as a bundle in ``models/`` (``model.keras`` + ``ca
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import platform
 import time
@@ -31,6 +30,7 @@ from PIL import Image
 from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
 from .errors import CxrdeskError
+from .integrity import file_sha256, load_verified_model
 from .preprocessing import INPUT_LAYER, RESIZE_ANTIALIAS, RESIZE_INTERPOLATION, RESIZE_LAYER
 
 FORMAT = "cxrdesk-lungs/1"
@@ -355,14 +355,6 @@ def overlay(pixels: np.ndarray, field_: LungField, opacity: float = 0.35) -> Ima
 # --------------------------------------------------------------------------------------- bundles
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_lung_card(folder: str | Path) -> dict:
     folder = Path(folder)
     path = folder / CARD_FILE
@@ -379,23 +371,13 @@ def read_lung_card(folder: str | Path) -> dict:
 
 def load_lung_model(folder: str | Path | None = None) -> LungSegmenter:
     """Load and verify a lung model bundle (default: the one shipped in ``models/``)."""
-    import keras
-
     register_layers()
     folder = Path(folder) if folder else LUNG_BUNDLE
     if not folder.exists():
         raise LungModelError(f"no lung model at {folder}: train one with 'cxrdesk train-lungs ../shared/data/lungs "
                              "--out models'")
     card = read_lung_card(folder)
-    path = folder / MODEL_FILE
-    if not path.is_file():
-        raise LungModelError(f"{folder} has a card but no {MODEL_FILE}")
-    if _sha256(path) != card.get("model_sha256"):
-        raise LungModelError(f"{path} does not match its card (changed or replaced after training)")
-    try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:
-        raise LungModelError(f"{path} cannot be loaded: {str(exc).splitlines()[0][:200]}") from None
+    model = load_verified_model(folder / MODEL_FILE, card.get("model_sha256"), LungModelError)
     if model.get_layer(OUTPUT).output.shape[-1] != 1 or model.get_layer(RESIZE_LAYER).height != card["input_size"]:
         raise LungModelError(f"{folder}: card and model disagree")
     return LungSegmenter(model, card, folder)
@@ -415,7 +397,7 @@ def write_lung_bundle(model, card: dict, folder: Path) -> Path:
     clone.set_weights(model.get_weights())
     with building_folder(Path(folder)) as tmp:
         clone.save(tmp / MODEL_FILE)
-        card = {**card, "model_sha256": _sha256(tmp / MODEL_FILE)}
+        card = {**card, "model_sha256": file_sha256(tmp / MODEL_FILE)}
         (tmp / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
     return Path(folder)
 

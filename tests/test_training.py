@@ -187,8 +187,7 @@ def test_multiworker_strategy_with_two_local_workers(curated_cxr3, tmp_path):
 
 
 def _train_process(curated, out, name, *extra):
-    import signal as _signal  # noqa: F401  (the test sends signals to the whole process group)
-
+    """`cxrdesk train --json` in a new session, so a test can signal its process group as a terminal does."""
     return subprocess.Popen([sys.executable, "-m", "cxrdesk", "train", str(curated), "--epochs", "50",
                              "--batch-size", "16", "--out", str(out), "--name", name, "--json", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
