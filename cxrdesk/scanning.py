@@ -347,31 +347,50 @@ _SOURCE_COLUMNS = ("source", "source_key", "hospital", "site", "institution", "c
 _PREFIX = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_-]*?)__")
 
 
-def _sources(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[str, str], str]:
-    """Source per image (relative path -> source), and a sentence saying where sources came from."""
+def _relative(root: Path, paths: list[str]) -> list[str]:
     cut = len(str(root)) + 1
-    rels = [p[cut:].replace(os.sep, "/") for p in paths]
-    if pattern:
-        try:
-            regex = re.compile(pattern)
-        except re.error as exc:
-            raise CurationError(f"source pattern {pattern!r} is not a valid regular expression: {exc}") from None
-        found = {}
-        for rel in rels:
-            match = regex.search(rel.rsplit("/", 1)[-1])
-            if match:
-                found[rel] = match.group(1) if regex.groups else match.group(0)
-        return found, f"file name pattern {pattern!r} ({len(found)} of {len(paths)} images matched)"
+    return [p[cut:].replace(os.sep, "/") for p in paths]
+
+
+def _from_pattern(rels: list[str], pattern: str, what: str) -> dict[str, str]:
+    """The first group (or the whole match) of ``pattern`` in each file name that matches."""
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise CurationError(f"{what} pattern {pattern!r} is not a valid regular expression: {exc}") from None
+    found = {}
+    for rel in rels:
+        match = regex.search(rel.rsplit("/", 1)[-1])
+        if match:
+            found[rel] = match.group(1) if regex.groups else match.group(0)
+    return found
+
+
+def _from_csv(root: Path, rels: list[str], columns: tuple[str, ...]) -> tuple[dict[str, str], str | None]:
+    """Values of the first CSV beside the class folders that has a file column and one of ``columns``
+    for some of the images, by relative path or file name; and that CSV's name."""
     for csv_path in sorted(root.glob("*.csv")):
         st = csv_path.stat()
-        table = _read_label_csv(str(csv_path), st.st_size, st.st_mtime_ns, _SOURCE_COLUMNS)
+        table = _read_label_csv(str(csv_path), st.st_size, st.st_mtime_ns, columns)
         if not table:
             continue
         by_rel, by_name = table
         found = {rel: by_rel.get(rel) or by_name.get(rel.rsplit("/", 1)[-1]) for rel in rels}
         found = {rel: value for rel, value in found.items() if value}
         if found:
-            return found, f"{csv_path.name} ({len(found)} of {len(paths)} images have a source)"
+            return found, csv_path.name
+    return {}, None
+
+
+def _sources(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[str, str], str]:
+    """Source per image (relative path -> source), and a sentence saying where sources came from."""
+    rels = _relative(root, paths)
+    if pattern:
+        found = _from_pattern(rels, pattern, "source")
+        return found, f"file name pattern {pattern!r} ({len(found)} of {len(paths)} images matched)"
+    found, csv_name = _from_csv(root, rels, _SOURCE_COLUMNS)
+    if found:
+        return found, f"{csv_name} ({len(found)} of {len(paths)} images have a source)"
     found = {}
     for rel in rels:
         match = _PREFIX.match(rel.rsplit("/", 1)[-1])
@@ -384,32 +403,13 @@ def _sources(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[st
 
 def _patient_groups(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[str, str], str]:
     """Patient id per image (relative path -> id), and a sentence saying where ids came from."""
-    cut = len(str(root)) + 1
-    rels = [p[cut:].replace(os.sep, "/") for p in paths]
+    rels = _relative(root, paths)
     if pattern:
-        try:
-            regex = re.compile(pattern)
-        except re.error as exc:
-            raise CurationError(f"patient pattern {pattern!r} is not a valid regular expression: {exc}") from None
-        groups = {}
-        for rel in rels:
-            match = regex.search(rel.rsplit("/", 1)[-1])
-            if match:
-                groups[rel] = f"pattern:{match.group(1) if regex.groups else match.group(0)}"
-        return groups, f"file name pattern {pattern!r} ({len(groups)} of {len(paths)} images matched)"
-    for csv_path in sorted(root.glob("*.csv")):
-        st = csv_path.stat()
-        table = _read_label_csv(str(csv_path), st.st_size, st.st_mtime_ns, _GROUP_COLUMNS)
-        if not table:
-            continue
-        by_rel, by_name = table
-        groups = {}
-        for rel in rels:
-            gid = by_rel.get(rel) or by_name.get(rel.rsplit("/", 1)[-1])
-            if gid:
-                groups[rel] = gid
-        if groups:
-            return groups, f"{csv_path.name} ({len(groups)} of {len(paths)} images have a patient id)"
+        found = {rel: f"pattern:{value}" for rel, value in _from_pattern(rels, pattern, "patient").items()}
+        return found, f"file name pattern {pattern!r} ({len(found)} of {len(paths)} images matched)"
+    found, csv_name = _from_csv(root, rels, _GROUP_COLUMNS)
+    if found:
+        return found, f"{csv_name} ({len(found)} of {len(paths)} images have a patient id)"
     return {}, "none found: each image is treated as its own patient"
 
 
