@@ -146,6 +146,17 @@ class Card(dict):
         return self.calibration.get("temperature")
 
     @property
+    def offsets(self) -> list[float] | None:
+        """Per-class log-odds offsets of a site calibration (in class order), else None."""
+        offsets = self.calibration.get("offsets")
+        return [float(offsets.get(c, 0.0)) for c in self.classes] if offsets else None
+
+    @property
+    def site_calibration(self) -> dict | None:
+        """Where and on how many images a site-calibrated copy was calibrated (None for a model as trained)."""
+        return self.get("site_calibration")
+
+    @property
     def thresholds(self) -> dict:
         """{class: {'threshold', 'target_sensitivity', ...}}: the screening thresholds chosen on validation."""
         return self.calibration.get("thresholds") or {}
@@ -188,6 +199,12 @@ class Card(dict):
         else:
             internal_text = f"{internal:.1%} on a random test split of its own hospitals"
         held = self.held_out
+        site = self.site_calibration
+        if held and held.get("general_precision") is not None and site:
+            text = (f"{held['general_precision']:.1%} general precision on {held['images']} images of "
+                    f"{', '.join(site.get('sources') or ['?'])}, a hospital it never trained on (calibrated there on "
+                    f"{site.get('calibration_images')} other images)")
+            return text + (f"; {internal_text}" if internal_text else "")
         if held and held.get("general_precision") is not None:
             text = (f"{held['general_precision']:.1%} general precision on {held['images']} images from hospitals it "
                     f"never saw ({', '.join(held.get('sources') or ['?'])})")
@@ -203,7 +220,8 @@ class Card(dict):
                 "validation_general_precision": self.validation_general_precision,
                 "test_general_precision": self.test_general_precision,
                 "held_out_hospitals": self.held_out, "quality": self.quality_sentence(),
-                "calibrated": self.temperature is not None, "card_verified": self.verified, "demo": self.demo}
+                "calibrated": self.temperature is not None, "site_calibration": self.site_calibration,
+                "card_verified": self.verified, "demo": self.demo}
 
     def comparison_row(self) -> dict:
         """The study's Table VII row: model, device, general precision, seconds per epoch."""

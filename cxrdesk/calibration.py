@@ -5,6 +5,12 @@
   the classes of an image is kept) but makes "90 %" mean right about nine times in ten. T and the
   expected calibration error before and after are saved in the model card, and every later stage
   (evaluation, diagnosis) applies it.
+- **Site calibration**: a model trained elsewhere is over-confident at a new hospital (the
+  temperature fitted on the training hospitals' validation images does not transfer), and the new
+  hospital's mix of cases differs. Fitted on a few labelled images of that hospital, a temperature
+  and, when at least two classes have enough images there, one offset per class (a shift of the
+  class's log-odds: the new prior), penalised towards zero so that a small set cannot run away with
+  them. It is checked on other images of the same hospital, never those it was fitted on.
 - **Screening thresholds**: per class, the highest probability threshold that still reaches a target
   sensitivity on validation. For tuberculosis the WHO target product profile for screening software
   asks sensitivity >= 90 % with specificity >= 70 %; evaluation reports both at the saved threshold and
@@ -21,12 +27,14 @@ DEFAULT_TARGET_SENSITIVITY = 0.90
 _EPS = 1e-7
 
 
-def apply_temperature(probabilities: np.ndarray, temperature: float | None) -> np.ndarray:
-    """``softmax(log p / T)`` row by row; T = None or 1 leaves ``p`` as it is."""
+def apply_temperature(probabilities: np.ndarray, temperature: float | None, offsets=None) -> np.ndarray:
+    """``softmax(log p / T + b)`` row by row; T = None or 1 and no offsets ``b`` leave ``p`` as it is."""
     p = np.asarray(probabilities, dtype=np.float64)
-    if not temperature or temperature == 1.0:
+    if (not temperature or temperature == 1.0) and offsets is None:
         return p
-    logits = np.log(np.clip(p, _EPS, 1.0)) / temperature
+    logits = np.log(np.clip(p, _EPS, 1.0)) / (temperature or 1.0)
+    if offsets is not None:
+        logits = logits + np.asarray(offsets, dtype=np.float64)
     logits -= logits.max(axis=-1, keepdims=True)
     e = np.exp(logits)
     return e / e.sum(axis=-1, keepdims=True)
@@ -106,6 +114,55 @@ def calibrate(probabilities: np.ndarray, y_true: np.ndarray, classes,
     temperature = fit_temperature(probabilities, y_true)
     calibrated = apply_temperature(probabilities, temperature)
     return {"temperature": round(temperature, 5), "fitted_on": "validation", "images": int(len(y_true)),
+            "ece_before": round(expected_calibration_error(probabilities, y_true), 5),
+            "ece_after": round(expected_calibration_error(calibrated, y_true), 5),
+            "nll_before": round(negative_log_likelihood(probabilities, y_true), 5),
+            "nll_after": round(negative_log_likelihood(calibrated, y_true), 5),
+            "thresholds": choose_thresholds(calibrated, y_true, classes, target)}
+
+
+#: At least this many calibration images of two classes or more before class offsets are fitted;
+#: fewer, and only the temperature is.
+MIN_IMAGES_FOR_OFFSETS = 10
+OFFSET_PENALTY = 0.02  # weight of sum(b^2) added to the mean NLL: keeps offsets of absent classes finite
+
+
+def fit_temperature_and_offsets(probabilities: np.ndarray, y_true: np.ndarray, n_classes: int, *,
+                                offsets: bool = True) -> tuple[float, np.ndarray | None]:
+    """(T, b) minimising the mean NLL of ``softmax(log p / T + b)`` plus a small penalty on ``b``
+    (L-BFGS over log T and b); only T when ``offsets`` is False."""
+    from scipy.optimize import minimize
+
+    y_true = np.asarray(y_true)
+    if not offsets:
+        return fit_temperature(probabilities, y_true), None
+
+    def objective(params):
+        t = float(np.exp(np.clip(params[0], np.log(0.05), np.log(20.0))))
+        b = params[1:] - params[1:].mean()  # only differences between offsets matter
+        return negative_log_likelihood(apply_temperature(probabilities, t, b), y_true) + OFFSET_PENALTY * float(b @ b)
+
+    result = minimize(objective, np.zeros(n_classes + 1), method="L-BFGS-B",
+                      bounds=[(np.log(0.05), np.log(20.0))] + [(-6.0, 6.0)] * n_classes)
+    b = result.x[1:] - result.x[1:].mean()
+    return float(np.exp(result.x[0])), b
+
+
+def fit_site(probabilities: np.ndarray, y_true: np.ndarray, classes, target: float = DEFAULT_TARGET_SENSITIVITY
+             ) -> dict:
+    """A site calibration from a hospital's own labelled images (``probabilities`` as the model gives
+    them, before any temperature): what the site bundle's card records as its calibration."""
+    y_true = np.asarray(y_true)
+    counts = np.bincount(y_true, minlength=len(classes))
+    with_offsets = int((counts >= MIN_IMAGES_FOR_OFFSETS).sum()) >= 2
+    temperature, offsets = fit_temperature_and_offsets(probabilities, y_true, len(classes), offsets=with_offsets)
+    calibrated = apply_temperature(probabilities, temperature, offsets)
+    return {"temperature": round(temperature, 5),
+            "offsets": ({c: round(float(b), 5) for c, b in zip(classes, offsets)} if offsets is not None else None),
+            "fitted_on": "site", "images": int(len(y_true)),
+            "images_per_class": {c: int(n) for c, n in zip(classes, counts)},
+            "what": ("temperature and class offsets" if with_offsets else
+                     f"temperature only (class offsets need {MIN_IMAGES_FOR_OFFSETS} images of two classes or more)"),
             "ece_before": round(expected_calibration_error(probabilities, y_true), 5),
             "ece_after": round(expected_calibration_error(calibrated, y_true), 5),
             "nll_before": round(negative_log_likelihood(probabilities, y_true), 5),

@@ -500,6 +500,61 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    """A site-calibrated copy of a model, fitted on part of a hospital's labelled folder and checked on
+    the rest."""
+    from .devices import use_cpu_in_process
+    from .site import calibrate_at_site
+
+    use_cpu_in_process()
+    update, close = progress_bar("reading", enabled=not args.json)
+    try:
+        result = calibrate_at_site(args.model, args.folder, args.out, check_share=args.check_share,
+                                   target=args.target_sensitivity, source_pattern=args.source_pattern,
+                                   progress=update)
+    finally:
+        close()
+    from .bundle import read_card
+
+    card = read_card(result.folder)
+
+    def figures(evaluation):
+        if evaluation is None:
+            return None
+        return {"general_precision": evaluation.metrics["general_precision"], "ece": evaluation.calibration["ece"],
+                "per_class": evaluation.metrics["per_class"], "screening": evaluation.screening,
+                "n": evaluation.metrics["n"]}
+
+    if args.json:
+        print(json.dumps({"model": str(result.folder), "calibration": result.calibration,
+                          "calibration_images": result.calibration_images, "check_images": result.check_images,
+                          "sources": result.sources, "before": figures(result.before), "after": figures(result.after),
+                          "quality": card.quality_sentence()}, indent=2))
+        return 0
+    fitted = result.calibration
+    offsets = ", ".join(f"{c} {b:+.2f}" for c, b in (fitted["offsets"] or {}).items())
+    print(f"Site calibration on {result.calibration_images} images of {', '.join(result.sources)}: "
+          f"T = {fitted['temperature']:.2f}" + (f", class offsets {offsets}" if offsets else "")
+          + f" ({fitted['what']})")
+    if result.after is not None:
+        print(f"Checked on the {result.check_images} other images of the site (patients never on both sides):")
+        rows = []
+        for label, evaluation in (("as trained", result.before), ("site-calibrated", result.after)):
+            rows.append([label, f"{evaluation.metrics['general_precision']:.1%}",
+                         f"{evaluation.calibration['ece']:.3f}",
+                         *[f"{s['sensitivity']:.0%} / {s['specificity']:.0%}" for s in
+                           [evaluation.screening.get(c, {"sensitivity": float('nan'), "specificity": float('nan')})
+                            for c in fitted["thresholds"]]]])
+        print(table(["model", "general precision", "ECE",
+                     *[f"{c} sensitivity / specificity at its threshold" for c in fitted["thresholds"]]], rows))
+    else:
+        print("No images were kept to check it (--check-share 0): its figures at this site are unknown.")
+    print(f"Site-calibrated model written to {result.folder} (the original is unchanged)")
+    print(f"Model quality now: {card.quality_sentence()}")
+    print(RESEARCH_NOTICE)
+    return 0
+
+
 def cmd_compare(args) -> int:
     """Bundles named one by one, or folders of bundles; anything else is skipped with a note."""
     from pathlib import Path
@@ -632,7 +687,8 @@ def cmd_train_lungs(args) -> int:
     import_tensorflow()
     defaults = LungTraining()
     settings = LungTraining(size=args.size or defaults.size, epochs=args.epochs or defaults.epochs,
-                            batch_size=args.batch_size or defaults.batch_size, seed=args.seed)
+                            batch_size=args.batch_size or defaults.batch_size, seed=args.seed,
+                            test_share=defaults.test_share if args.test_share is None else args.test_share)
     folds = [f.strip() for f in args.folds.split(",")] if args.folds else None
     train_lungs(args.data, args.out, settings, validate=not args.no_validation, name=args.name,
                 command="cxrdesk " + " ".join(sys.argv[1:]), say=lambda text: print(text, flush=True),
@@ -824,6 +880,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
+    from .site import DEFAULT_CHECK_SHARE
+
+    p = sub.add_parser("calibrate", help="a copy of a model calibrated for a new hospital on some of its labelled "
+                                         "images, checked on the others")
+    p.add_argument("folder", help="labelled folder of the hospital's radiographs (one sub-folder per class)")
+    p.add_argument("--model", required=True, help="model bundle folder (left unchanged)")
+    p.add_argument("--out", required=True, help="new folder for the site-calibrated model (must not exist)")
+    p.add_argument("--check-share", type=float, default=DEFAULT_CHECK_SHARE, metavar="SHARE",
+                   help=f"share of the hospital's patients kept out of the calibration to check it "
+                        f"(default {DEFAULT_CHECK_SHARE})")
+    p.add_argument("--target-sensitivity", type=float, metavar="S",
+                   help="sensitivity the screening thresholds are chosen for (default 0.9)")
+    p.add_argument("--source-pattern", metavar="REGEX", help="the source in file names")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_calibrate)
+
     p = sub.add_parser("compare", help="the study's Table VII across model bundles")
     p.add_argument("bundles", nargs="+", help="model bundle folders, or folders of bundles (e.g. models/)")
     p.add_argument("--json", action="store_true")
@@ -833,7 +905,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lung_defaults = LungTraining()
     p = sub.add_parser("train-lungs", help="train the lung segmentation model (each group held out in turn, "
-                                           "then all), with progress")
+                                           "then all but a test share), with progress")
     p.add_argument("data", help="folder of image/mask pairs with pairs.csv (e.g. ../shared/data/lungs)")
     p.add_argument("--out", default=d["out"], help=f"folder for the lung model bundle (default ./{d['out']})")
     p.add_argument("--name", default="lungs-unet", help="bundle name (default lungs-unet)")
@@ -841,6 +913,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, help=f"input size in px (default {lung_defaults.size})")
     p.add_argument("--batch-size", type=int, help=f"images per batch (default {lung_defaults.batch_size})")
     p.add_argument("--seed", type=int, default=lung_defaults.seed)
+    p.add_argument("--test-share", type=float, metavar="SHARE",
+                   help=f"share of each group's patients kept out of the final model to test it "
+                        f"(default {lung_defaults.test_share})")
     p.add_argument("--device", choices=list(DEVICES), default="cpu")
     p.add_argument("--no-validation", action="store_true", help="skip the held-out-group validation")
     p.add_argument("--folds", metavar="GROUP[,GROUP]", help="hold out only these groups (default: each in turn)")

@@ -111,7 +111,7 @@ class Diagnoser:
         from .calibration import apply_temperature
 
         raw = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0]
-        return apply_temperature(raw[np.newaxis], self.bundle.card.temperature)[0]
+        return apply_temperature(raw[np.newaxis], self.bundle.card.temperature, self.bundle.card.offsets)[0]
 
     def screening(self, probabilities: dict[str, float]) -> dict[str, dict]:
         """For each class with a screening threshold: the threshold, and whether this image is above it."""

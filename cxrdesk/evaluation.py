@@ -148,19 +148,27 @@ def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Eval
     return evaluate_items(bundle, items, split, str(dataset.folder), batch_size, holdout_sources=holdout)
 
 
-def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, *,
-                   holdout_sources: list[str] | None = None, external: bool = False) -> Evaluation:
-    """Predict ``items`` (dataset items of any origin) with the bundle's model, calibrated by its
-    temperature, and measure everything the study and the held-out-hospital evaluation report."""
-    from .calibration import apply_temperature, screening_report
+def predict_raw(bundle, items, batch_size: int = 32) -> np.ndarray:
+    """The model's probabilities for ``items``, before any calibration (its own preprocessing)."""
     from .pipeline import split_pipeline
 
-    classes = bundle.classes
-    data = split_pipeline(items, bundle.card.source_size, batch_size, classes=classes, training=False, seed=0,
+    data = split_pipeline(items, bundle.card.source_size, batch_size, classes=bundle.classes, training=False, seed=0,
                           cache_file="")
-    raw = bundle.model.predict(data, verbose=0).astype(np.float64)
+    return bundle.model.predict(data, verbose=0).astype(np.float64)
+
+
+def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, *,
+                   holdout_sources: list[str] | None = None, external: bool = False,
+                   raw: np.ndarray | None = None) -> Evaluation:
+    """Predict ``items`` (dataset items of any origin) with the bundle's model, calibrated as its card
+    says, and measure everything the study and the held-out-hospital evaluation report (``raw``: the
+    model's probabilities for ``items`` when already predicted)."""
+    from .calibration import apply_temperature, screening_report
+
+    classes = bundle.classes
+    raw = predict_raw(bundle, items, batch_size) if raw is None else raw
     temperature = bundle.card.temperature
-    probabilities = apply_temperature(raw, temperature)
+    probabilities = apply_temperature(raw, temperature, bundle.card.offsets)
     y_true = np.array([classes.index(i.label) for i in items])
     matrix = confusion(y_true, probabilities.argmax(axis=1), len(classes))
     return Evaluation(bundle.name, classes, split, where, metrics_from_confusion(matrix, classes),

@@ -295,3 +295,20 @@ def test_curation_can_band_on_the_mean_inside_the_lungs(small_source, tmp_path):
             assert "inside the lungs" in row["reason"]
     description = json.loads((tmp_path / "ds" / "dataset.json").read_text())
     assert description["settings"]["measure"] == "lungs" and description["lung_means"]["lung_model"]
+
+
+def test_the_lung_test_split_keeps_patients_whole():
+    """The shipped model is tested on images it never saw: no Shenzhen patient (two films under one
+    CHNCXR number) and no ieee8023 patient of the COVID-19 group (several films, patient ids from
+    cxr3's labels) on both sides."""
+    from cxrdesk.lungs import load_pairs, split_test
+
+    pairs = load_pairs(LUNGS)
+    covid = [p for p in pairs if p.group == "covid"]
+    assert len({p.patient for p in covid}) < len(covid)  # patients found, not one per file
+    training, testing = split_test(pairs, 0.15)
+    assert not {(p.group, p.patient) for p in training} & {(p.group, p.patient) for p in testing}
+    for group in ("covid", "jsrt", "shenzhen"):
+        share = sum(p.group == group for p in testing) / sum(p.group == group for p in pairs)
+        assert 0.08 < share < 0.25, (group, share)
+    assert split_test(pairs, 0.15)[1] == testing
