@@ -2,6 +2,8 @@
 
 Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipes study,robust]
                                                [--epochs 15] [--image-size 64] [--scenarios shenzhen,ieee8023]
+                                               [--site-share 0.5]
+A recipe may name another lung field after a colon (``robust:crop``) to try a variant.
 
 Scenarios, with the real radiographs of ../shared/data:
   shenzhen  Shenzhen held out: tuberculosis vs healthy from a hospital never seen - the 128 px Shenzhen
@@ -14,6 +16,10 @@ For each scenario, model and recipe, one run of `cxrdesk curate --holdout-source
 images of the training hospitals, a random split), the held-out figure, the held-out ECE after the
 temperature fitted on validation, and the scenario's clinical figure (TB sensitivity/specificity at
 the screening threshold; COVID-19 recall). Prints the CPU and the precision used.
+
+Then the deployment a hospital can do: `cxrdesk calibrate` on the held-out hospital's labelled images,
+fitted on about half of its patients (``--site-share``) and measured on the other half, printed beside
+the same half's figures without it.
 """
 
 from __future__ import annotations
@@ -59,6 +65,19 @@ def build_source(folder: Path) -> None:
             os.symlink(path, folder / name / path.name)
 
 
+def build_site(source: Path, folder: Path, prefix: str) -> None:
+    """The held-out hospital's own labelled folder (its images of every class, cxr3's labels.csv beside
+    them for patient ids): what it would calibrate on."""
+    for class_folder in source.iterdir():
+        if class_folder.is_dir():
+            files = [f for f in class_folder.iterdir() if f.name.startswith(prefix + "__")]
+            if files:
+                (folder / class_folder.name).mkdir(parents=True)
+                for f in files:
+                    os.symlink(os.readlink(f), folder / class_folder.name / f.name)
+    os.symlink(DATA / "cxr3" / "labels.csv", folder / "labels.csv")
+
+
 def cxrdesk(*argv: object) -> subprocess.CompletedProcess:
     result = subprocess.run([sys.executable, "-m", "cxrdesk", *map(str, argv)], capture_output=True, text=True)
     if result.returncode != 0:
@@ -74,6 +93,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--site-share", type=float, default=0.5,
+                        help="share of the held-out hospital's patients kept to check its site calibration "
+                             "(0: no site calibration)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args()
 
@@ -94,14 +116,17 @@ def main() -> None:
         for scenario in args.scenarios.split(","):
             dataset = work / f"ds-{scenario}"
             cxrdesk("curate", work / "src", "--out", dataset, "--holdout-source", holdout[scenario])
+            site = work / f"site-{scenario}"
+            build_site(work / "src", site, holdout[scenario])
             for model in args.models.split(","):
-                for recipe in args.recipes.split(","):
-                    name = f"{scenario}-{model}-{recipe}"
+                for variant in args.recipes.split(","):
+                    recipe, _, lung_field = variant.partition(":")
+                    name = f"{scenario}-{model}-{variant.replace(':', '-').replace('+', '-')}"
                     weights = ["--weights", str(VGG) if VGG.is_file() else "none"] if model == "vgg16" else []
                     started = time.perf_counter()
                     cxrdesk("train", dataset, "--model", model, "--recipe", recipe, "--epochs", args.epochs,
                             "--image-size", args.image_size, "--batch-size", args.batch_size, "--out", work / "models",
-                            "--name", name, "--seed", 1, *weights)
+                            "--name", name, "--seed", 1, *weights, *(["--lung-field", lung_field] if lung_field else []))
                     minutes = (time.perf_counter() - started) / 60
                     result = json.loads(cxrdesk("evaluate", dataset, "--model", work / "models" / name,
                                                 "--json").stdout)
@@ -110,21 +135,40 @@ def main() -> None:
                     internal = history[best - 1]["val_accuracy"] if best else None
                     if scenario == "shenzhen":
                         tb = result["screening"].get("Tuberculosis", {})
-                        clinical = (f"TB sensitivity {tb.get('sensitivity', 0):.0%}, specificity "
+                        clinical = (f"TB AUC {result['auc'].get('Tuberculosis') or float('nan'):.3f}; TB sensitivity "
+                                    f"{tb.get('sensitivity', 0):.0%}, specificity "
                                     f"{tb.get('specificity', 0):.0%} at the screening threshold"
                                     + (" (WHO minimum met)" if tb.get("who_minimum_met") else ""))
                     else:
                         clinical = f"COVID-19 recall {result['per_class']['COVID-19']['recall']:.0%}"
-                    row = {"held_out": scenario, "model": model, "recipe": recipe, "internal_gp": internal,
+                    site_figures = None
+                    if args.site_share > 0:
+                        calibrated = json.loads(cxrdesk("calibrate", site, "--model", work / "models" / name, "--out",
+                                                        work / "models" / f"{name}-site", "--check-share",
+                                                        args.site_share, "--json").stdout)
+                        site_figures = {key: {"general_precision": calibrated[key]["general_precision"],
+                                              "ece": calibrated[key]["ece"], "screening": calibrated[key]["screening"]}
+                                        for key in ("before", "after")}
+                        site_figures.update(calibration_images=calibrated["calibration_images"],
+                                            check_images=calibrated["check_images"])
+                    row = {"held_out": scenario, "model": model, "recipe": variant, "internal_gp": internal,
                            "held_out_gp": result["general_precision"], "ece": result["ece"],
                            "ece_uncalibrated": result["ece_uncalibrated"], "clinical": clinical,
                            "n_test": result["n"], "epochs_run": card["training"]["epochs_run"],
                            "minutes": round(minutes, 1), "screening": result["screening"],
-                           "per_class": result["per_class"]}
+                           "per_class": result["per_class"], "auc": result["auc"], "site": site_figures}
                     rows.append(row)
                     print(f"{scenario:<10}{model:<8}{recipe:<8}{internal:>12.1%}{row['held_out_gp']:>12.1%}"
                           f"{row['ece']:>7.3f}{row['ece_uncalibrated']:>9.3f}  {clinical} "
                           f"[{row['n_test']} images, {row['epochs_run']} epochs, {minutes:.1f} min]", flush=True)
+                    if site_figures:
+                        before, after = site_figures["before"], site_figures["after"]
+                        tb = after["screening"].get("Tuberculosis")
+                        print(f"{'':<26}site-calibrated on {site_figures['calibration_images']}, checked on "
+                              f"{site_figures['check_images']}: GP {before['general_precision']:.1%} -> "
+                              f"{after['general_precision']:.1%}, ECE {before['ece']:.3f} -> {after['ece']:.3f}"
+                              + (f"; TB sensitivity {tb['sensitivity']:.0%}, specificity {tb['specificity']:.0%}"
+                                 if tb else ""), flush=True)
     print()
     for recipe in args.recipes.split(","):
         mine = [r for r in rows if r["recipe"] == recipe]
@@ -132,6 +176,12 @@ def main() -> None:
             print(f"recipe {recipe}: mean held-out general precision "
                   f"{sum(r['held_out_gp'] for r in mine) / len(mine):.1%}, mean held-out ECE "
                   f"{sum(r['ece'] for r in mine) / len(mine):.3f}")
+            sited = [r["site"] for r in mine if r["site"]]
+            if sited:
+                mean = lambda key, part: sum(s[part][key] for s in sited) / len(sited)  # noqa: E731
+                print(f"    site-calibrated (checked on the other half of the hospital): general precision "
+                      f"{mean('general_precision', 'before'):.1%} -> {mean('general_precision', 'after'):.1%}, "
+                      f"ECE {mean('ece', 'before'):.3f} -> {mean('ece', 'after'):.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

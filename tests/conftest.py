@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from pathlib import Path
@@ -110,3 +111,18 @@ def four_class_source(tmp_path_factory) -> Path:
     return make_source(tmp_path_factory.mktemp("four") / "src",
                        {"covid": real_images("covid", 24), "normal": real_images("normal", 24),
                         "tuberculosis": real_images("tuberculosis", 24), "Pneumonia": other})
+
+
+@pytest.fixture(scope="session")
+def shenzhen_site(tmp_path_factory) -> Path:
+    """A Shenzhen hospital folder (TB and normal films, 256 px) for the demo model, which never saw it."""
+    if not (LUNGS / "pairs.csv").is_file():
+        pytest.skip("../shared/data/lungs not found")
+    root = tmp_path_factory.mktemp("shenzhen-site")
+    with (LUNGS / "pairs.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["group"] == "shenzhen"]
+    for label in ("tuberculosis", "normal"):
+        (root / label).mkdir()
+        for row in [r for r in rows if r["label"] == label][:60]:
+            os.symlink(LUNGS / row["image"], root / label / f"shenzhen__{Path(row['image']).name}")
+    return root

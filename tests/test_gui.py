@@ -396,3 +396,34 @@ def test_train_with_the_lung_field_and_diagnose_with_it(window, qtbot, curated_c
     assert not diagnosis.result.heat_empty  # at least one of six images has heat
     assert "inside the lungs" in diagnosis.heat.text()
     assert diagnosis.outline is not None and diagnosis.outline.shape == diagnosis.result.image.shape
+
+
+def test_test_and_calibrate_a_model_for_a_hospital(window, qtbot, shenzhen_site, tmp_path, monkeypatch):
+    """From the Diagnosis tab: measure the model on a hospital's labelled folder (the figure joins its
+    card), then make a copy calibrated for that hospital, which the tab then uses."""
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from cxrdesk.bundle import DEMO_BUNDLE
+
+    if not DEMO_BUNDLE.is_dir():
+        pytest.skip("no demo model in models/")
+    bundle = tmp_path / "models" / "demo-copy"
+    shutil.copytree(DEMO_BUNDLE, bundle)
+    tab = window.diagnosis
+    tab.models_dir = str(bundle.parent)
+    tab.refresh_models(select=str(bundle))
+    qtbot.waitUntil(lambda: tab.diagnoser is not None and tab.test_button.isEnabled(), timeout=120000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(shenzhen_site))
+    tab.test_button.click()
+    qtbot.waitUntil(lambda: "kept on the model's card" in tab.message.text(), timeout=120000)
+    assert "120 images of shenzhen" in tab.message.text()
+    assert "On hospitals it never saw (shenzhen)" in tab.card.text()
+    out = tmp_path / "models" / "demo-shenzhen"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    tab.calibrate_button.click()
+    qtbot.waitUntil(lambda: "New model: demo-shenzhen" in tab.message.text(), timeout=120000)
+    assert tab.model.currentData() == str(out) and tab.diagnoser is not None
+    assert "Calibrated for shenzhen" in tab.card.text()
+    assert (bundle / "card.json").is_file() and (out / "model.keras").is_file()

@@ -3,7 +3,6 @@ checked on the others (cxrdesk.calibration.fit_site, cxrdesk.site, `cxrdesk cali
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -12,12 +11,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from cxrdesk.calibration import apply_temperature, expected_calibration_error, fit_site
 from cxrdesk.site import split_site
 
-from .conftest import LUNGS
 
 DEMO = Path(__file__).resolve().parents[1] / "models" / "demo-custom-64"
 CLASSES = ("COVID-19", "Healthy", "Tuberculosis")
@@ -72,21 +69,6 @@ def test_the_check_split_keeps_each_patient_on_one_side():
         assert len({c for c, h in zip(check, groups) if h == g}) == 1
     assert 0.35 < check.mean() < 0.65
     assert (split_site(groups, 0.5) == check).all()  # stable
-
-
-@pytest.fixture(scope="module")
-def shenzhen_site(tmp_path_factory) -> Path:
-    """A Shenzhen hospital folder (TB and normal films, 256 px) for the demo model, which never saw it."""
-    if not (LUNGS / "pairs.csv").is_file():
-        pytest.skip("../shared/data/lungs not found")
-    root = tmp_path_factory.mktemp("shenzhen-site")
-    with (LUNGS / "pairs.csv").open() as handle:
-        rows = [r for r in csv.DictReader(handle) if r["group"] == "shenzhen"]
-    for label in ("tuberculosis", "normal"):
-        (root / label).mkdir()
-        for row in [r for r in rows if r["label"] == label][:60]:
-            os.symlink(LUNGS / row["image"], root / label / f"shenzhen__{Path(row['image']).name}")
-    return root
 
 
 def test_calibrate_writes_a_new_site_model_and_checks_it_on_other_images(shenzhen_site, tmp_path):

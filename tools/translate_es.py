@@ -203,6 +203,29 @@ ES = {
         "todo a otra parte, señal de un atajo.",
     "{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).":
         "El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).",
+    "Test on a hospital's images...": "Probar con imágenes de un hospital...",
+    "Measure this model on a labelled folder from another hospital (one sub-folder per class); the figure is kept on its card":
+        "Medir este modelo con una carpeta etiquetada de otro hospital (una subcarpeta por clase); la cifra queda en su ficha",
+    "Calibrate for a hospital...": "Calibrar para un hospital...",
+    "Fit the probabilities and screening thresholds to a hospital on half of its labelled images, check them on the other half, and save a new model (this one is kept as it is)":
+        "Ajustar las probabilidades y los umbrales de cribado a un hospital con la mitad de sus imágenes etiquetadas, "
+        "comprobarlos con la otra mitad y guardar un modelo nuevo (este se conserva tal cual)",
+    "Labelled folder from another hospital (one sub-folder per class)":
+        "Carpeta etiquetada de otro hospital (una subcarpeta por clase)",
+    "Testing {0} on {1}...": "Probando {0} con {1}...",
+    "General precision {0:.1%} on {1} images of {2} (ECE {3:.3f}); kept on the model's card.":
+        "Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f}); guardada en la ficha del modelo.",
+    "Labelled folder of the hospital (one sub-folder per class)":
+        "Carpeta etiquetada del hospital (una subcarpeta por clase)",
+    "New folder for the calibrated model": "Carpeta nueva para el modelo calibrado",
+    "Calibrating {0} on {1}...": "Calibrando {0} con {1}...",
+    "Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -> {3:.1%}, ECE {4:.3f} -> {5:.3f}. New model: {6}":
+        "Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -> {3:.1%}, "
+        "ECE {4:.3f} -> {5:.3f}. Modelo nuevo: {6}",
+    "Calibrated on {0} images (none kept to check it). New model: {1}":
+        "Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}",
+    "Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}":
+        "Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}",
 }
 
 

@@ -41,6 +41,24 @@ def _load_diagnoser(folder: str) -> Diagnoser:
     return Diagnoser(load_bundle(folder))
 
 
+def _evaluate_folder(bundle_folder: str, folder: str):
+    """The model on another hospital's labelled folder, stored in its card (a worker task)."""
+    from ..devices import use_cpu_in_process
+    from ..evaluation import evaluate_folder
+
+    use_cpu_in_process()
+    return evaluate_folder(bundle_folder, folder)[1]
+
+
+def _calibrate_site(bundle_folder: str, folder: str, out: str):
+    """A site-calibrated copy of the model (a worker task; see cxrdesk.site)."""
+    from ..devices import use_cpu_in_process
+    from ..site import calibrate_at_site
+
+    use_cpu_in_process()
+    return calibrate_at_site(bundle_folder, folder, out)
+
+
 def _to_pixmap(rgb_or_gray: np.ndarray) -> QPixmap:
     array = np.ascontiguousarray(rgb_or_gray)
     h, w = array.shape[:2]
@@ -60,6 +78,7 @@ class DiagnosisTab(QWidget):
         self.diagnoser: Diagnoser | None = None
         self.result = None
         self.pending_image: str | None = None
+        self.loaded_message: str | None = None  # said once the model (re)loads, instead of "Model ready."
         self.models_dir = settings.value("diagnosis/models_dir", "models")
         self.setAcceptDrops(True)
         self._build()
@@ -73,6 +92,8 @@ class DiagnosisTab(QWidget):
         self.model_browse = QPushButton()
         self.card = QLabel()
         self.card.setWordWrap(True)
+        self.test_button = QPushButton()  # on another hospital's labelled folder
+        self.calibrate_button = QPushButton()  # a copy calibrated for a hospital
         self.open_button = QPushButton()
         self.export_button = QPushButton()
         self.export_button.setEnabled(False)
@@ -110,6 +131,10 @@ class DiagnosisTab(QWidget):
         row.addWidget(self.model_browse)
         model_layout.addLayout(row)
         model_layout.addWidget(self.card)
+        hospital = QHBoxLayout()
+        hospital.addWidget(self.test_button)
+        hospital.addWidget(self.calibrate_button)
+        model_layout.addLayout(hospital)
         result_layout = QVBoxLayout(self.result_box)
         result_layout.addLayout(self.bar_grid)
         result_layout.addWidget(self.predicted)
@@ -143,6 +168,8 @@ class DiagnosisTab(QWidget):
         self.message.shown.connect(self.status)
         self.model.currentIndexChanged.connect(self.model_chosen)
         self.model_browse.clicked.connect(self.choose_model_folder)
+        self.test_button.clicked.connect(self.test_on_hospital)
+        self.calibrate_button.clicked.connect(self.calibrate_for_hospital)
         self.open_button.clicked.connect(self.choose_image)
         self.export_button.clicked.connect(self.export_report)
         self.opacity.valueChanged.connect(self.redraw_image)
@@ -170,6 +197,13 @@ class DiagnosisTab(QWidget):
     def retranslate(self) -> None:
         self.model_box.setTitle(self.tr("Model"))
         self.model_browse.setText(self.tr("Other folder..."))
+        self.test_button.setText(self.tr("Test on a hospital's images..."))
+        self.test_button.setToolTip(self.tr("Measure this model on a labelled folder from another hospital (one "
+                                            "sub-folder per class); the figure is kept on its card"))
+        self.calibrate_button.setText(self.tr("Calibrate for a hospital..."))
+        self.calibrate_button.setToolTip(self.tr("Fit the probabilities and screening thresholds to a hospital on half "
+                                                 "of its labelled images, check them on the other half, and save a "
+                                                 "new model (this one is kept as it is)"))
         self.open_button.setText(self.tr("Open radiograph..."))
         self.export_button.setText(self.tr("Export report..."))
         self.opacity_label.setText(self.tr("Heatmap opacity"))
@@ -231,13 +265,67 @@ class DiagnosisTab(QWidget):
     def model_loaded(self, diagnoser: Diagnoser) -> None:
         self.diagnoser = diagnoser
         self.show_classes(diagnoser.classes)
-        self.message.info(self.tr("Model ready."))
+        message, self.loaded_message = self.loaded_message, None
+        self.message.info(message or self.tr("Model ready."))
         self.show_card()
         if self.pending_image:
             path, self.pending_image = self.pending_image, None
             self.diagnose(path)
 
+    def test_on_hospital(self) -> None:
+        if self.diagnoser is None:
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Labelled folder from another hospital (one sub-folder per class)"),
+            self.settings.value("diagnosis/hospital_dir", ""))
+        if not folder:
+            return
+        self.settings.setValue("diagnosis/hospital_dir", folder)
+        self.message.info(self.tr("Testing {0} on {1}...").format(self.model.currentText(), folder))
+        self.tasks.start("hospital", _evaluate_folder, str(self.diagnoser.bundle.folder), folder,
+                         on_success=self.hospital_tested)
+
+    def hospital_tested(self, result) -> None:
+        self.loaded_message = (self.tr("General precision {0:.1%} on {1} images of {2} (ECE {3:.3f}); kept on the "
+                                       "model's card.").format(result.metrics["general_precision"], result.metrics["n"],
+                                                          ", ".join(sorted(set(result.sources))),
+                                                          result.calibration["ece"]))
+        self.model_chosen()  # reload: the card now has the figure
+
+    def calibrate_for_hospital(self) -> None:
+        if self.diagnoser is None:
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Labelled folder of the hospital (one sub-folder per class)"),
+            self.settings.value("diagnosis/hospital_dir", ""))
+        if not folder:
+            return
+        self.settings.setValue("diagnosis/hospital_dir", folder)
+        bundle = Path(self.diagnoser.bundle.folder)
+        default = str(bundle.parent / f"{bundle.name}-{Path(folder).name}")
+        out, _ = QFileDialog.getSaveFileName(self, self.tr("New folder for the calibrated model"), default)
+        if not out:
+            return
+        self.message.info(self.tr("Calibrating {0} on {1}...").format(self.model.currentText(), folder))
+        self.tasks.start("hospital", _calibrate_site, str(bundle), folder, out, on_success=self.site_calibrated)
+
+    def site_calibrated(self, result) -> None:
+        if result.after is not None:
+            before, after = result.before, result.after
+            text = self.tr("Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -> {3:.1%}, "
+                           "ECE {4:.3f} -> {5:.3f}. New model: {6}").format(
+                result.calibration_images, result.check_images, before.metrics["general_precision"],
+                after.metrics["general_precision"], before.calibration["ece"], after.calibration["ece"],
+                result.folder.name)
+        else:
+            text = self.tr("Calibrated on {0} images (none kept to check it). New model: {1}").format(
+                result.calibration_images, result.folder.name)
+        self.loaded_message = text
+        self.use_bundle(str(result.folder))
+
     def show_card(self) -> None:
+        self.test_button.setEnabled(self.diagnoser is not None)
+        self.calibrate_button.setEnabled(self.diagnoser is not None)
         if self.model.count() == 0:
             self.card.setText(self.tr("No trained model in '{0}'. Train one in the Training tab, or run "
                                       "'cxrdesk train DATASET', then come back here.").format(self.models_dir))
@@ -254,7 +342,12 @@ class DiagnosisTab(QWidget):
             f"{val:.1%}" if val is not None else "-")
         text += "\n" + self.tr("Classes: {0}").format(", ".join(card.classes))
         held = card.held_out
-        if held and held.get("general_precision") is not None:
+        site = card.site_calibration
+        if site and held and held.get("general_precision") is not None:
+            text += "\n" + self.tr("Calibrated for {0} on {1} of its images; on {2} others: general precision "
+                                   "{3:.1%}").format(", ".join(site.get("sources") or []), site.get("calibration_images"),
+                                                     held.get("images"), held["general_precision"])
+        elif held and held.get("general_precision") is not None:
             text += "\n" + self.tr("On hospitals it never saw ({0}): general precision {1:.1%} on {2} images").format(
                 ", ".join(held.get("sources") or []), held["general_precision"], held.get("images"))
         else:

@@ -241,172 +241,237 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="171" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="198" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="172" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="199" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="173" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="200" />
+        <source>Test on a hospital's images...</source>
+        <translation>Probar con imágenes de un hospital...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="201" />
+        <source>Measure this model on a labelled folder from another hospital (one sub-folder per class); the figure is kept on its card</source>
+        <translation>Medir este modelo con una carpeta etiquetada de otro hospital (una subcarpeta por clase); la cifra queda en su ficha</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
+        <source>Calibrate for a hospital...</source>
+        <translation>Calibrar para un hospital...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="204" />
+        <source>Fit the probabilities and screening thresholds to a hospital on half of its labelled images, check them on the other half, and save a new model (this one is kept as it is)</source>
+        <translation>Ajustar las probabilidades y los umbrales de cribado a un hospital con la mitad de sus imágenes etiquetadas, comprobarlos con la otra mitad y guardar un modelo nuevo (este se conserva tal cual)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="207" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="174" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="208" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="175" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="176" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="210" />
         <source>Grad-CAM: low</source>
         <translation>Grad-CAM: bajo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="177" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="211" />
         <source>high</source>
         <translation>alto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="178" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="179" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="213" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="186" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="220" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="215" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="249" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="261" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="234" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="269" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="242" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="279" />
+        <source>Labelled folder from another hospital (one sub-folder per class)</source>
+        <translation>Carpeta etiquetada de otro hospital (una subcarpeta por clase)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="284" />
+        <source>Testing {0} on {1}...</source>
+        <translation>Probando {0} con {1}...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="289" />
+        <source>General precision {0:.1%} on {1} images of {2} (ECE {3:.3f}); kept on the model's card.</source>
+        <translation>Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f}); guardada en la ficha del modelo.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
+        <source>Labelled folder of the hospital (one sub-folder per class)</source>
+        <translation>Carpeta etiquetada del hospital (una subcarpeta por clase)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="306" />
+        <source>New folder for the calibrated model</source>
+        <translation>Carpeta nueva para el modelo calibrado</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="309" />
+        <source>Calibrating {0} on {1}...</source>
+        <translation>Calibrando {0} con {1}...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="315" />
+        <source>Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. New model: {6}</source>
+        <translation>Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. Modelo nuevo: {6}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="321" />
+        <source>Calibrated on {0} images (none kept to check it). New model: {1}</source>
+        <translation>Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="330" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="248" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="336" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="252" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="340" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="255" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="343" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="258" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="347" />
+        <source>Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}</source>
+        <translation>Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="261" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="354" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="263" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="356" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="368" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="369" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="378" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="380" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="402" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="312" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="405" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="316" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="409" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="412" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly elsewhere, a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo a otra parte, señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="324" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="417" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="327" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="420" />
         <source>Screening: {0}</source>
         <translation>Cribado: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="329" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="422" />
         <source>May not be a frontal chest radiograph: {0}</source>
         <translation>Puede que no sea una radiografía de tórax frontal: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="398" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="444" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="448" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
