@@ -87,7 +87,10 @@ LUNG_FIELDS = {
     "crop": "cropped to the lungs' bounding box (with a margin)",
     "crop+normalise": "cropped to the lungs, and intensities equalised within the lungs, so overall brightness "
                       "(a hospital's signature) no longer carries the class",
+    "mask+normalise": "cropped to the lungs, equalised within them, and everything farther than a margin from the "
+                      "lungs set to black, so markers, text, tubes outside the chest and borders cannot be seen",
 }
+MASK_MARGIN = 0.04  # of the crop's size: how far beyond the lungs' edge 'mask+normalise' still shows
 CROP_LAYER = "lung_crop"
 SOURCE_LAYER = "lung_source"
 LUNG_MODEL_LAYER = "lung_unet"
@@ -139,6 +142,16 @@ def equalise_within(images, masks):
     return tf.reshape(tf.gather(cdf, flat, batch_dims=1) * 255.0, tf.shape(images))
 
 
+def lung_window(masks, margin: float = MASK_MARGIN):
+    """1 on the lungs, fading to 0 within twice ``margin`` (of the image's size) beyond their edge: the
+    lungs dilated (a max-pool) and softened (an average), so the edge is no sharp new feature."""
+    import tensorflow as tf
+
+    k = 2 * max(1, int(round(margin * int(masks.shape[1])))) + 1  # odd, from the (static) crop size
+    grown = tf.nn.max_pool2d(tf.cast(masks >= 0.5, tf.float32), k, 1, "SAME")
+    return tf.nn.avg_pool2d(grown, k, 1, "SAME")
+
+
 @lru_cache(maxsize=1)
 def _crop_layer():
     """The classifiers' lung-field layer: crop the image to its lungs' box (and optionally equalise
@@ -147,9 +160,10 @@ def _crop_layer():
 
     @keras.saving.register_keras_serializable(package="cxrdesk")
     class LungCrop(keras.layers.Layer):
-        def __init__(self, size: int, normalise: bool = False, margin: float = CROP_MARGIN, **kwargs):
+        def __init__(self, size: int, normalise: bool = False, margin: float = CROP_MARGIN, mask: bool = False,
+                     **kwargs):
             super().__init__(**kwargs)
-            self.size, self.normalise, self.margin = int(size), bool(normalise), float(margin)
+            self.size, self.normalise, self.margin, self.mask = int(size), bool(normalise), float(margin), bool(mask)
 
         def call(self, inputs):
             import tensorflow as tf
@@ -160,16 +174,20 @@ def _crop_layer():
             boxes = lung_boxes(probability, self.margin)
             index = tf.range(tf.shape(image)[0])
             crops = tf.image.crop_and_resize(image, boxes, index, [self.size, self.size], method="bilinear")
-            if self.normalise:
+            if self.normalise or self.mask:
                 masks = tf.image.crop_and_resize(probability, boxes, index, [self.size, self.size], method="bilinear")
+            if self.normalise:
                 crops = equalise_within(crops, masks)
+            if self.mask:
+                crops = crops * lung_window(masks)
             return crops
 
         def compute_output_shape(self, input_shape):
             return (input_shape[0][0], self.size, self.size, 1)
 
         def get_config(self):
-            return {**super().get_config(), "size": self.size, "normalise": self.normalise, "margin": self.margin}
+            return {**super().get_config(), "size": self.size, "normalise": self.normalise, "margin": self.margin,
+                    "mask": self.mask}
 
     return LungCrop
 
@@ -192,7 +210,8 @@ def lung_field_input(inputs, size: int, lung_field: str, lung_model):
     lung_model.trainable = False
     lung_model.name = LUNG_MODEL_LAYER
     probability = lung_model(source, training=False)
-    return _crop_layer()(size, normalise=lung_field == "crop+normalise", name=CROP_LAYER)([source, probability])
+    return _crop_layer()(size, normalise=lung_field in ("crop+normalise", "mask+normalise"),
+                         mask=lung_field == "mask+normalise", name=CROP_LAYER)([source, probability])
 
 
 def build_lung_model(size: int = LUNG_SIZE, base: int = 8, depth: int = 4, seed: int | None = None):

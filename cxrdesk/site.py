@@ -70,8 +70,6 @@ def calibrate_at_site(bundle_folder: str | Path, folder: str | Path, out: str | 
         raise CxrdeskError(f"{out} already exists: choose a new folder for the site-calibrated model "
                            "(CXRDesk does not overwrite a model)")
     bundle = load_bundle(bundle_folder)
-    if Path(bundle.folder).resolve() == out.resolve().parent / out.name:
-        raise CxrdeskError("the site-calibrated model must go to a new folder")
     items, scan = labelled_folder_items(folder, bundle.classes, source_pattern=source_pattern, progress=progress)
     check = split_site([r.group for r in scan.records], check_share)
     fit_index = np.flatnonzero(~check)

@@ -95,6 +95,28 @@ def test_equalising_within_the_lungs_removes_brightness_and_contrast():
     assert a[inside].mean() == pytest.approx(127.5, abs=5) and a[inside].std() == pytest.approx(73.6, abs=6)
 
 
+def test_the_lungs_only_field_blacks_out_what_lies_outside_the_lungs():
+    """'mask+normalise': a bright marker in the box's margin (between and beside the lungs) is gone,
+    the lungs are kept (equalised), and the layer's configuration survives saving."""
+    from cxrdesk.lungs import _crop_layer
+
+    probability = two_lungs()[np.newaxis, :, :, np.newaxis].astype(np.float32)
+    image = np.full((1, 128, 128, 1), 100.0, np.float32)
+    image[0, 60:70, 0:4] = 255.0  # an 'R' marker beside the right lung, inside the cropped box's margin
+    image[0, 60:70, 62:66] = 255.0  # a bright tube between the lungs
+    layer = _crop_layer()(64, normalise=True, mask=True, margin=0.3)
+    out = layer([tf.constant(image), tf.constant(probability)]).numpy()[0, ..., 0]
+    plain = _crop_layer()(64, normalise=True, margin=0.3)([tf.constant(image), tf.constant(probability)]).numpy()[0, ..., 0]
+    lungs = lung_boxes(tf.constant(probability), margin=0.3).numpy()[0]
+    y1, x1, y2, x2 = lungs
+    to_crop = lambda r, c: (int((r / 128 - y1) / (y2 - y1) * 64), int((c / 128 - x1) / (x2 - x1) * 64))  # noqa: E731
+    marker, tube, lung = to_crop(65, 1), to_crop(65, 64), to_crop(65, 30)
+    assert plain[marker] > 200 and plain[tube] > 200  # visible when only cropped
+    assert out[marker] == pytest.approx(0.0, abs=1.0) and out[tube] == pytest.approx(0.0, abs=1.0)
+    assert out[lung] == pytest.approx(plain[lung])
+    assert _crop_layer().from_config(layer.get_config()).mask
+
+
 # ---------------------------------------------------------------------------- the shipped model
 
 

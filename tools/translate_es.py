@@ -226,6 +226,7 @@ ES = {
         "Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}",
     "Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}":
         "Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}",
+    "Only the lungs: crop, equalise, black outside them": "Solo los pulmones: recortar, ecualizar, negro fuera de ellos",
 }
 
 

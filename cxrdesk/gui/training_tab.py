@@ -187,7 +187,8 @@ class TrainingTab(QWidget):
         self.stop_button.setText(self.tr("Stop"))
         self.offer_weights()
         lung_titles = {"off": self.tr("Off: the whole image (the study's)"), "crop": self.tr("Crop to the lungs"),
-                       "crop+normalise": self.tr("Crop to the lungs and equalise within them")}
+                       "crop+normalise": self.tr("Crop to the lungs and equalise within them"),
+                       "mask+normalise": self.tr("Only the lungs: crop, equalise, black outside them")}
         for i in range(self.lung_field.count()):
             self.lung_field.setItemText(i, lung_titles[self.lung_field.itemData(i)])
         self.results_box.setTitle(self.tr("Evaluation of the last run"))

@@ -549,13 +549,13 @@
     <name>TrainingTab</name>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="232" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
         <source>Curated dataset</source>
         <translation>Conjunto curado</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
@@ -566,7 +566,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="179" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -602,7 +602,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -622,27 +622,27 @@
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="207" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="282" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
@@ -667,179 +667,184 @@
         <translation>Recortar a los pulmones y ecualizar dentro de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
+        <source>Only the lungs: crop, equalise, black outside them</source>
+        <translation>Solo los pulmones: recortar, ecualizar, negro fuera de ellos</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="226" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="227" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="228" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="243" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="262" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="263" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="291" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="293" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="294" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="298" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="300" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="301" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="304" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="305" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="307" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="308" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="335" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="336" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="336" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="337" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="362" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="363" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
