@@ -305,6 +305,7 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
                   "source_size": source_size(info["image_size"], lung_field)},
         "lung_model": ({"name": lungs.card.get("name"), "model_sha256": lungs.card.get("model_sha256"),
                         "held_out_dice": {g: d.get("dice_mean") for g, d in (lungs.card.get("held_out_dice") or {}).items()},
+                        "test_dice": {g: d.get("dice_mean") for g, d in (lungs.card.get("test_dice") or {}).items()},
                         "what": "frozen inside this model: " + LUNG_FIELDS[lung_field]} if lungs else None),
         "architecture": config["model"],
         "parameters": info["parameters"],
