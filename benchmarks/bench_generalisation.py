@@ -158,7 +158,7 @@ def main() -> None:
                            "minutes": round(minutes, 1), "screening": result["screening"],
                            "per_class": result["per_class"], "auc": result["auc"], "site": site_figures}
                     rows.append(row)
-                    print(f"{scenario:<10}{model:<8}{recipe:<8}{internal:>12.1%}{row['held_out_gp']:>12.1%}"
+                    print(f"{scenario:<10}{model:<8}{variant:<8}{internal:>12.1%}{row['held_out_gp']:>12.1%}"
                           f"{row['ece']:>7.3f}{row['ece_uncalibrated']:>9.3f}  {clinical} "
                           f"[{row['n_test']} images, {row['epochs_run']} epochs, {minutes:.1f} min]", flush=True)
                     if site_figures:
