@@ -67,7 +67,7 @@ class Card(dict):
 
     @property
     def lung_field(self) -> str:
-        """'off' (the whole image), 'crop' or 'crop+normalise' (see :data:`cxrdesk.lungs.LUNG_FIELDS`)."""
+        """'off' (the whole image) or a crop to the lungs: 'crop', 'mask'... (see :data:`cxrdesk.lungs.LUNG_FIELDS`)."""
         return self._section("input").get("lung_field") or "off"
 
     @property

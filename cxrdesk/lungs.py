@@ -87,6 +87,8 @@ LUNG_FIELDS = {
     "crop": "cropped to the lungs' bounding box (with a margin)",
     "crop+normalise": "cropped to the lungs, and intensities equalised within the lungs, so overall brightness "
                       "(a hospital's signature) no longer carries the class",
+    "mask": "cropped to the lungs, and everything farther than a margin from the lungs set to black, so markers, "
+            "text, tubes outside the chest and borders cannot be seen (the lungs' own intensities are kept)",
     "mask+normalise": "cropped to the lungs, equalised within them, and everything farther than a margin from the "
                       "lungs set to black, so markers, text, tubes outside the chest and borders cannot be seen",
 }
@@ -211,7 +213,7 @@ def lung_field_input(inputs, size: int, lung_field: str, lung_model):
     lung_model.name = LUNG_MODEL_LAYER
     probability = lung_model(source, training=False)
     return _crop_layer()(size, normalise=lung_field in ("crop+normalise", "mask+normalise"),
-                         mask=lung_field == "mask+normalise", name=CROP_LAYER)([source, probability])
+                         mask=lung_field in ("mask", "mask+normalise"), name=CROP_LAYER)([source, probability])
 
 
 def build_lung_model(size: int = LUNG_SIZE, base: int = 8, depth: int = 4, seed: int | None = None):

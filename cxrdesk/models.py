@@ -241,7 +241,7 @@ def build_model(name: str, image_size: int | None = None, weights: str = "imagen
     """A compile-ready Keras model with ``n_classes`` softmax outputs; ``weights``: 'imagenet', 'none'
     or a path to a weights file (ignored by models without a pretrained base).
 
-    ``lung_field`` ('off', 'crop', 'crop+normalise'; see :data:`cxrdesk.lungs.LUNG_FIELDS`) puts the
+    ``lung_field`` ('off', 'crop', 'mask'...; see :data:`cxrdesk.lungs.LUNG_FIELDS`) puts the
     frozen ``lung_model`` and the lung crop in front of the network, inside the saved model.
 
     ``fine_tune`` unfreezes that many of the pretrained base's last layers (BatchNormalization

@@ -41,7 +41,7 @@ class TrainConfig:
     model: str = "custom"
     device: str = "cpu"
     recipe: str = "study"  # see cxrdesk.recipes.RECIPES
-    lung_field: str | None = None  # 'off', 'crop', 'crop+normalise' (cxrdesk.lungs.LUNG_FIELDS); None: the recipe's
+    lung_field: str | None = None  # 'off', 'crop', 'mask'... (cxrdesk.lungs.LUNG_FIELDS); None: the recipe's
     lung_model: str | None = None  # lung model bundle for the lung field; None: the shipped one
     target_sensitivity: float = 0.9  # of each class's screening threshold, chosen on validation
     epochs: int = 120

@@ -115,6 +115,8 @@ def test_the_lungs_only_field_blacks_out_what_lies_outside_the_lungs():
     assert out[marker] == pytest.approx(0.0, abs=1.0) and out[tube] == pytest.approx(0.0, abs=1.0)
     assert out[lung] == pytest.approx(plain[lung])
     assert _crop_layer().from_config(layer.get_config()).mask
+    kept = _crop_layer()(64, mask=True, margin=0.3)([tf.constant(image), tf.constant(probability)]).numpy()[0, ..., 0]
+    assert kept[lung] == pytest.approx(100.0, abs=0.5) and kept[marker] == pytest.approx(0.0, abs=1.0)  # 'mask'
 
 
 # ---------------------------------------------------------------------------- the shipped model

@@ -227,6 +227,7 @@ ES = {
     "Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}":
         "Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}",
     "Only the lungs: crop, equalise, black outside them": "Solo los pulmones: recortar, ecualizar, negro fuera de ellos",
+    "Only the lungs: crop, black outside them": "Solo los pulmones: recortar, negro fuera de ellos",
 }
 
 

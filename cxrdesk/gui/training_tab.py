@@ -188,6 +188,7 @@ class TrainingTab(QWidget):
         self.offer_weights()
         lung_titles = {"off": self.tr("Off: the whole image (the study's)"), "crop": self.tr("Crop to the lungs"),
                        "crop+normalise": self.tr("Crop to the lungs and equalise within them"),
+                       "mask": self.tr("Only the lungs: crop, black outside them"),
                        "mask+normalise": self.tr("Only the lungs: crop, equalise, black outside them")}
         for i in range(self.lung_field.count()):
             self.lung_field.setItemText(i, lung_titles[self.lung_field.itemData(i)])

@@ -549,13 +549,13 @@
     <name>TrainingTab</name>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="234" />
         <source>Curated dataset</source>
         <translation>Conjunto curado</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="177" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
@@ -566,7 +566,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="179" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -602,7 +602,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="184" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -622,27 +622,27 @@
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="207" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="207" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="207" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="208" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="283" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
@@ -668,183 +668,188 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
+        <source>Only the lungs: crop, black outside them</source>
+        <translation>Solo los pulmones: recortar, negro fuera de ellos</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
         <source>Only the lungs: crop, equalise, black outside them</source>
         <translation>Solo los pulmones: recortar, ecualizar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="228" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="230" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="243" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="244" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="263" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="264" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="277" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="292" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="294" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="295" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="299" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="302" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="306" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="308" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="336" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="337" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="337" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="338" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="347" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="358" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="363" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="364" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
