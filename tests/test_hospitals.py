@@ -218,7 +218,7 @@ def test_the_robust_recipe_trains_with_the_lung_field_and_says_so(curated_cxr3, 
     hyper = card["hyperparameters"]
     assert hyper["recipe"] == "robust" and hyper["augmentation"]["balance_sources"]
     assert hyper["augmentation"]["gamma"] > 0 and hyper["early_stopping_patience"] == 8
-    assert card["input"]["lung_field"] == "mask+normalise"
+    assert card["input"]["lung_field"] == "mask"
     study = cxrdesk("train", curated_cxr3, "--recipe", "study", "--lung-field", "crop", "--epochs", "1",
                     "--image-size", "32", "--max-steps", "2", "--out", tmp_path, "--name", "study-crop")
     assert study.returncode == 0, study.stderr
