@@ -51,7 +51,8 @@ class Diagnosis:
         """'Above the Tuberculosis screening threshold (0.31, chosen for 90 % sensitivity)...' per class."""
         lines = []
         for name, s in self.screening.items():
-            target = f", chosen on validation for {s['target_sensitivity']:.0%} sensitivity" if s.get(
+            where = "this hospital's images" if s.get("chosen_on") == "site" else "validation"
+            target = f", chosen on {where} for {s['target_sensitivity']:.0%} sensitivity" if s.get(
                 "target_sensitivity") else ""
             lines.append(f"{'ABOVE' if s['above'] else 'below'} the {name} screening threshold "
                          f"({self.probabilities[name]:.1%} vs {s['threshold']:.1%}{target})")
@@ -116,7 +117,8 @@ class Diagnoser:
     def screening(self, probabilities: dict[str, float]) -> dict[str, dict]:
         """For each class with a screening threshold: the threshold, and whether this image is above it."""
         return {name: {"threshold": t["threshold"], "above": probabilities[name] >= t["threshold"],
-                       "target_sensitivity": t.get("target_sensitivity")}
+                       "target_sensitivity": t.get("target_sensitivity"),
+                       "chosen_on": "site" if self.bundle.card.site_calibration else "validation"}
                 for name, t in self.bundle.card.thresholds.items() if name in probabilities}
 
     def class_named(self, name: str) -> str:

@@ -163,8 +163,9 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
     ]
     facts_html = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in facts)
     auc = ", ".join(f"{esc(c)} {r['auc']:.3f}" for c, r in evaluation.roc.items())
+    fitted_on = "a hospital's own images (site calibration)" if card.site_calibration else "validation"
     calibrated = (f" (before temperature scaling: {evaluation.ece_uncalibrated:.3f}; T = {evaluation.temperature:.2f}, "
-                  "fitted on validation)" if evaluation.temperature else " (the model has no temperature scaling)")
+                  f"fitted on {fitted_on})" if evaluation.temperature else " (the model has no temperature scaling)")
     sources = evaluation.per_source()
     per_source = "<h2>Per source (hospital)</h2><table><tr><th>Source</th><th>Images</th><th>General precision</th>" + \
         "".join(f"<th>Recall {esc(c)}</th>" for c in evaluation.classes) + "</tr>" + "".join(
@@ -173,7 +174,7 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
             + "</tr>" for s, r in sources.items()) + "</table>"
     screening = ""
     if evaluation.screening:
-        screening = "<h2>Screening thresholds (chosen on validation)</h2><table><tr><th>Class</th><th>Threshold</th>" \
+        screening = f"<h2>Screening thresholds (chosen on {esc(fitted_on)})</h2><table><tr><th>Class</th><th>Threshold</th>" \
                     "<th>Sensitivity</th><th>Specificity</th><th>WHO minimum for TB screening</th></tr>" + "".join(
                         f"<tr><td>{esc(c)}</td><td>{r['threshold']:.3f}</td><td>{r['sensitivity']:.1%}</td>"
                         f"<td>{r['specificity']:.1%}</td><td>"

@@ -271,10 +271,13 @@ def test_training_evaluation_and_diagnosis_crop_alike(lung_field_bundle, curated
     diagnoser = Diagnoser(bundle)
     raw = [read_grayscale(item.file).pixels for item in items]
     direct = np.array([diagnoser.probabilities(pixels) for pixels in raw])
-    assert np.abs(direct - result.probabilities[:16]).max() < 0.02
+    same = np.abs(direct - result.probabilities[:16])
+    # the pipeline caches 8-bit images at the source size: half a grey level of rounding may move the
+    # lungs' edge by a pixel (measured: mean 0.003, largest 0.027); a drift moves far more (mean 0.10)
+    assert same.mean() < 0.01 and same.max() < 0.05, (same.mean(), same.max())
     drifted = np.array([diagnoser.probabilities(np.round(resize(p[..., None], 32).numpy()[..., 0]).astype(np.uint8))
                         for p in raw])
-    assert np.abs(drifted - direct).max() > 0.02
+    assert np.abs(drifted - direct).mean() > 0.03
 
 
 def test_a_lung_field_model_diagnoses_with_its_heatmap_in_the_image(lung_field_bundle, tmp_path):

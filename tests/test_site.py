@@ -98,6 +98,9 @@ def test_calibrate_writes_a_new_site_model_and_checks_it_on_other_images(shenzhe
                                  [card["calibration"]["offsets"][c] for c in CLASSES])
     got = np.array([site["results"][0]["probabilities"][c] for c in CLASSES])
     assert np.allclose(got, expected, atol=2e-3), (got, expected)
+    assert set(site["results"][0]["screening"]) == {"Healthy", "Tuberculosis"}  # the site's own thresholds
+    text = cxrdesk("diagnose", image, "--model", out).stdout
+    assert "chosen on this hospital's images" in text and "calibrated there on" in text
     # never over an existing folder
     again = cxrdesk("calibrate", shenzhen_site, "--model", DEMO, "--out", out)
     assert again.returncode == 1 and "already exists" in again.stderr
