@@ -319,6 +319,16 @@ def confounded_classes(scan: ScanResult) -> list[Note]:
     return notes
 
 
+def in_hashed_share(key: str, share: float) -> bool:
+    """Whether ``key`` (a patient id, with whatever salt the caller adds) falls in a stable ``share`` of
+    all keys: its SHA-256 read as a number in [0, 1) is below ``share``, whatever the order of the files
+    and whatever other keys exist - a held-out part that does not move when data are added."""
+    import hashlib
+
+    digest = hashlib.sha256(key.encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
 def split_groups(labels: np.ndarray, groups: list[str], *, val: float, test: float, seed: int,
                  n_classes: int | None = None) -> list[str]:
     """Stratified split that keeps each group (patient) on one side.

@@ -436,19 +436,14 @@ class LungPair:
 
 
 def _known_patients(data: Path) -> dict[str, str]:
-    """File name -> patient, from the ``labels.csv`` of sibling datasets (``split_group`` or
-    ``patient_id``): the COVID-19 lung images are cxr3 images, and one ieee8023 patient has several
-    films, so a test split by file would put the same patient on both sides."""
+    """File name -> patient, from the ``labels.csv`` of sibling datasets: the COVID-19 lung images are
+    cxr3 images, and one ieee8023 patient has several films, so a test split by file would put the same
+    patient on both sides."""
+    from .scanning import patients_in_csv
+
     patients = {}
     for table in sorted(data.parent.glob("*/labels.csv")):
-        try:
-            with table.open(newline="", encoding="utf-8") as handle:
-                for row in csv.DictReader(handle):
-                    patient = row.get("split_group") or row.get("patient_id")
-                    if patient and row.get("filename"):
-                        patients[Path(row["filename"]).name] = patient
-        except (OSError, UnicodeDecodeError, csv.Error):
-            continue
+        patients.update(patients_in_csv(table))
     return patients
 
 
@@ -479,16 +474,12 @@ def load_pairs(data: str | Path) -> list[LungPair]:
 def split_test(pairs: list[LungPair], share: float, seed: int = 0) -> tuple[list[LungPair], list[LungPair]]:
     """(training, test): about ``share`` of each group's patients in the test part, chosen by a hash of
     the patient id (stable whatever the order or the other files), every film of a patient on one side."""
-    import hashlib
+    from .curation import in_hashed_share
 
     if not 0.0 <= share < 1.0:
         raise CxrdeskError(f"the test share must be at least 0 and below 1, not {share}")
-
-    def tested(pair: LungPair) -> bool:
-        digest = hashlib.sha256(f"{seed}:{pair.group}:{pair.patient}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") / 2**64 < share
-
-    return [p for p in pairs if not tested(p)], [p for p in pairs if tested(p)]
+    tested = [in_hashed_share(f"{seed}:{p.group}:{p.patient}", share) for p in pairs]
+    return [p for p, t in zip(pairs, tested) if not t], [p for p, t in zip(pairs, tested) if t]
 
 
 def _arrays(pairs: list[LungPair], size: int) -> tuple[np.ndarray, np.ndarray]:

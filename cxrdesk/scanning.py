@@ -413,6 +413,16 @@ def _patient_groups(root: Path, paths: list[str], pattern: str | None) -> tuple[
     return {}, "none found: each image is treated as its own patient"
 
 
+def patients_in_csv(csv_path: Path) -> dict[str, str]:
+    """File name -> patient id of a labels CSV, read as scanning reads one ({} when it has none)."""
+    try:
+        st = Path(csv_path).stat()
+    except OSError:
+        return {}
+    table = _read_label_csv(str(csv_path), st.st_size, st.st_mtime_ns, _GROUP_COLUMNS)
+    return dict(table[1]) if table else {}
+
+
 @lru_cache(maxsize=16)
 def _read_label_csv(path: str, size: int, mtime_ns: int, columns: tuple[str, ...]
                     ) -> tuple[dict[str, str], dict[str, str]] | None:

@@ -15,8 +15,6 @@ one the calibration was fitted on.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -45,14 +43,11 @@ class SiteCalibration:
 def split_site(groups: list[str], check_share: float, seed: int = 0) -> np.ndarray:
     """True for the images kept to check the calibration: about ``check_share`` of the patients, by a
     hash of the patient id (stable, every film of a patient on one side)."""
+    from .curation import in_hashed_share
+
     if not 0.0 <= check_share < 1.0:
         raise CxrdeskError(f"the check share must be at least 0 and below 1, not {check_share}")
-
-    def kept(group: str) -> bool:
-        digest = hashlib.sha256(f"{seed}:{group}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") / 2**64 < check_share
-
-    return np.array([kept(g) for g in groups], dtype=bool)
+    return np.array([in_hashed_share(f"{seed}:{g}", check_share) for g in groups], dtype=bool)
 
 
 def calibrate_at_site(bundle_folder: str | Path, folder: str | Path, out: str | Path, *,
@@ -89,8 +84,7 @@ def calibrate_at_site(bundle_folder: str | Path, folder: str | Path, out: str | 
     before = (evaluate_items(bundle, [items[i] for i in check_index], "site check", where, external=True,
                              raw=raw[check_index]) if len(check_index) else None)
 
-    card = json.loads((Path(bundle.folder) / CARD_FILE).read_text(encoding="utf-8"))
-    card.pop("card_sha256", None)
+    card = {k: v for k, v in bundle.card.items() if k != "card_sha256"}  # the card as read and verified
     card["name"] = out.name
     card["created_from"] = {"model": bundle.name, "folder": str(Path(bundle.folder).resolve()),
                             "model_sha256": card.get("model_sha256")}

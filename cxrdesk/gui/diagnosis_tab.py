@@ -272,15 +272,19 @@ class DiagnosisTab(QWidget):
             path, self.pending_image = self.pending_image, None
             self.diagnose(path)
 
-    def test_on_hospital(self) -> None:
+    def _hospital_folder(self, title: str) -> str | None:
+        """A hospital's labelled folder chosen by the user (remembered), or None."""
         if self.diagnoser is None:
-            return
-        folder = QFileDialog.getExistingDirectory(
-            self, self.tr("Labelled folder from another hospital (one sub-folder per class)"),
-            self.settings.value("diagnosis/hospital_dir", ""))
+            return None
+        folder = QFileDialog.getExistingDirectory(self, title, self.settings.value("diagnosis/hospital_dir", ""))
+        if folder:
+            self.settings.setValue("diagnosis/hospital_dir", folder)
+        return folder or None
+
+    def test_on_hospital(self) -> None:
+        folder = self._hospital_folder(self.tr("Labelled folder from another hospital (one sub-folder per class)"))
         if not folder:
             return
-        self.settings.setValue("diagnosis/hospital_dir", folder)
         self.message.info(self.tr("Testing {0} on {1}...").format(self.model.currentText(), folder))
         self.tasks.start("hospital", _evaluate_folder, str(self.diagnoser.bundle.folder), folder,
                          on_success=self.hospital_tested)
@@ -293,14 +297,9 @@ class DiagnosisTab(QWidget):
         self.model_chosen()  # reload: the card now has the figure
 
     def calibrate_for_hospital(self) -> None:
-        if self.diagnoser is None:
-            return
-        folder = QFileDialog.getExistingDirectory(
-            self, self.tr("Labelled folder of the hospital (one sub-folder per class)"),
-            self.settings.value("diagnosis/hospital_dir", ""))
+        folder = self._hospital_folder(self.tr("Labelled folder of the hospital (one sub-folder per class)"))
         if not folder:
             return
-        self.settings.setValue("diagnosis/hospital_dir", folder)
         bundle = Path(self.diagnoser.bundle.folder)
         default = str(bundle.parent / f"{bundle.name}-{Path(folder).name}")
         out, _ = QFileDialog.getSaveFileName(self, self.tr("New folder for the calibrated model"), default)
