@@ -51,6 +51,9 @@ RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (
     Recipe("study", "Study (shear, zoom, flip)",
            "the study's ImageDataGenerator(shear_range=0.3, zoom_range=0.3, horizontal_flip=True)",
            shear_degrees=0.3, zoom=0.3, horizontal_flip=True),
+    Recipe("lungs", "Lungs only (study augmentation)",
+           "the lungs only (cropped, black beyond them); the study's shear, zoom and flip, nothing else changed",
+           shear_degrees=0.3, zoom=0.3, horizontal_flip=True, lung_field="mask"),
     Recipe("robust", "Robust across hospitals (lungs, intensity, balance)",
            "the lungs only (black beyond them); the study's shear, zoom and flip plus random "
            "brightness, contrast, gamma, blur and noise; each source weighs the same within its class; early stopping",

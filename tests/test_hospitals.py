@@ -224,3 +224,18 @@ def test_the_robust_recipe_trains_with_the_lung_field_and_says_so(curated_cxr3, 
     assert study.returncode == 0, study.stderr
     card = json.loads((tmp_path / "study-crop" / "card.json").read_text())
     assert card["input"]["lung_field"] == "crop" and card["hyperparameters"]["early_stopping_patience"] == 0
+
+
+def test_the_lungs_recipe_is_the_studys_augmentation_on_the_lungs_only(curated_cxr3, tmp_path):
+    from cxrdesk.recipes import RECIPES
+
+    lungs, study = RECIPES["lungs"], RECIPES["study"]
+    assert (lungs.shear_degrees, lungs.zoom, lungs.horizontal_flip) == (study.shear_degrees, study.zoom,
+                                                                       study.horizontal_flip)
+    assert not lungs.intensity and not lungs.balance_sources and not lungs.early_stopping
+    result = cxrdesk("train", curated_cxr3, "--recipe", "lungs", "--epochs", "1", "--image-size", "32",
+                     "--batch-size", "32", "--max-steps", "3", "--out", tmp_path, "--name", "lungs")
+    assert result.returncode == 0, result.stderr
+    card = json.loads((tmp_path / "lungs" / "card.json").read_text())
+    assert card["hyperparameters"]["recipe"] == "lungs" and card["input"]["lung_field"] == "mask"
+    assert card["hyperparameters"]["augmentation"]["zoom"] == 0.3
