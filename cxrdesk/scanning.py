@@ -388,16 +388,19 @@ def _sources(root: Path, paths: list[str], pattern: str | None) -> tuple[dict[st
     if pattern:
         found = _from_pattern(rels, pattern, "source")
         return found, f"file name pattern {pattern!r} ({len(found)} of {len(paths)} images matched)"
-    found, csv_name = _from_csv(root, rels, _SOURCE_COLUMNS)
-    if found:
-        return found, f"{csv_name} ({len(found)} of {len(paths)} images have a source)"
-    found = {}
+    listed, csv_name = _from_csv(root, rels, _SOURCE_COLUMNS)
+    # images a labels CSV does not list (added to the folder later) still have their file-name prefix
+    prefixed = {}
     for rel in rels:
         match = _PREFIX.match(rel.rsplit("/", 1)[-1])
-        if match:
-            found[rel] = match.group(1)
-    if found:
-        return found, f"file-name prefixes <source>__ ({len(found)} of {len(paths)} images)"
+        if match and rel not in listed:
+            prefixed[rel] = match.group(1)
+    if listed:
+        return {**prefixed, **listed}, (f"{csv_name} ({len(listed)} of {len(paths)} images have a source)"
+                                        + (f"; file-name prefixes <source>__ for {len(prefixed)} more"
+                                           if prefixed else ""))
+    if prefixed:
+        return prefixed, f"file-name prefixes <source>__ ({len(prefixed)} of {len(paths)} images)"
     return {}, f"none found: every image's source is '{UNKNOWN_SOURCE}'"
 
 

@@ -51,6 +51,13 @@ def test_sources_from_prefixes_patterns_or_unknown(tmp_path):
     assert set(scan.sources) <= {"nih", "shenzhen128", "tbx11k"} and "prefix" in scan.source_origin
     by_pattern = scan_folder(tmp_path, source_pattern=r"^([a-z]+)")
     assert set(by_pattern.sources) <= {"nih", "shenzhen", "tbx"}
+    # a labels CSV that lists only some images: the others keep their prefix, not 'unknown'
+    listed = sorted((tmp_path / "TB").iterdir())[0]
+    (tmp_path / "labels.csv").write_text(f"file,source\n{listed.name},Hospital A\n")
+    mixed = scan_folder(tmp_path, use_cache=False)
+    assert "Hospital A" in mixed.sources and "unknown" not in mixed.sources
+    assert "labels.csv (1 of 8" in mixed.source_origin and "prefixes <source>__ for 7 more" in mixed.source_origin
+    (tmp_path / "labels.csv").unlink()
     for path in tmp_path.rglob("*.png"):
         path.rename(path.with_name(path.name.split("__", 1)[1]))
     assert scan_folder(tmp_path, use_cache=False).sources == ("unknown",)
