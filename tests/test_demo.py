@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from cxrdesk.bundle import DEMO_BUNDLE, available_bundles
+from cxrdesk.recipes import RECIPES
 
 
 def test_demo_reaches_its_report(small_source, tmp_path):
@@ -36,7 +37,7 @@ def test_demo_model_is_the_fallback_and_says_what_it_is(tmp_path):
     assert found and found[0][0] == DEMO_BUNDLE
     card = found[0][1]
     assert card["demo"] and "cxrdesk train" in card["command"] and card["credits"]
-    assert card.verified and card["hyperparameters"]["recipe"] in ("study", "robust")
+    assert card.verified and card["hyperparameters"]["recipe"] in RECIPES and card["input"]["lung_field"] == "mask"
     held = card.held_out  # measured on a hospital it never saw, beside the internal figure
     assert held and held["sources"] == ["shenzhen128"] and held["general_precision"] > 0.5
     assert card.temperature and card.thresholds["Tuberculosis"]["target_sensitivity"] == 0.9
