@@ -24,7 +24,7 @@ def run_flow(source: Path, work: Path, classes: list[str]) -> dict:
     description = json.loads(curated.stdout)
     assert description["classes"] == classes
 
-    trained = cxrdesk("train", dataset, "--epochs", "2", "--image-size", "32", "--batch-size", "16",
+    trained = cxrdesk("train", dataset, "--recipe", "study", "--epochs", "2", "--image-size", "32", "--batch-size", "16",
                       "--out", models, "--name", "run", "--seed", "3")
     assert trained.returncode == 0, trained.stderr
     assert f"Classes: {', '.join(classes)}" in trained.stdout
@@ -74,7 +74,7 @@ def test_a_model_refuses_images_of_a_class_it_does_not_know(tb_screen_source, fo
     """A two-class model evaluated on a dataset with classes it never learnt: a clear refusal."""
     for name, source in (("two", tb_screen_source), ("four", four_class_source)):
         assert cxrdesk("curate", source, "--out", tmp_path / name).returncode == 0
-    assert cxrdesk("train", tmp_path / "two", "--epochs", "1", "--image-size", "16", "--out", tmp_path / "models",
+    assert cxrdesk("train", tmp_path / "two", "--recipe", "study", "--epochs", "1", "--image-size", "16", "--out", tmp_path / "models",
                    "--name", "tb").returncode == 0
     result = cxrdesk("evaluate", tmp_path / "four", "--model", tmp_path / "models" / "tb")
     assert result.returncode == 1

@@ -104,7 +104,7 @@ def test_too_little_data_is_said_at_curation_and_refused_at_training(tmp_path):
     assert curated.returncode == 0, curated.stderr
     assert "Warning: the val split has fewer than 10 images" in curated.stdout
     assert "Warning: the test split has fewer than 10 images" in curated.stdout
-    train = [sys.executable, "-m", "cxrdesk", "train", str(tmp_path / "ds"), "--epochs", "1", "--image-size", "16",
+    train = [sys.executable, "-m", "cxrdesk", "train", str(tmp_path / "ds"), "--recipe", "study", "--epochs", "1", "--image-size", "16",
              "--out", str(tmp_path / "models")]
     refused = subprocess.run(train, capture_output=True, text=True)
     assert refused.returncode == 1 and "no validation images" in refused.stderr

@@ -248,6 +248,9 @@ def test_the_training_tab_lists_the_registries_and_only_applicable_weights(windo
     defaults = TrainConfig.defaults()
     assert (tab.model.currentData(), tab.epochs.value(), tab.batch.value()) == (
         defaults["model"], defaults["epochs"], defaults["batch_size"])
+    # new runs default to what measured best on hospitals never seen: the lungs recipe and its lung field
+    assert (tab.recipe.currentData(), tab.lung_field.currentData()) == ("lungs", "mask") == (
+        defaults["recipe"], RECIPES[defaults["recipe"]].lung_field)
     tab.model.setCurrentIndex(tab.model.findData("custom"))
     assert [tab.weights.itemData(i) for i in range(tab.weights.count())] == ["none"]
     tab.model.setCurrentIndex(tab.model.findData("vgg16"))

@@ -179,3 +179,4 @@ def test_the_command_line_offers_what_the_registries_hold():
     defaults = TrainConfig.defaults()
     assert (args.model, args.batch_size, args.lr, args.seed, args.out) == (
         defaults["model"], defaults["batch_size"], defaults["learning_rate"], defaults["seed"], defaults["out"])
+    assert args.recipe == defaults["recipe"] == "lungs" and defaults["epochs"] == 120  # study's epochs, lungs recipe

@@ -98,7 +98,7 @@ def test_a_bad_bundle_is_refused(trained, tmp_path):
 
 
 def test_progress_events_stop_and_resume(curated_cxr3, tmp_path):
-    config = TrainConfig(dataset=str(curated_cxr3), epochs=3, out=str(tmp_path), name="stoppable",
+    config = TrainConfig(dataset=str(curated_cxr3), recipe="study", epochs=3, out=str(tmp_path), name="stoppable",
                          max_steps=6, accumulation=2, **QUICK)
 
     def stop_in_second_epoch(run, event):
@@ -139,14 +139,14 @@ def test_gpu_is_refused_with_the_reason_on_a_machine_without_one(curated_cxr3, t
 
 
 def test_a_killed_worker_is_reported_and_the_caller_survives(curated_cxr3, tmp_path):
-    run = TrainingRun(TrainConfig(dataset=str(curated_cxr3), epochs=50, out=str(tmp_path), name="k",
+    run = TrainingRun(TrainConfig(dataset=str(curated_cxr3), recipe="study", epochs=50, out=str(tmp_path), name="k",
                                   **QUICK)).start()
     events = collect(run, lambda r, e: r.kill() if e["type"] == "batch" else None)
     assert events[-1]["type"] == "error" and "ended unexpectedly" in events[-1]["message"]
 
 
 def test_mirrored_strategy_on_two_logical_cpus(curated_cxr3, tmp_path):
-    config = TrainConfig(dataset=str(curated_cxr3), epochs=1, out=str(tmp_path), name="mirrored",
+    config = TrainConfig(dataset=str(curated_cxr3), recipe="study", epochs=1, out=str(tmp_path), name="mirrored",
                          strategy="mirrored", cpu_replicas=2, max_steps=4, **QUICK)
     events = collect(TrainingRun(config).start())
     assert events[0]["replicas"] == 2 and events[-1]["type"] == "finished", events[-1]
@@ -167,7 +167,7 @@ def test_multiworker_strategy_with_two_local_workers(curated_cxr3, tmp_path):
     for index in range(2):
         env = {**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "cxrdesk", "train", str(curated_cxr3), "--strategy", "multiworker",
+            [sys.executable, "-m", "cxrdesk", "train", str(curated_cxr3), "--recipe", "study", "--strategy", "multiworker",
              "--epochs", "1", "--image-size", "32", "--batch-size", "32", "--max-steps", "3",
              "--out", str(tmp_path), "--name", "mw", "--json"], env=env, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True))
@@ -188,7 +188,7 @@ def test_multiworker_strategy_with_two_local_workers(curated_cxr3, tmp_path):
 
 def _train_process(curated, out, name, *extra):
     """`cxrdesk train --json` in a new session, so a test can signal its process group as a terminal does."""
-    return subprocess.Popen([sys.executable, "-m", "cxrdesk", "train", str(curated), "--epochs", "50",
+    return subprocess.Popen([sys.executable, "-m", "cxrdesk", "train", str(curated), "--recipe", "study", "--epochs", "50",
                              "--batch-size", "16", "--out", str(out), "--name", name, "--json", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
