@@ -81,7 +81,6 @@ def main() -> None:
     training = window.training
     window.tabs.setCurrentWidget(training)
     training.model.setCurrentIndex(training.model.findData("custom"))
-    training.lung_field.setCurrentIndex(training.lung_field.findData("crop+normalise"))
     training.epochs.setValue(10)
     training.batch.setValue(32)
     training.size.setValue(64)
