@@ -60,7 +60,7 @@ RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (
     Recipe("lungs", "Lungs only (study augmentation)",
            "the lungs only (cropped, black beyond them); the study's shear, zoom and flip, nothing else changed",
            shear_degrees=0.3, zoom=0.3, horizontal_flip=True, lung_field="mask"),
-    Recipe("robust", "Robust across hospitals (lungs, intensity, balance)",
+    Recipe("robust", "Lungs + intensity augmentation, balance, early stop",
            "the lungs only (black beyond them); the study's shear, zoom and flip plus random "
            "brightness, contrast, gamma, blur and noise; each source weighs the same within its class; early stopping",
            shear_degrees=0.3, zoom=0.15, horizontal_flip=True, lung_field="mask", brightness=0.15,

@@ -54,7 +54,7 @@ def test_bundle_round_trip_reproduces_the_validation_accuracy(trained, curated_c
 
     bundle = load_bundle(trained)
     bundle.model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
-    pipes = make_pipelines(load_dataset(curated_cxr3), 32, 32)
+    pipes = make_pipelines(load_dataset(curated_cxr3), bundle.card.source_size, 32)  # as evaluation feeds it
     _, accuracy = bundle.model.evaluate(pipes.val, verbose=0)
     best = bundle.card["training"]["best_epoch"]
     recorded = bundle.card["training"]["history"][best - 1]["val_accuracy"]
