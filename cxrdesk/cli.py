@@ -688,6 +688,7 @@ def cmd_train_lungs(args) -> int:
     defaults = LungTraining()
     settings = LungTraining(size=args.size or defaults.size, epochs=args.epochs or defaults.epochs,
                             batch_size=args.batch_size or defaults.batch_size, seed=args.seed,
+                            balance_groups=args.balance_groups,
                             test_share=defaults.test_share if args.test_share is None else args.test_share)
     folds = [f.strip() for f in args.folds.split(",")] if args.folds else None
     train_lungs(args.data, args.out, settings, validate=not args.no_validation, name=args.name,
@@ -913,6 +914,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, help=f"input size in px (default {lung_defaults.size})")
     p.add_argument("--batch-size", type=int, help=f"images per batch (default {lung_defaults.batch_size})")
     p.add_argument("--seed", type=int, default=lung_defaults.seed)
+    p.add_argument("--balance-groups", action=argparse.BooleanOptionalAction, default=lung_defaults.balance_groups,
+                   help="draw every group (hospital / annotation protocol) equally often in training")
     p.add_argument("--test-share", type=float, metavar="SHARE",
                    help=f"share of each group's patients kept out of the final model to test it "
                         f"(default {lung_defaults.test_share})")

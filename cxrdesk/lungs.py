@@ -595,6 +595,9 @@ class LungTraining:
     learning_rate: float = 2e-3
     seed: int = 7
     test_share: float = 0.15  # of each group's patients kept out of the shipped model's training
+    #: Draw each batch's images from every group equally often (the small hard COVID-19 group would
+    #: otherwise be a fifth of what the network sees); an epoch is still one pass's worth of images.
+    balance_groups: bool = False
 
 
 def _loss():
@@ -613,6 +616,21 @@ def _loss():
 Say = Callable[[str], None]
 
 
+def _balanced(images, masks, groups: list[str], settings: LungTraining):
+    """An endless stream drawing each group with the same probability, cut to one epoch's length."""
+    import tensorflow as tf
+
+    names = sorted(set(groups))
+    streams = []
+    for k, name in enumerate(names):
+        index = np.array([g == name for g in groups])
+        streams.append(tf.data.Dataset.from_tensor_slices((images[index], masks[index]))
+                       .shuffle(int(index.sum()), seed=settings.seed + k, reshuffle_each_iteration=True).repeat())
+    mixed = tf.data.Dataset.sample_from_datasets(streams, weights=[1.0 / len(names)] * len(names), seed=settings.seed,
+                                                 rerandomize_each_iteration=True)
+    return mixed.take(len(groups))
+
+
 def fit_lung_model(pairs: list[LungPair], settings: LungTraining, say: Say = print, label: str = ""):
     """Train a lung model on ``pairs``; returns (model, history)."""
     import keras
@@ -627,9 +645,10 @@ def fit_lung_model(pairs: list[LungPair], settings: LungTraining, say: Say = pri
         steps = int(np.ceil(len(pairs) / settings.batch_size))
         schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, settings.epochs * steps, alpha=0.05)
         model.compile(optimizer=keras.optimizers.Adam(schedule), loss=_loss())
-        data = (tf.data.Dataset.from_tensor_slices((images, masks))
-                .shuffle(len(pairs), seed=settings.seed, reshuffle_each_iteration=True)
-                .batch(settings.batch_size)
+        data = _balanced(images, masks, [p.group for p in pairs], settings) if settings.balance_groups else (
+            tf.data.Dataset.from_tensor_slices((images, masks))
+            .shuffle(len(pairs), seed=settings.seed, reshuffle_each_iteration=True))
+        data = (data.batch(settings.batch_size)
                 .map(lambda x, y: _augment(x, y, settings.seed), num_parallel_calls=tf.data.AUTOTUNE)
                 .prefetch(tf.data.AUTOTUNE))
         history = []

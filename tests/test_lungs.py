@@ -355,3 +355,17 @@ def test_the_lung_test_split_keeps_patients_whole():
         share = sum(p.group == group for p in testing) / sum(p.group == group for p in pairs)
         assert 0.08 < share < 0.25, (group, share)
     assert split_test(pairs, 0.15)[1] == testing
+
+
+def test_balanced_lung_training_draws_every_group_equally_often():
+    """`train-lungs --balance-groups`: a group of 4 images among 40 is drawn a third of the time, not a
+    tenth, and an epoch still has as many images as the training set."""
+    from cxrdesk.lungs import LungTraining, _balanced
+
+    groups = ["shenzhen"] * 30 + ["jsrt"] * 6 + ["covid"] * 4
+    images = np.array([{"shenzhen": 0, "jsrt": 1, "covid": 2}[g] for g in groups], dtype=np.float32)[:, None, None, None]
+    stream = _balanced(images, np.zeros_like(images), groups, LungTraining(seed=3))
+    drawn = [int(x[0, 0, 0]) for _ in range(30) for x, _ in stream.as_numpy_iterator()]
+    assert len(drawn) == 30 * 40
+    shares = np.bincount(drawn, minlength=3) / len(drawn)
+    assert np.allclose(shares, 1 / 3, atol=0.05), shares
