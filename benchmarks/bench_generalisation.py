@@ -23,7 +23,9 @@ the same half's figures without it.
 
 One training run moves by up to ~19 points of held-out general precision between seeds, so
 ``--seeds`` repeats every run with other training seeds (same curated split) and the summary gives
-each recipe's mean and spread per held-out hospital, and its difference from the study's recipe.
+each recipe's mean and spread per held-out hospital, and its difference from the study's recipe;
+then, per cell, the ensemble of its seeds (the mean of their per-image probabilities from
+`cxrdesk evaluate --report`'s predictions.csv): what one model made of them would score.
 """
 
 from __future__ import annotations
@@ -128,6 +130,30 @@ def summarise(rows: list[dict], recipes: list[str]) -> None:
                   f"ECE {mean('ece', 'before'):.3f} -> {mean('ece', 'after'):.3f}")
 
 
+def ensemble(key: tuple[str, str, str], files: list[Path]) -> dict:
+    """The average of several runs' per-image probabilities (their `evaluate --report` predictions.csv,
+    same images): accuracy, ECE and AUC of the mean, as one model made of the seeds would score."""
+    import csv
+
+    import numpy as np
+
+    from cxrdesk.evaluation import calibration, roc
+
+    tables = []
+    for file in files:
+        with file.open(newline="") as handle:
+            tables.append({row["image"]: row for row in csv.DictReader(handle)})
+    images = sorted(tables[0])
+    if any(sorted(table) != images for table in tables):
+        raise SystemExit(f"the runs of {key} were evaluated on different images")
+    classes = [name[2:] for name in next(iter(tables[0].values())) if name.startswith("p_")]
+    mean = np.mean([[[float(t[i][f"p_{c}"]) for c in classes] for i in images] for t in tables], axis=0)
+    y_true = np.array([classes.index(tables[0][i]["label"]) for i in images])
+    return {"held_out": key[0], "model": key[1], "recipe": key[2], "members": len(files),
+            "held_out_gp": float((mean.argmax(axis=1) == y_true).mean()), "ece": calibration(mean, y_true)["ece"],
+            "auc": {c: r["auc"] for c, r in roc(mean, y_true, classes).items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="custom,vgg16")
@@ -152,7 +178,7 @@ def main() -> None:
     print(f"{args.epochs} epochs at most, {args.image_size} px, batch {args.batch_size}, training seeds "
           f"{', '.join(map(str, seeds))}\n")
     holdout = {"shenzhen": "shenzhen128", "ieee8023": "ieee8023"}
-    rows = []
+    rows, answers = [], {}
     with tempfile.TemporaryDirectory(prefix="cxrdesk-generalisation-") as tmp:
         work = Path(tmp)
         build_source(work / "src")
@@ -175,8 +201,9 @@ def main() -> None:
                             "--image-size", args.image_size, "--batch-size", args.batch_size, "--out", work / "models",
                             "--name", name, "--seed", seed, *weights, *(["--lung-field", lung_field] if lung_field else []))
                     minutes = (time.perf_counter() - started) / 60
-                    result = json.loads(cxrdesk("evaluate", dataset, "--model", work / "models" / name,
-                                                "--json").stdout)
+                    result = json.loads(cxrdesk("evaluate", dataset, "--model", work / "models" / name, "--json",
+                                                "--report", work / "reports" / name).stdout)
+                    answers.setdefault((scenario, model, variant), []).append(work / "reports" / name / "predictions.csv")
                     card = json.loads((work / "models" / name / "card.json").read_text())
                     history, best = card["training"]["history"], card["training"]["best_epoch"]
                     internal = history[best - 1]["val_accuracy"] if best else None
@@ -216,10 +243,17 @@ def main() -> None:
                               f"{after['general_precision']:.1%}, ECE {before['ece']:.3f} -> {after['ece']:.3f}"
                               + (f"; TB sensitivity {tb['sensitivity']:.0%}, specificity {tb['specificity']:.0%}"
                                  if tb else ""), flush=True)
+        ensembles = [ensemble(key, files) for key, files in answers.items() if len(files) > 1]
     print()
     summarise(rows, args.recipes.split(","))
+    if ensembles:
+        print("\nEnsembles: each cell's seeds averaged (their calibrated probabilities), one model per cell:")
+        for row in ensembles:
+            tb = f", TB AUC {row['auc']['Tuberculosis']:.3f}" if row["auc"].get("Tuberculosis") else ""
+            print(f"    {row['held_out']} {row['model']} {row['recipe']} ({row['members']} seeds): held-out GP "
+                  f"{row['held_out_gp']:.1%}, ECE {row['ece']:.3f}{tb}")
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+        Path(args.json).write_text(json.dumps({"runs": rows, "ensembles": ensembles}, indent=2))
 
 
 if __name__ == "__main__":

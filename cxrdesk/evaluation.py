@@ -106,6 +106,21 @@ class Evaluation:
     ece_uncalibrated: float | None = None  # ECE before temperature scaling
     temperature: float | None = None
     screening: dict = field(default_factory=dict)  # class -> sensitivity/specificity at the saved threshold
+    images: list[str] = field(default_factory=list)  # per image: the file that was read
+
+    def prediction_rows(self) -> list[dict]:
+        """One row per image: file, source, true and predicted class, and each class's probability as
+        used (calibrated when the model has a temperature) - to find the images a model gets wrong, or to
+        combine several models' answers."""
+        predicted = self.probabilities.argmax(axis=1)
+        rows = []
+        for k in range(len(self.y_true)):
+            rows.append({"image": self.images[k] if k < len(self.images) else "",
+                         "source": self.sources[k] if k < len(self.sources) else "",
+                         "label": self.classes[self.y_true[k]], "predicted": self.classes[predicted[k]],
+                         **{f"p_{name}": round(float(self.probabilities[k, i]), 6)
+                            for i, name in enumerate(self.classes)}})
+        return rows
 
     @property
     def accuracy(self) -> float:
@@ -175,7 +190,8 @@ def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, 
                       roc(probabilities, y_true, classes), calibration(probabilities, y_true), probabilities,
                       y_true, [i.source for i in items], list(holdout_sources or []), external,
                       calibration(raw, y_true)["ece"], temperature,
-                      screening_report(probabilities, y_true, classes, bundle.card.thresholds))
+                      screening_report(probabilities, y_true, classes, bundle.card.thresholds),
+                      [str(i.file) for i in items])
 
 
 def labelled_folder_items(folder: str | Path, bundle_classes, *, source_pattern: str | None = None,

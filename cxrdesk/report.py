@@ -120,8 +120,24 @@ def write_report(evaluation: Evaluation, card: dict, out: str | Path) -> Path:
         }
         for name, fig in figures.items():
             fig.savefig(tmp / name)
+        write_predictions_csv(evaluation, tmp / PREDICTIONS_FILE)
         (tmp / "report.html").write_text(_html(evaluation, card, tmp), encoding="utf-8")
     return out / "report.html"
+
+
+PREDICTIONS_FILE = "predictions.csv"
+
+
+def write_predictions_csv(evaluation: Evaluation, path: Path) -> None:
+    """The per-image answers of an evaluation (see :meth:`Evaluation.prediction_rows`)."""
+    import csv
+
+    rows = evaluation.prediction_rows()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["image", "source", "label", "predicted",
+                                                    *(f"p_{c}" for c in evaluation.classes)])
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def metrics_table_rows(metrics: dict) -> list[list[str]]:
@@ -191,6 +207,8 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;paddi
 <h2>Metrics (one class vs the rest)</h2><table><tr>{header}</tr>{body}</table>
 <p>AUC: {auc}. Expected calibration error: {evaluation.calibration['ece']:.3f}{calibrated}.</p>
 {per_source}{screening}
+<p>Every image's answer: <a href="{PREDICTIONS_FILE}">{PREDICTIONS_FILE}</a> (file, source, true and predicted
+class, each class's probability).</p>
 <h2>Training curves</h2>{img('curves.png')}
 <h2>Confusion matrix</h2>{img('confusion_matrix.png')}
 <h2>ROC</h2>{img('roc.png')}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,6 +78,17 @@ def test_evaluate_command_writes_report_and_card(trained, curated_cxr3, tmp_path
     test = card["evaluations"]["test"]
     assert test["n"] == sum(sum(row) for row in test["confusion_matrix"]) > 0
     assert 0 <= test["general_precision"] <= 1 and set(test["auc"]) == set(CLASSES)
+    # every image's answer, consistent with the confusion matrix the card records
+    with (report / "predictions.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == test["n"] and all(Path(r["image"]).is_file() and r["source"] for r in rows)
+    matrix = np.zeros((len(CLASSES), len(CLASSES)), dtype=int)
+    for r in rows:
+        p = [float(r[f"p_{c}"]) for c in CLASSES]
+        assert sum(p) == pytest.approx(1.0, abs=1e-4) and CLASSES[int(np.argmax(p))] == r["predicted"]
+        matrix[CLASSES.index(r["label"]), CLASSES.index(r["predicted"])] += 1
+    assert matrix.tolist() == test["confusion_matrix"]
+    assert "predictions.csv" in page
 
 
 def test_compare_is_the_studys_table_vii(trained):
