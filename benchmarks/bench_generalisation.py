@@ -21,8 +21,9 @@ Then the deployment a hospital can do: `cxrdesk calibrate` on the held-out hospi
 fitted on about half of its patients (``--site-share``) and measured on the other half, printed beside
 the same half's figures without it.
 
-One training run moves by up to ~19 points of held-out general precision between seeds, so
-``--seeds`` repeats every run with other training seeds (same curated split) and the summary gives
+One training run moves by up to ~60 points of held-out general precision between seeds (ieee8023, the
+study's recipe: 19-79 %), and training on a CPU is not bit-for-bit repeatable (a seed is a label, not a
+replay), so ``--seeds`` repeats every run with other training seeds (same curated split) and the summary gives
 each recipe's mean and spread per held-out hospital, and its difference from the study's recipe;
 then, per cell, the ensemble of its seeds (the mean of their per-image probabilities from
 `cxrdesk evaluate --report`'s predictions.csv): what one model made of them would score.
