@@ -112,15 +112,9 @@ class Evaluation:
         """One row per image: file, source, true and predicted class, and each class's probability as
         used (calibrated when the model has a temperature) - to find the images a model gets wrong, or to
         combine several models' answers."""
-        predicted = self.probabilities.argmax(axis=1)
-        rows = []
-        for k in range(len(self.y_true)):
-            rows.append({"image": self.images[k] if k < len(self.images) else "",
-                         "source": self.sources[k] if k < len(self.sources) else "",
-                         "label": self.classes[self.y_true[k]], "predicted": self.classes[predicted[k]],
-                         **{f"p_{name}": round(float(self.probabilities[k, i]), 6)
-                            for i, name in enumerate(self.classes)}})
-        return rows
+        return [{"image": image, "source": source, "label": self.classes[truth], "predicted": self.classes[p.argmax()],
+                 **{f"p_{name}": round(float(p[i]), 6) for i, name in enumerate(self.classes)}}
+                for image, source, truth, p in zip(self.images, self.sources, self.y_true, self.probabilities)]
 
     @property
     def accuracy(self) -> float:

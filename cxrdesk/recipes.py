@@ -7,13 +7,11 @@ edit of this one.
 
 ``lungs`` (the default for new runs) is the study's recipe with one change: the network sees only the
 lungs (cropped to them, and black beyond them: lung field 'mask'). It is the one that measured best on
-hospitals never seen (benchmarks/bench_generalisation.py, 64 px, 12 epochs, three training seeds per
-row). Custom CNN: Shenzhen held out 75.3 % +- 0.7 general precision against the study's 70.4 % +- 4.3
-(TB AUC 0.82 against 0.77); ieee8023 held out 69.4 % +- 3.3 against 51.2 % +- 24.0. VGG16: Shenzhen
-73.1 % against 70.3 % (but TB AUC 0.77 against 0.81); ieee8023 53.9 % against 29.5 %. Better on both
-hospitals with both networks (+12.6 points on average). Run again, the custom CNN's rows gave
-Shenzhen 73.6 % against 72.5 % and ieee8023 48.5 % +- 17.1 against 34.7 % +- 16.7: still better on
-both, by less, and not steady at ieee8023 (one run at 29 %); see the README's benchmark section.
+hospitals never seen (benchmarks/bench_generalisation.py, 64 px, 12 epochs; every cell run twice with
+three training seeds, 48 runs). Held-out general precision, study -> lungs: Shenzhen 71.5 -> 74.5 %
+(custom CNN), 69.2 -> 72.5 % (VGG16); ieee8023 43.0 -> 58.9 % (custom), 29.0 -> 53.0 % (VGG16): +11.6
+points on average, better in every cell, but not steady at ieee8023 (the custom CNN 29-72 % over six
+runs), and with VGG16 it ranks tuberculosis worse (TB AUC 0.776 against 0.811). See the README.
 
 ``robust`` adds to the lungs what was meant against shortcuts: random brightness, contrast, gamma, blur
 and noise, so brightness cannot carry the class; each (class, source) cell weighs the same within its
