@@ -167,21 +167,37 @@ class Card(dict):
         return bool(self.evaluation("test").get("holdout_sources"))
 
     @property
-    def held_out(self) -> dict | None:
-        """The model's figure on hospitals it never saw: the latest external evaluation, else a test split
-        of held-out sources; None when it was never tested on another hospital."""
+    def held_out_evaluations(self) -> list[dict]:
+        """Every figure the card holds of the model on hospitals it never saw, oldest first: the test split
+        when it was made of held-out sources, then each external evaluation. For a site-calibrated copy,
+        only those measured with its own calibration (after it; the original's were made without it)."""
         external = self.get("external_evaluations") or []
-        if external:
-            latest = external[-1]
-            return {"general_precision": latest.get("general_precision"), "ece": latest.get("ece"),
-                    "images": latest.get("n"), "sources": latest.get("sources"), "where": latest.get("dataset"),
-                    "kind": "external folder"}
-        if self.test_is_held_out:
+        found = []
+        site = self.site_calibration
+        if site:
+            since = site.get("calibrated") or ""
+            external = [e for e in external if (e.get("evaluated") or "") >= since]
+        elif self.test_is_held_out:
             test = self.evaluation("test")
-            return {"general_precision": test.get("general_precision"), "ece": test.get("ece"),
-                    "images": test.get("n"), "sources": test.get("holdout_sources"), "where": test.get("dataset"),
-                    "kind": "held-out sources"}
-        return None
+            found.append({"general_precision": test.get("general_precision"), "ece": test.get("ece"),
+                          "images": test.get("n"), "sources": test.get("holdout_sources"),
+                          "where": test.get("dataset"), "kind": "held-out sources"})
+        found += [{"general_precision": e.get("general_precision"), "ece": e.get("ece"), "images": e.get("n"),
+                   "sources": e.get("sources"), "where": e.get("dataset"), "kind": "external folder"}
+                  for e in external]
+        return found
+
+    @property
+    def held_out(self) -> dict | None:
+        """The model's figure on hospitals it never saw: of :attr:`held_out_evaluations`, the one on the
+        most images (the latest among equals), so that a small folder tested later does not replace a
+        larger test as the model's headline figure; ``evaluations`` says how many there are. None when it
+        was never tested on another hospital."""
+        found = self.held_out_evaluations
+        if not found:
+            return None
+        best = max(reversed(found), key=lambda e: e.get("images") or 0)  # max keeps the first: the latest
+        return {**best, "evaluations": len(found)}
 
     @property
     def internal_test_general_precision(self) -> float | None:
@@ -200,7 +216,8 @@ class Card(dict):
             internal_text = f"{internal:.1%} on a random test split of its own hospitals"
         held = self.held_out
         site = self.site_calibration
-        if held and held.get("general_precision") is not None and site:
+        if (held and held.get("general_precision") is not None and site
+                and sorted(held.get("sources") or []) == sorted(site.get("sources") or [])):
             text = (f"{held['general_precision']:.1%} general precision on {held['images']} images of "
                     f"{', '.join(site.get('sources') or ['?'])}, a hospital it never trained on (calibrated there on "
                     f"{site.get('calibration_images')} other images)")
@@ -208,6 +225,8 @@ class Card(dict):
         if held and held.get("general_precision") is not None:
             text = (f"{held['general_precision']:.1%} general precision on {held['images']} images from hospitals it "
                     f"never saw ({', '.join(held.get('sources') or ['?'])})")
+            if held["evaluations"] > 1:
+                text += f" - the largest of its {held['evaluations']} tests on such hospitals"
             return text + (f"; {internal_text}" if internal_text else "")
         return ("never tested on a hospital it did not train on" + (f"; {internal_text}" if internal_text else "")
                 + ": its real accuracy elsewhere is unknown")

@@ -442,22 +442,23 @@ def cmd_evaluate(args) -> int:
         raise CxrdeskError(f"{args.dataset} is a labelled folder, not a curated dataset: --split does not apply")
     use_cpu_in_process()
     if curated:
-        bundle, result = evaluate_bundle(args.model, dataset, args.split)
+        bundle, result = evaluate_bundle(args.model, dataset, args.split, record=not args.no_record)
         where = f"the '{result.split}' split of {dataset.folder}"
     else:
         update, close = progress_bar("reading", enabled=not args.json)
         try:
             bundle, result, _ = evaluate_folder(args.model, args.dataset, source_pattern=args.source_pattern,
-                                                progress=update)
+                                                progress=update, record=not args.no_record)
         finally:
             close()
         where = f"the labelled folder {result.dataset} (external)"
     from .bundle import read_card
 
-    card = read_card(bundle.folder)  # with this evaluation in it
+    card = read_card(bundle.folder)  # with this evaluation in it, unless it was not recorded
     report = write_report(result, card, args.report) if args.report else None
     if args.json:
         print(json.dumps({"model": bundle.name, **result.summary(), "quality": card.quality_sentence(),
+                          "recorded": not result.not_recorded, "not_recorded": result.not_recorded or None,
                           "report": str(report) if report else None},
                          indent=2))
         return 0
@@ -493,7 +494,9 @@ def cmd_evaluate(args) -> int:
                        + ("MET" if row["who_minimum_met"] else "NOT met"))
             print(f"Screening threshold {name} >= {row['threshold']:.3f}: sensitivity {row['sensitivity']:.1%}, "
                   f"specificity {row['specificity']:.1%}{who}")
-    print(f"\nModel quality now: {card.quality_sentence()}")
+    if result.not_recorded:
+        print(f"\nThis evaluation is {result.not_recorded}.")
+    print(f"\nModel quality{'' if result.not_recorded else ' now'}: {card.quality_sentence()}")
     if report:
         print(f"Report written to {report}")
     print(RESEARCH_NOTICE)
@@ -878,6 +881,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=list(SPLITS), help="split of a curated dataset (default: test, else val)")
     p.add_argument("--source-pattern", metavar="REGEX", help="for a labelled folder: the source in file names")
     p.add_argument("--report", metavar="DIR", help="write PNG figures and report.html to DIR")
+    p.add_argument("--no-record", action="store_true",
+                   help="leave the model's card unchanged (by default the result is stored in it; the card's "
+                        "headline held-out figure is its largest test on hospitals never seen)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 

@@ -107,6 +107,7 @@ class Evaluation:
     temperature: float | None = None
     screening: dict = field(default_factory=dict)  # class -> sensitivity/specificity at the saved threshold
     images: list[str] = field(default_factory=list)  # per image: the file that was read
+    not_recorded: str = ""  # why the result is not in the model's card ('' when it is, or was never meant to be)
 
     def prediction_rows(self) -> list[dict]:
         """One row per image: file, source, true and predicted class, and each class's probability as
@@ -207,29 +208,44 @@ def labelled_folder_items(folder: str | Path, bundle_classes, *, source_pattern:
 
 
 def evaluate_folder(bundle_folder: str | Path, folder: str | Path, *, source_pattern: str | None = None,
-                    progress=None):
-    """Evaluate a bundle on a labelled folder from another hospital and store the result in its card as
-    an external evaluation; returns (bundle, evaluation, scan)."""
+                    progress=None, record: bool = True):
+    """Evaluate a bundle on a labelled folder from another hospital and (``record``) store the result in
+    its card as an external evaluation; returns (bundle, evaluation, scan)."""
     from .bundle import load_bundle
 
     bundle = load_bundle(bundle_folder)
     items, scan = labelled_folder_items(folder, bundle.classes, source_pattern=source_pattern, progress=progress)
     result = evaluate_items(bundle, items, "external", str(scan.root), external=True)
-    store_in_card(bundle.folder, result)
+    record_in_card(bundle.folder, result, record)
     return bundle, result, scan
 
 
-def evaluate_bundle(bundle_folder: str | Path, dataset, split: str | None = None):
-    """Load a bundle, evaluate it on ``split`` (default: test, else validation) and store the result
-    in its card; returns (bundle, evaluation). The one path the CLI, the GUI and the demo share; their
-    entry points set TensorFlow up for the CPU first (:func:`cxrdesk.devices.use_cpu_in_process`)."""
+def evaluate_bundle(bundle_folder: str | Path, dataset, split: str | None = None, *, record: bool = True):
+    """Load a bundle, evaluate it on ``split`` (default: test, else validation) and (``record``) store
+    the result in its card; returns (bundle, evaluation). The one path the CLI, the GUI and the demo
+    share; their entry points set TensorFlow up for the CPU first
+    (:func:`cxrdesk.devices.use_cpu_in_process`)."""
     from .bundle import load_bundle
 
     bundle = load_bundle(bundle_folder)
     split = split or ("test" if dataset.split("test") else "val")
     result = evaluate(bundle, dataset, split)
-    store_in_card(bundle.folder, result)
+    record_in_card(bundle.folder, result, record)
     return bundle, result
+
+
+def record_in_card(bundle_folder: Path, evaluation: Evaluation, record: bool = True) -> None:
+    """Store the evaluation in the card unless asked not to; a model folder that cannot be written (an
+    installed, read-only model) does not cost the user the evaluation just computed: the reason is kept
+    in ``evaluation.not_recorded`` for the caller to show."""
+    if not record:
+        evaluation.not_recorded = "not recorded in the model's card, as asked"
+        return
+    try:
+        store_in_card(bundle_folder, evaluation)
+    except OSError as exc:
+        evaluation.not_recorded = (f"not recorded in the model's card: {bundle_folder} cannot be written "
+                                   f"({exc.strerror or exc})")
 
 
 def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:

@@ -422,7 +422,8 @@ def test_test_and_calibrate_a_model_for_a_hospital(window, qtbot, shenzhen_site,
     tab.test_button.click()
     qtbot.waitUntil(lambda: "kept on the model's card" in tab.message.text(), timeout=120000)
     assert "120 images of shenzhen" in tab.message.text()
-    assert "On hospitals it never saw (shenzhen)" in tab.card.text()
+    # the card's headline stays its larger held-out test (246 Shenzhen images), the new one is counted
+    assert "On hospitals it never saw (shenzhen128)" in tab.card.text() and "largest of its 2" in tab.card.text()
     out = tmp_path / "models" / "demo-shenzhen"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     tab.calibrate_button.click()
@@ -430,3 +431,6 @@ def test_test_and_calibrate_a_model_for_a_hospital(window, qtbot, shenzhen_site,
     assert tab.model.currentData() == str(out) and tab.diagnoser is not None
     assert "Calibrated for shenzhen" in tab.card.text()
     assert (bundle / "card.json").is_file() and (out / "model.keras").is_file()
+    copy = json.loads((out / "card.json").read_text())  # the original's test was made without the site's calibration
+    assert [e["split"] for e in copy["external_evaluations"]] == ["site check"]
+    assert [e["n"] for e in copy["created_from"]["external_evaluations"]] == [120]

@@ -175,6 +175,68 @@ def test_evaluate_on_a_labelled_folder_from_another_hospital(trained, other_hosp
     assert "never tested on a hospital it did not train on" in never.stdout
 
 
+def test_a_small_folder_tested_later_does_not_replace_a_larger_test_as_the_headline(trained, other_hospital,
+                                                                                    tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(trained, bundle)
+    assert cxrdesk("evaluate", other_hospital, "--model", bundle).returncode == 0  # 20 JSRT films
+    few = make_source(tmp_path / "few", {"Normal": sorted((other_hospital / "Normal").glob("*.png"))[:4]})
+    for path in (few / "Normal").glob("*.png"):
+        path.rename(path.with_name(path.name.replace("jsrt__", "smallsite__")))
+    card_before = (bundle / "card.json").read_bytes()
+    asked = cxrdesk("evaluate", few, "--model", bundle, "--no-record", "--json")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["recorded"] is False and (bundle / "card.json").read_bytes() == card_before
+    later = cxrdesk("evaluate", few, "--model", bundle)
+    assert later.returncode == 0, later.stderr
+    card = json.loads((bundle / "card.json").read_text())
+    assert [e["n"] for e in card["external_evaluations"]] == [20, 4]  # both kept
+    assert "on 20 images from hospitals it never saw (jsrt) - the largest of its 2 tests" in later.stdout
+    diagnosed = cxrdesk("diagnose", real_images("normal", 1)[0], "--model", bundle)
+    assert "hospitals it never saw (jsrt)" in diagnosed.stdout
+
+
+def test_held_out_headline_is_the_largest_test_and_a_site_copy_counts_only_its_own():
+    from cxrdesk.bundle import Card
+
+    def external(n, source, when, gp=0.5):
+        return {"n": n, "sources": [source], "dataset": f"/{source}", "general_precision": gp, "ece": 0.1,
+                "evaluated": when}
+
+    card = Card({"evaluations": {"test": {"n": 100, "general_precision": 0.7, "holdout_sources": ["a"],
+                                          "dataset": "/d"}},
+                 "external_evaluations": [external(30, "b", "2026-01-02T00:00:00+0000"),
+                                          external(100, "c", "2026-01-03T00:00:00+0000", 0.6)]})
+    held = card.held_out
+    assert held["sources"] == ["c"] and held["evaluations"] == 3  # 100 = 100: the latest among equals
+    card["external_evaluations"].append(external(500, "d", "2026-01-04T00:00:00+0000", 0.8))
+    assert card.held_out["sources"] == ["d"] and card.held_out["images"] == 500
+    site = Card({**card, "site_calibration": {"sources": ["e"], "calibrated": "2026-02-01T00:00:00+0000",
+                                              "calibration_images": 40}})
+    assert site.held_out is None  # the original's tests were made without the site's calibration
+    site["external_evaluations"] = site["external_evaluations"] + [external(40, "e", "2026-02-01T00:00:05+0000", 0.9)]
+    assert site.held_out["sources"] == ["e"] and site.held_out["evaluations"] == 1
+    assert site.quality_sentence().startswith("90.0% general precision on 40 images of e, a hospital it never "
+                                              "trained on (calibrated there on 40 other images)")
+
+
+def test_an_evaluation_is_not_lost_when_the_model_folder_cannot_be_written(trained, other_hospital, tmp_path,
+                                                                          monkeypatch):
+    from cxrdesk import evaluation
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(trained, bundle)
+    card_before = (bundle / "card.json").read_bytes()
+
+    def read_only(folder, result):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(evaluation, "store_in_card", read_only)  # as in an installed, read-only models folder
+    _, result, _ = evaluation.evaluate_folder(bundle, other_hospital)
+    assert result.metrics["n"] == 20 and "cannot be written (Permission denied)" in result.not_recorded
+    assert (bundle / "card.json").read_bytes() == card_before
+
+
 def test_a_folder_with_a_class_the_model_does_not_know_is_refused(trained, tmp_path):
     root = make_source(tmp_path / "other", {"Pneumonia": real_images("covid", 3)})
     result = cxrdesk("evaluate", root, "--model", trained)

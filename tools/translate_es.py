@@ -213,8 +213,13 @@ ES = {
     "Labelled folder from another hospital (one sub-folder per class)":
         "Carpeta etiquetada de otro hospital (una subcarpeta por clase)",
     "Testing {0} on {1}...": "Probando {0} con {1}...",
-    "General precision {0:.1%} on {1} images of {2} (ECE {3:.3f}); kept on the model's card.":
-        "Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f}); guardada en la ficha del modelo.",
+    "General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})":
+        "Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f})",
+    "not kept on the model's card: its folder cannot be written.":
+        "no se guardó en la ficha del modelo: no se puede escribir en su carpeta.",
+    "kept on the model's card (whose headline is its largest such test).":
+        "guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).",
+    "(the largest of its {0} such tests)": "(la mayor de sus {0} pruebas de este tipo)",
     "Labelled folder of the hospital (one sub-folder per class)":
         "Carpeta etiquetada del hospital (una subcarpeta por clase)",
     "New folder for the calibrated model": "Carpeta nueva para el modelo calibrado",

@@ -290,10 +290,14 @@ class DiagnosisTab(QWidget):
                          on_success=self.hospital_tested)
 
     def hospital_tested(self, result) -> None:
-        self.loaded_message = (self.tr("General precision {0:.1%} on {1} images of {2} (ECE {3:.3f}); kept on the "
-                                       "model's card.").format(result.metrics["general_precision"], result.metrics["n"],
-                                                          ", ".join(sorted(set(result.sources))),
-                                                          result.calibration["ece"]))
+        text = self.tr("General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})").format(
+            result.metrics["general_precision"], result.metrics["n"], ", ".join(sorted(set(result.sources))),
+            result.calibration["ece"])
+        if result.not_recorded:
+            text += "; " + self.tr("not kept on the model's card: its folder cannot be written.")
+        else:
+            text += "; " + self.tr("kept on the model's card (whose headline is its largest such test).")
+        self.loaded_message = text
         self.model_chosen()  # reload: the card now has the figure
 
     def calibrate_for_hospital(self) -> None:
@@ -349,6 +353,8 @@ class DiagnosisTab(QWidget):
         elif held and held.get("general_precision") is not None:
             text += "\n" + self.tr("On hospitals it never saw ({0}): general precision {1:.1%} on {2} images").format(
                 ", ".join(held.get("sources") or []), held["general_precision"], held.get("images"))
+            if held.get("evaluations", 1) > 1:
+                text += " " + self.tr("(the largest of its {0} such tests)").format(held["evaluations"])
         else:
             text += "\n" + self.tr("Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.")
         if card.demo:
