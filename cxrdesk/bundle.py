@@ -117,6 +117,19 @@ class Card(dict):
         return self.split_sizes.get("train")
 
     @property
+    def learned_sources(self) -> set[str] | None:
+        """Sources (hospitals) of the training and validation images; None when the card does not say
+        (trained by an older CXRDesk)."""
+        sources = self.dataset.get("learned_sources")
+        return set(sources) if sources is not None else None
+
+    @property
+    def learned_sha256(self) -> set[str] | None:
+        """Short hashes of the training and validation image files (see :func:`learned_from`), or None."""
+        hashes = self.dataset.get("learned_sha256")
+        return set(hashes) if hashes is not None else None
+
+    @property
     def train_intensity(self) -> dict | None:
         return self.dataset.get("train_intensity")
 
@@ -169,8 +182,9 @@ class Card(dict):
     @property
     def held_out_evaluations(self) -> list[dict]:
         """Every figure the card holds of the model on hospitals it never saw, oldest first: the test split
-        when it was made of held-out sources, then each external evaluation. For a site-calibrated copy,
-        only those measured with its own calibration (after it; the original's were made without it)."""
+        when it was made of held-out sources, then each external evaluation on no source and no image the
+        model learnt from. For a site-calibrated copy, only those measured with its own calibration (after
+        it; the original's were made without it)."""
         external = self.get("external_evaluations") or []
         found = []
         site = self.site_calibration
@@ -184,7 +198,7 @@ class Card(dict):
                           "where": test.get("dataset"), "kind": "held-out sources"})
         found += [{"general_precision": e.get("general_precision"), "ece": e.get("ece"), "images": e.get("n"),
                    "sources": e.get("sources"), "where": e.get("dataset"), "kind": "external folder"}
-                  for e in external]
+                  for e in external if not (e.get("seen_sources") or e.get("seen_images"))]  # truly held out
         return found
 
     @property
@@ -291,6 +305,21 @@ def _inference_copy(model, architecture: str, image_size: int, n_classes: int, l
     return clone
 
 
+LEARNED_HASH_DIGITS = 16  # of each SHA-256: enough to tell ~10^9 images apart, a third of the card's space
+
+
+def learned_from(items) -> dict:
+    """What the card keeps of the images a model learnt from or was tuned on (training and validation
+    splits): their sources, and a short hash of each file, so that a later evaluation can tell whether it
+    is really on hospitals and images the model never saw."""
+    from collections import Counter
+
+    return {"learned_sources": dict(sorted(Counter(i.source for i in items).items())),
+            "learned_sha256": sorted({i.sha256[:LEARNED_HASH_DIGITS] for i in items if i.sha256}),
+            "learned_what": f"sources and the first {LEARNED_HASH_DIGITS} hex digits of the SHA-256 of each "
+                            "training and validation image file"}
+
+
 def write_bundle(model, info: dict, folder: Path) -> Path:
     """Save ``model`` and its card atomically at ``folder``; returns the folder."""
     import keras
@@ -349,6 +378,7 @@ def write_bundle(model, info: dict, folder: Path) -> Path:
         "dataset": {"folder": str(dataset.folder), "source_root": dataset.description.get("source_root"),
                     "manifest_sha256": dataset.manifest_sha256,
                     "split_sizes": {s: len(dataset.split(s)) for s in ("train", "val", "test")},
+                    **learned_from(dataset.split("train") + dataset.split("val")),
                     "curation": dataset.description.get("settings"),
                     "shortcut_check": (dataset.description.get("shortcut_check") or {}).get("verdict"),
                     "train_intensity": {"mean": round(float(train_means.mean()), 3),

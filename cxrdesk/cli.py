@@ -465,8 +465,9 @@ def cmd_evaluate(args) -> int:
     print(f"Model {bundle.name} ({bundle.card.architecture}, trained on {(bundle.card.device or '?').upper()}; "
           f"classes {', '.join(bundle.classes)}) on {where} ({result.metrics['n']} images)")
     if result.external or result.holdout_sources:
-        sources = ", ".join(sorted(set(result.sources)))
-        print(f"Held-out hospitals: none of these sources ({sources}) was seen in training")
+        verdict = result.independence()
+        print(verdict[0].upper() + verdict[1:] + ("" if result.on_unseen_hospitals else
+                                                  ": it is not counted as the model's held-out-hospital figure"))
     print()
     print(table(["class", "accuracy", "precision", "recall", "specificity", "F1-score", "general precision"],
                 metrics_table_rows(result.metrics)))
@@ -482,7 +483,8 @@ def cmd_evaluate(args) -> int:
     if len(per_source) > 1 or result.external or result.holdout_sources:
         print()
         print(table(["source", "images", "general precision", *[f"recall {c}" for c in result.classes]],
-                    [[s, r["n"], f"{r['general_precision']:.2%}",
+                    [[s + (" (learnt from)" if s in (result.seen_sources or []) else ""), r["n"],
+                      f"{r['general_precision']:.2%}",
                       *[f"{r['recall'][c]:.2%}" if c in r["recall"] else "-" for c in result.classes]]
                      for s, r in per_source.items()]))
     if result.screening:

@@ -44,6 +44,7 @@ class DatasetItem:
     split: str
     mean: float  # mean 8-bit intensity measured at curation
     source: str = "unknown"  # hospital or collection
+    sha256: str = ""  # of the file's bytes, as scanning measured it ('' when unknown)
 
 
 @dataclass
@@ -225,5 +226,5 @@ def load_dataset(folder: str | Path) -> CuratedDataset:
                                 f"({', '.join(classes)}): curate again")
         file = folder / row["file"] if row["file"] else root / row["path"]
         items.append(DatasetItem(file, row["class"], row["split"], float(row["mean_intensity"]),
-                                 row.get("source") or "unknown"))
+                                 row.get("source") or "unknown", row.get("sha256") or ""))
     return CuratedDataset(folder, description, items)

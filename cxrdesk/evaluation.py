@@ -17,6 +17,7 @@ import numpy as np
 
 from .atomic import write_text
 from .errors import CxrdeskError
+from .scanning import UNKNOWN_SOURCE
 
 METRICS = ("accuracy", "precision", "recall", "specificity", "f1")
 
@@ -108,6 +109,36 @@ class Evaluation:
     screening: dict = field(default_factory=dict)  # class -> sensitivity/specificity at the saved threshold
     images: list[str] = field(default_factory=list)  # per image: the file that was read
     not_recorded: str = ""  # why the result is not in the model's card ('' when it is, or was never meant to be)
+    #: Named sources of these images that the model learnt from (training or validation), and how many of
+    #: these very images it learnt from; None when its card does not record what it learnt from.
+    seen_sources: list[str] | None = None
+    seen_images: int | None = None
+
+    @property
+    def on_unseen_hospitals(self) -> bool:
+        """Whether this measures hospitals the model never saw: held-out sources or another hospital's
+        folder, with no source and no image the model learnt from (as far as its card can tell)."""
+        return bool(self.external or self.holdout_sources) and not (self.seen_sources or self.seen_images)
+
+    def independence(self) -> str:
+        """In words, whether this is a figure for hospitals the model never saw (CLI, report, GUI)."""
+        sources = sorted(set(self.sources))
+        if not (self.external or self.holdout_sources):
+            return "the training hospitals (a random split): not a figure for another hospital"
+        problems = []
+        if self.seen_images:
+            problems.append(f"{self.seen_images} of these {len(self.y_true)} images are among the images it learnt from")
+        if self.seen_sources:
+            problems.append(f"it learnt from {', '.join(self.seen_sources)}")
+        if problems:
+            return "NOT a figure for hospitals it never saw: " + "; ".join(problems)
+        if self.seen_sources is None:
+            return (f"sources {', '.join(sources)}; the model's card does not record what it learnt from (an older "
+                    "model), so CXRDesk cannot check that they are new to it")
+        if UNKNOWN_SOURCE in sources:
+            return ("no image it learnt from; the source of some images is unknown, so CXRDesk cannot check that "
+                    "their hospital is new to it (name them '<source>__file' or give --source-pattern)")
+        return f"held-out hospitals: it learnt from none of these sources ({', '.join(sources)}) and none of these images"
 
     def prediction_rows(self) -> list[dict]:
         """One row per image: file, source, true and predicted class, and each class's probability as
@@ -145,7 +176,9 @@ class Evaluation:
                 "accuracy": self.metrics["general_precision"],
                 "auc": {c: r["auc"] for c, r in self.roc.items()}, "ece": self.calibration["ece"],
                 "ece_uncalibrated": self.ece_uncalibrated, "temperature": self.temperature,
-                "screening": self.screening, "per_source": self.per_source()}
+                "screening": self.screening, "per_source": self.per_source(),
+                "seen_sources": self.seen_sources, "seen_images": self.seen_images,
+                "on_unseen_hospitals": self.on_unseen_hospitals}
 
 
 def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Evaluation:
@@ -181,12 +214,50 @@ def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, 
     probabilities = apply_temperature(raw, temperature, bundle.card.offsets)
     y_true = np.array([classes.index(i.label) for i in items])
     matrix = confusion(y_true, probabilities.argmax(axis=1), len(classes))
+    seen_sources, seen_images = seen_in_training(bundle.card, items)
     return Evaluation(bundle.name, classes, split, where, metrics_from_confusion(matrix, classes),
                       roc(probabilities, y_true, classes), calibration(probabilities, y_true), probabilities,
                       y_true, [i.source for i in items], list(holdout_sources or []), external,
                       calibration(raw, y_true)["ece"], temperature,
                       screening_report(probabilities, y_true, classes, bundle.card.thresholds),
-                      [str(i.file) for i in items])
+                      [str(i.file) for i in items], seen_sources=seen_sources, seen_images=seen_images)
+
+
+def learned_from_dataset(card) -> dict | None:
+    """What an older card does not record of the images its model learnt from, read from the curated
+    dataset it names - only if that dataset is still there with the very manifest the model was trained
+    on (same SHA-256); else None."""
+    from .bundle import learned_from
+    from .dataset import load_dataset
+
+    folder, manifest = card.dataset.get("folder"), card.dataset.get("manifest_sha256")
+    if not folder or not manifest:
+        return None
+    try:
+        dataset = load_dataset(folder)
+    except (CxrdeskError, OSError, ValueError, KeyError):
+        return None
+    if dataset.manifest_sha256 != manifest:
+        return None
+    return learned_from(dataset.split("train") + dataset.split("val"))
+
+
+def seen_in_training(card, items) -> tuple[list[str] | None, int | None]:
+    """(named sources of ``items`` the model learnt from, how many of ``items`` it learnt from), each
+    None when the card does not record it. 'unknown' is no hospital, so it is never counted as seen: the
+    image hashes still catch a training image evaluated again under another name."""
+    from .bundle import LEARNED_HASH_DIGITS
+
+    learned_sources, learned_hashes = card.learned_sources, card.learned_sha256
+    if learned_sources is None or learned_hashes is None:  # an older card: its dataset, if still unchanged
+        learned = learned_from_dataset(card)
+        if learned:
+            learned_sources, learned_hashes = set(learned["learned_sources"]), set(learned["learned_sha256"])
+    sources = (None if learned_sources is None else
+               sorted({i.source for i in items if i.source in learned_sources and i.source != UNKNOWN_SOURCE}))
+    images = (None if learned_hashes is None else
+              sum(1 for i in items if i.sha256 and i.sha256[:LEARNED_HASH_DIGITS] in learned_hashes))
+    return sources, images
 
 
 def labelled_folder_items(folder: str | Path, bundle_classes, *, source_pattern: str | None = None,
@@ -201,7 +272,7 @@ def labelled_folder_items(folder: str | Path, bundle_classes, *, source_pattern:
     if unknown:
         raise CxrdeskError(f"{folder} has images of class {', '.join(unknown)}, which the model does not know "
                            f"(its classes: {', '.join(bundle_classes)})")
-    items = [DatasetItem(scan.root / r.path, r.label, "external", r.mean, r.source) for r in scan.records]
+    items = [DatasetItem(scan.root / r.path, r.label, "external", r.mean, r.source, r.sha256) for r in scan.records]
     if not items:
         raise CxrdeskError(f"{folder} has no readable radiograph to evaluate")
     return items, scan

@@ -172,8 +172,7 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
         ("Evaluated on", (f"the labelled folder {evaluation.dataset} (another hospital)" if evaluation.external else
                           f"the '{evaluation.split}' split of {evaluation.dataset}")
                          + f": {evaluation.metrics['n']} images from {', '.join(sorted(set(evaluation.sources)))}"
-                         + (" - sources never seen in training" if evaluation.external or evaluation.holdout_sources
-                            else " - the training hospitals: not a figure for another hospital")),
+                         + f" - {evaluation.independence()}"),
         ("Model quality", card.quality_sentence()),
         ("Shortcut check", data.get("shortcut_check") or "not available"),
     ]

@@ -11,6 +11,8 @@ import pytest
 from cxrdesk.bundle import DEMO_BUNDLE, available_bundles
 from cxrdesk.recipes import RECIPES
 
+from .conftest import need_data
+
 
 def test_demo_reaches_its_report(small_source, tmp_path):
     out = tmp_path / "demo"
@@ -40,6 +42,12 @@ def test_demo_model_is_the_fallback_and_says_what_it_is(tmp_path):
     assert card.verified and card["hyperparameters"]["recipe"] in RECIPES and card["input"]["lung_field"] == "mask"
     held = card.held_out  # measured on a hospital it never saw, beside the internal figure
     assert held and held["sources"] == ["shenzhen128"] and held["general_precision"] > 0.5
+    # and it did not learn from Shenzhen: no source, no image file (the card's short hashes)
+    import hashlib
+
+    assert "shenzhen128" not in card.learned_sources and sum(card.dataset["learned_sources"].values()) == 1098
+    shenzhen = sorted((need_data() / "tuberculosis").glob("shenzhen128__*.png"))[:40]
+    assert shenzhen and not {hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in shenzhen} & card.learned_sha256
     assert card.temperature and card.thresholds["Tuberculosis"]["target_sensitivity"] == 0.9
     models = DEMO_BUNDLE.parent
     assert sum(p.stat().st_size for p in models.rglob("*") if p.is_file()) < 40_000_000  # models/ under 40 MB

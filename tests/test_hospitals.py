@@ -237,6 +237,58 @@ def test_an_evaluation_is_not_lost_when_the_model_folder_cannot_be_written(train
     assert (bundle / "card.json").read_bytes() == card_before
 
 
+def test_a_folder_of_images_the_model_learnt_from_is_not_called_another_hospital(trained, curated_cxr3, tmp_path):
+    from cxrdesk.dataset import load_dataset
+
+    dataset = load_dataset(curated_cxr3)
+    learnt = [i for i in dataset.split("train") if i.label == "Tuberculosis"][:6]
+    card = json.loads((trained / "card.json").read_text())  # the card records what the model learnt from
+    assert card["dataset"]["learned_sources"] == dict(sorted(__import__("collections").Counter(
+        i.source for i in dataset.split("train") + dataset.split("val")).items()))
+    assert len(card["dataset"]["learned_sha256"]) == len({i.sha256 for i in dataset.split("train") + dataset.split("val")})
+    bundle = tmp_path / "bundle"
+    shutil.copytree(trained, bundle)
+    named = make_source(tmp_path / "named", {"Tuberculosis": [i.file for i in learnt]})  # '<source>__' names kept
+    result = cxrdesk("evaluate", named, "--model", bundle, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["seen_images"] == 6 and report["seen_sources"] == sorted({i.source for i in learnt})
+    assert report["on_unseen_hospitals"] is False and "never tested on a hospital" in report["quality"]
+    assert json.loads((bundle / "card.json").read_text())["external_evaluations"][-1]["seen_images"] == 6
+    # renamed, so that their source is unknown: the same files are still recognised
+    anonymous = tmp_path / "anonymous" / "Tuberculosis"
+    anonymous.mkdir(parents=True)
+    for k, item in enumerate(learnt):
+        shutil.copy(item.file, anonymous / f"film{k}.png")
+    text = cxrdesk("evaluate", anonymous.parent, "--model", bundle)
+    assert text.returncode == 0, text.stderr
+    assert "NOT a figure for hospitals it never saw: 6 of these 6 images are among the images it learnt from" in text.stdout
+    assert "never tested on a hospital it did not train on" in text.stdout
+    diagnosed = cxrdesk("diagnose", real_images("normal", 1)[0], "--model", bundle)
+    assert "never tested on a hospital it did not train on" in diagnosed.stdout
+
+
+def test_an_older_card_is_checked_against_its_dataset_while_that_is_unchanged(trained, other_hospital, tmp_path):
+    from cxrdesk.bundle import Card, signed_card_json
+    from cxrdesk.evaluation import learned_from_dataset, seen_in_training
+    from cxrdesk.dataset import load_dataset
+
+    card = json.loads((trained / "card.json").read_text())
+    old = {k: v for k, v in card.items() if k != "card_sha256"}
+    old["dataset"] = {k: v for k, v in old["dataset"].items() if not k.startswith("learned_")}
+    learnt = load_dataset(old["dataset"]["folder"]).split("train")[:3]
+    assert seen_in_training(Card(old), learnt) == (sorted({i.source for i in learnt}), 3)  # read from the dataset
+    assert learned_from_dataset(Card(old))["learned_sources"] == card["dataset"]["learned_sources"]
+    gone = {**old, "dataset": {**old["dataset"], "folder": str(tmp_path / "deleted")}}
+    assert seen_in_training(Card(gone), learnt) == (None, None)
+    bundle = tmp_path / "old"
+    shutil.copytree(trained, bundle)
+    (bundle / "card.json").write_text(signed_card_json(gone))
+    result = cxrdesk("evaluate", other_hospital, "--model", bundle)
+    assert result.returncode == 0, result.stderr
+    assert "does not record what it learnt from" in result.stdout
+
+
 def test_a_folder_with_a_class_the_model_does_not_know_is_refused(trained, tmp_path):
     root = make_source(tmp_path / "other", {"Pneumonia": real_images("covid", 3)})
     result = cxrdesk("evaluate", root, "--model", trained)

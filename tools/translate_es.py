@@ -220,6 +220,11 @@ ES = {
     "kept on the model's card (whose headline is its largest such test).":
         "guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).",
     "(the largest of its {0} such tests)": "(la mayor de sus {0} pruebas de este tipo)",
+    "Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it "
+    "learnt from: {1}":
+        "No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes "
+        "de las que aprendió: {1}",
+    "none": "ninguna",
     "Labelled folder of the hospital (one sub-folder per class)":
         "Carpeta etiquetada del hospital (una subcarpeta por clase)",
     "New folder for the calibrated model": "Carpeta nueva para el modelo calibrado",

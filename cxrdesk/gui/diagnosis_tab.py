@@ -293,6 +293,10 @@ class DiagnosisTab(QWidget):
         text = self.tr("General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})").format(
             result.metrics["general_precision"], result.metrics["n"], ", ".join(sorted(set(result.sources))),
             result.calibration["ece"])
+        if not result.on_unseen_hospitals and (result.seen_sources or result.seen_images):
+            text += ". " + self.tr("Not a figure for a hospital it never saw: {0} of these images are among those it "
+                                   "learnt from; sources it learnt from: {1}").format(
+                result.seen_images or 0, ", ".join(result.seen_sources or []) or self.tr("none"))
         if result.not_recorded:
             text += "; " + self.tr("not kept on the model's card: its folder cannot be written.")
         else:
