@@ -424,6 +424,9 @@ def read_card(folder: str | Path) -> Card:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BundleError(f"{card_path} cannot be read: {exc}") from None
+    if isinstance(card, dict) and str(card.get("format", "")).startswith("cxrdesk-lungs/"):
+        raise BundleError(f"{folder} is a lung segmentation model, not a classifier: use it with 'cxrdesk lungs "
+                          "--model' or 'cxrdesk train --lung-model', and choose a classifier bundle here")
     if not isinstance(card, dict) or card.get("format") != FORMAT:
         raise BundleError(f"{card_path} is not a {FORMAT} card")
     if "card_sha256" in card and card["card_sha256"] != card_digest(card):

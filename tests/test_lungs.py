@@ -202,6 +202,14 @@ def test_lungs_command_on_dicom_and_png_writes_masks_of_the_inputs_size(tmp_path
     assert not by_name["txv_cr_pa_monochrome1.dcm"]["plausible_lungs"]  # the negative is noticed
 
 
+def test_the_lung_model_chosen_as_a_classifier_is_named_for_what_it_is():
+    from cxrdesk.lungs import LUNG_BUNDLE
+
+    result = cxrdesk("diagnose", real_images("normal", 1)[0], "--model", LUNG_BUNDLE)
+    assert result.returncode == 1 and "is a lung segmentation model, not a classifier" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_diagnosis_warns_when_no_plausible_lungs_are_found(trained, tmp_path):
     """An inverted radiograph, a photograph, noise and a radiograph on its side: each is flagged."""
     from cxrdesk.bundle import load_bundle
