@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipes study,robust]
                                                [--epochs 15] [--image-size 64] [--scenarios shenzhen,ieee8023]
-                                               [--site-share 0.5] [--seeds 1,2,3]
+                                               [--site-share 0.5] [--seeds 1,2,3] [--early-stopping 8]
 A recipe may name another lung field after a colon (``robust:crop``) to try a variant.
 
 Scenarios, with the real radiographs of ../shared/data:
@@ -162,6 +162,9 @@ def main() -> None:
     parser.add_argument("--scenarios", default="shenzhen,ieee8023")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                        help="every run stops after PATIENCE epochs without a better validation loss (default: "
+                             "each recipe's own)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--site-share", type=float, default=0.5,
                         help="share of the held-out hospital's patients kept to check its site calibration "
@@ -177,7 +180,8 @@ def main() -> None:
           f"{'mixed_bfloat16' if cpu_has_bfloat16() else 'float32'}; evaluation float32)")
     seeds = [int(seed) for seed in args.seeds.split(",")]
     print(f"{args.epochs} epochs at most, {args.image_size} px, batch {args.batch_size}, training seeds "
-          f"{', '.join(map(str, seeds))}\n")
+          f"{', '.join(map(str, seeds))}, early stopping "
+          f"{'each recipe its own' if args.early_stopping is None else f'after {args.early_stopping} epochs'}\n")
     holdout = {"shenzhen": "shenzhen128", "ieee8023": "ieee8023"}
     rows, answers = [], {}
     with tempfile.TemporaryDirectory(prefix="cxrdesk-generalisation-") as tmp:
@@ -200,7 +204,8 @@ def main() -> None:
                     started = time.perf_counter()
                     cxrdesk("train", dataset, "--model", model, "--recipe", recipe, "--epochs", args.epochs,
                             "--image-size", args.image_size, "--batch-size", args.batch_size, "--out", work / "models",
-                            "--name", name, "--seed", seed, *weights, *(["--lung-field", lung_field] if lung_field else []))
+                            "--name", name, "--seed", seed, *weights, *(["--lung-field", lung_field] if lung_field else []),
+                            *(["--early-stopping", args.early_stopping] if args.early_stopping is not None else []))
                     minutes = (time.perf_counter() - started) / 60
                     result = json.loads(cxrdesk("evaluate", dataset, "--model", work / "models" / name, "--json",
                                                 "--report", work / "reports" / name).stdout)

@@ -176,8 +176,11 @@ class Card(dict):
 
     @property
     def test_is_held_out(self) -> bool:
-        """Whether the test split was made of whole sources held out from training."""
-        return bool(self.evaluation("test").get("holdout_sources"))
+        """Whether the test split was made of whole sources held out from training (and, where the
+        evaluation could check, holds no source or image this model learnt from: a dataset curated for
+        another model may hold out a hospital this one trained on)."""
+        test = self.evaluation("test")
+        return bool(test.get("holdout_sources")) and not (test.get("seen_sources") or test.get("seen_images"))
 
     @property
     def held_out_evaluations(self) -> list[dict]:

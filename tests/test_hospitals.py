@@ -211,6 +211,9 @@ def test_held_out_headline_is_the_largest_test_and_a_site_copy_counts_only_its_o
     assert held["sources"] == ["c"] and held["evaluations"] == 3  # 100 = 100: the latest among equals
     card["external_evaluations"].append(external(500, "d", "2026-01-04T00:00:00+0000", 0.8))
     assert card.held_out["sources"] == ["d"] and card.held_out["images"] == 500
+    leaked = Card({"evaluations": {"test": {"n": 900, "general_precision": 0.99, "holdout_sources": ["a"],
+                                            "seen_sources": ["a"]}}})  # a test split that held out a source it learnt
+    assert leaked.held_out is None and not leaked.test_is_held_out
     site = Card({**card, "site_calibration": {"sources": ["e"], "calibrated": "2026-02-01T00:00:00+0000",
                                               "calibration_images": 40}})
     assert site.held_out is None  # the original's tests were made without the site's calibration
