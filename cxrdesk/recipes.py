@@ -11,7 +11,10 @@ hospitals never seen (benchmarks/bench_generalisation.py, 64 px, 12 epochs; ever
 three training seeds, 48 runs). Held-out general precision, study -> lungs: Shenzhen 71.5 -> 74.5 %
 (custom CNN), 69.2 -> 72.5 % (VGG16); ieee8023 43.0 -> 58.9 % (custom), 29.0 -> 53.0 % (VGG16): +11.6
 points on average, better in every cell, but not steady at ieee8023 (the custom CNN 29-72 % over six
-runs), and with VGG16 it ranks tuberculosis worse (TB AUC 0.776 against 0.811). See the README.
+runs), and with VGG16 it ranks tuberculosis worse (TB AUC 0.776 against 0.811). Trained longer (up to 40
+epochs, early stopping after 8; custom CNN) the lead shrinks to +2.9 points at Shenzhen and +3.5 at
+ieee8023 (44.0 against 40.5 %, six runs each), with worse held-out calibration there: expect about +3
+at the default training length. See the README.
 
 ``robust`` adds to the lungs what was meant against shortcuts: random brightness, contrast, gamma, blur
 and noise, so brightness cannot carry the class; each (class, source) cell weighs the same within its
