@@ -169,7 +169,7 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
                        f"{training['epochs_run']} epochs, {training['seconds_per_epoch']} s per epoch"),
         ("Training data", f"{data['split_sizes']['train']} training / {data['split_sizes']['val']} validation "
                           f"images from {data['source_root']} (manifest {data['manifest_sha256'][:12]})"),
-        ("Evaluated on", (f"the labelled folder {evaluation.dataset} (another hospital)" if evaluation.external else
+        ("Evaluated on", (f"the labelled folder {evaluation.dataset} (external)" if evaluation.external else
                           f"the '{evaluation.split}' split of {evaluation.dataset}")
                          + f": {evaluation.metrics['n']} images from {', '.join(sorted(set(evaluation.sources)))}"
                          + f" - {evaluation.independence()}"),
