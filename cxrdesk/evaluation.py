@@ -223,23 +223,31 @@ def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, 
                       [str(i.file) for i in items], seen_sources=seen_sources, seen_images=seen_images)
 
 
-def learned_from_dataset(card) -> dict | None:
-    """What an older card does not record of the images its model learnt from, read from the curated
-    dataset it names - only if that dataset is still there with the very manifest the model was trained
-    on (same SHA-256); else None."""
+def dataset_learned_from(card, folder: str | Path) -> dict:
+    """What the card's model learnt from (see :func:`cxrdesk.bundle.learned_from`), read from the curated
+    dataset at ``folder``; a :class:`CxrdeskError` unless that dataset holds the very manifest the model
+    was trained on (same SHA-256)."""
     from .bundle import learned_from
     from .dataset import load_dataset
 
-    folder, manifest = card.dataset.get("folder"), card.dataset.get("manifest_sha256")
-    if not folder or not manifest:
+    dataset = load_dataset(folder)
+    wanted = card.dataset.get("manifest_sha256")
+    if dataset.manifest_sha256 != wanted:
+        raise CxrdeskError(f"{folder} is not the dataset this model was trained on (manifest "
+                           f"{dataset.manifest_sha256[:12]}, its card names {str(wanted)[:12]})")
+    return learned_from(dataset.split("train") + dataset.split("val"))
+
+
+def learned_from_dataset(card) -> dict | None:
+    """For an older card that does not record what its model learnt from: read it from the curated
+    dataset the card names, while that is still there unchanged; else None."""
+    folder = card.dataset.get("folder")
+    if not folder:
         return None
     try:
-        dataset = load_dataset(folder)
+        return dataset_learned_from(card, folder)
     except (CxrdeskError, OSError, ValueError, KeyError):
         return None
-    if dataset.manifest_sha256 != manifest:
-        return None
-    return learned_from(dataset.split("train") + dataset.split("val"))
 
 
 def seen_in_training(card, items) -> tuple[list[str] | None, int | None]:

@@ -8,7 +8,6 @@ hospital, and of images, the model never saw. The card is re-signed; the model f
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,22 +17,21 @@ sys.path.insert(0, str(ROOT))
 
 def main(bundle: str, dataset_folder: str) -> int:
     from cxrdesk.atomic import write_text
-    from cxrdesk.bundle import learned_from, read_card, signed_card_json
-    from cxrdesk.dataset import load_dataset
+    from cxrdesk.bundle import read_card, signed_card_json
+    from cxrdesk.errors import CxrdeskError
+    from cxrdesk.evaluation import dataset_learned_from
 
-    card = read_card(bundle)  # refuses a card edited by hand
-    dataset = load_dataset(dataset_folder)
-    if dataset.manifest_sha256 != card.dataset.get("manifest_sha256"):
-        print(f"{dataset_folder} is not the dataset {bundle} was trained on (manifest "
-              f"{dataset.manifest_sha256[:12]}, card {str(card.dataset.get('manifest_sha256'))[:12]})", file=sys.stderr)
+    try:
+        card = read_card(bundle)  # refuses a card edited by hand
+        learned = dataset_learned_from(card, dataset_folder)
+    except CxrdeskError as exc:
+        print(exc, file=sys.stderr)
         return 1
     content = {k: v for k, v in card.items() if k != "card_sha256"}
-    content["dataset"] = {**content["dataset"], **learned_from(dataset.split("train") + dataset.split("val"))}
+    content["dataset"] = {**content["dataset"], **learned}
     write_text(Path(bundle) / "card.json", signed_card_json(content))
-    print(f"{bundle}: learnt from {content['dataset']['learned_sources']} "
-          f"({len(content['dataset']['learned_sha256'])} distinct image files)")
+    print(f"{bundle}: learnt from {learned['learned_sources']} ({len(learned['learned_sha256'])} distinct image files)")
     return 0
-
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:

@@ -220,6 +220,8 @@ ES = {
     "kept on the model's card (whose headline is its largest such test).":
         "guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).",
     "(the largest of its {0} such tests)": "(la mayor de sus {0} pruebas de este tipo)",
+    "kept on the model's card, never as its figure for other hospitals.":
+        "guardada en la ficha del modelo, nunca como su cifra para otros hospitales.",
     "Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it "
     "learnt from: {1}":
         "No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes "

@@ -293,12 +293,15 @@ class DiagnosisTab(QWidget):
         text = self.tr("General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})").format(
             result.metrics["general_precision"], result.metrics["n"], ", ".join(sorted(set(result.sources))),
             result.calibration["ece"])
-        if not result.on_unseen_hospitals and (result.seen_sources or result.seen_images):
+        learnt = bool(result.seen_sources or result.seen_images)
+        if learnt:
             text += ". " + self.tr("Not a figure for a hospital it never saw: {0} of these images are among those it "
                                    "learnt from; sources it learnt from: {1}").format(
                 result.seen_images or 0, ", ".join(result.seen_sources or []) or self.tr("none"))
         if result.not_recorded:
             text += "; " + self.tr("not kept on the model's card: its folder cannot be written.")
+        elif learnt:
+            text += "; " + self.tr("kept on the model's card, never as its figure for other hospitals.")
         else:
             text += "; " + self.tr("kept on the model's card (whose headline is its largest such test).")
         self.loaded_message = text

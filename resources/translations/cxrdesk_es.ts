@@ -336,142 +336,147 @@
         <translation>Probando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="298" />
         <source>Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it learnt from: {1}</source>
         <translation>No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes de las que aprendió: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="300" />
         <source>none</source>
         <translation>ninguna</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="308" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="304" />
+        <source>kept on the model's card, never as its figure for other hospitals.</source>
+        <translation>guardada en la ficha del modelo, nunca como su cifra para otros hospitales.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="311" />
         <source>Labelled folder of the hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada del hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="313" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="316" />
         <source>New folder for the calibrated model</source>
         <translation>Carpeta nueva para el modelo calibrado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="316" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="319" />
         <source>Calibrating {0} on {1}...</source>
         <translation>Calibrando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="322" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="325" />
         <source>Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. New model: {6}</source>
         <translation>Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. Modelo nuevo: {6}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="328" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="331" />
         <source>Calibrated on {0} images (none kept to check it). New model: {1}</source>
         <translation>Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="337" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="340" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="343" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="346" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="350" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="350" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="353" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="357" />
         <source>Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}</source>
         <translation>Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="358" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="361" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="361" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="364" />
         <source>(the largest of its {0} such tests)</source>
         <translation>(la mayor de sus {0} pruebas de este tipo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="363" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="366" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="365" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="368" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="377" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="380" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="378" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="381" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="387" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="390" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="389" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="392" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="414" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="414" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="417" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="418" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="421" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="421" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="424" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly elsewhere, a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo a otra parte, señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="426" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="429" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="429" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="432" />
         <source>Screening: {0}</source>
         <translation>Cribado: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="431" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="434" />
         <source>May not be a frontal chest radiograph: {0}</source>
         <translation>Puede que no sea una radiografía de tórax frontal: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="407" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="410" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
@@ -481,22 +486,22 @@
         <translation>Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="302" />
         <source>not kept on the model's card: its folder cannot be written.</source>
         <translation>no se guardó en la ficha del modelo: no se puede escribir en su carpeta.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="303" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="306" />
         <source>kept on the model's card (whose headline is its largest such test).</source>
         <translation>guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="456" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="457" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="460" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
