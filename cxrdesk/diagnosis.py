@@ -85,6 +85,7 @@ class Diagnosis:
                 "heatmap_class": self.heatmap_class,
                 "lungs": self.lungs.to_dict() if self.lungs is not None else None,
                 "heat_in_lungs": round(self.heat_in_lungs, 4) if self.heat_in_lungs is not None else None,
+                "heat_empty": self.heat_empty if self.heatmap is not None else None,
                 "heat_mostly_outside_lungs": self.shortcut_suspected if self.heat_in_lungs is not None else None,
                 "screening": self.screening,
                 "notice": self.notice}

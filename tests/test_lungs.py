@@ -265,40 +265,60 @@ def test_the_card_records_the_lung_field_and_the_lung_model(lung_field_bundle):
 
 def test_training_evaluation_and_diagnosis_crop_alike(lung_field_bundle, curated_cxr3):
     """The crop lives inside the saved model: the evaluation pipeline (images cached at the card's
-    source size, as in training) and diagnosis (the raw file) give the same probabilities, while
-    feeding the model images at another size - a drift - would not."""
+    source size, as in training) and diagnosis (the raw file) give the network the same input, while
+    feeding the model images at another size - a drift - would not.
+
+    Compared at the network's input (after the lung crop, resize and rescale), which depends on the
+    shipped lung model only, not on how the barely trained classifier happened to train on this CPU:
+    the comparison of its probabilities flaked (a drift of 0.026 once, against a bound of 0.03)."""
     from cxrdesk.bundle import load_bundle
     from cxrdesk.dataset import load_dataset
-    from cxrdesk.diagnosis import Diagnoser
-    from cxrdesk.evaluation import evaluate
     from cxrdesk.imaging import read_grayscale
-    from cxrdesk.pipeline import resize
+    from cxrdesk.pipeline import resize, split_pipeline
+    from cxrdesk.preprocessing import RESCALE_LAYER
 
     bundle = load_bundle(lung_field_bundle)
-    dataset = load_dataset(curated_cxr3)
-    result = evaluate(bundle, dataset, "test")
-    items = dataset.split("test")[:16]
-    diagnoser = Diagnoser(bundle)
+    front = keras.Model(bundle.model.inputs, bundle.model.get_layer(RESCALE_LAYER).output)
+    items = load_dataset(curated_cxr3).split("test")[:16]
+    pipeline = split_pipeline(items, bundle.card.source_size, 16, classes=bundle.classes, training=False, seed=0,
+                              cache_file="")
+    evaluated = front.predict(pipeline, verbose=0)  # what evaluation (and training, unaugmented) feeds
     raw = [read_grayscale(item.file).pixels for item in items]
-    direct = np.array([diagnoser.probabilities(pixels) for pixels in raw])
-    same = np.abs(direct - result.probabilities[:16])
-    # the pipeline caches 8-bit images at the source size: half a grey level of rounding may move the
-    # lungs' edge by a pixel (measured: mean 0.003, largest 0.027); a drift moves far more (mean 0.10)
-    assert same.mean() < 0.01 and same.max() < 0.05, (same.mean(), same.max())
-    drifted = np.array([diagnoser.probabilities(np.round(resize(p[..., None], 32).numpy()[..., 0]).astype(np.uint8))
-                        for p in raw])
-    assert np.abs(drifted - direct).mean() > 0.03
+    diagnosed = np.concatenate([front.predict(p[None, :, :, None].astype(np.float32), verbose=0) for p in raw])
+    drifted = np.concatenate([front.predict(resize(p[..., None], 32).numpy()[None].round().astype(np.float32),
+                                            verbose=0) for p in raw])
+    assert evaluated.shape == diagnosed.shape == (16, 32, 32, 1)
+    same = np.abs(evaluated - diagnosed).mean(axis=(1, 2, 3))
+    drift = np.abs(drifted - diagnosed).mean(axis=(1, 2, 3))
+    # the pipeline caches 8-bit images at the source size: rounding may move the lungs' edge by a pixel
+    assert same.mean() < 0.01 and drift.mean() > 0.03, (same.mean(), drift.mean())
+    assert (drift > same).mean() >= 0.75, (same, drift)
 
 
 def test_a_lung_field_model_diagnoses_with_its_heatmap_in_the_image(lung_field_bundle, tmp_path):
+    """The annotated heatmap of a lung-field model, through the command line. A barely trained model's
+    Grad-CAM may be empty (nothing raises the class's score: it flaked on that), so the share of the heat
+    in the lungs is checked with the shipped demo model, a trained lung-field model whose answer does not
+    depend on training on this machine."""
     image = real_images("tuberculosis", 1)[0]
-    result = cxrdesk("diagnose", image, "--model", lung_field_bundle, "--heatmap", tmp_path, "--json")
+    result = cxrdesk("diagnose", image, "--model", lung_field_bundle, "--heatmap", tmp_path / "quick", "--json")
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)["results"][0]
-    assert record["lungs"]["plausible_lungs"] and 0 <= record["heat_in_lungs"] <= 1
-    assert record["model"]["lung_field"] == "crop+normalise"
+    assert record["lungs"]["plausible_lungs"] and record["model"]["lung_field"] == "crop+normalise"
     assert Image.open(record["heatmap"]).size[0] > 300  # the annotated picture with its colour scale
-    text = cxrdesk("diagnose", image, "--model", lung_field_bundle, "--heatmap", tmp_path)
+    assert (record["heat_in_lungs"] is None) == record["heat_empty"]  # an empty heatmap has no share, and says so
+
+    from cxrdesk.bundle import DEMO_BUNDLE, read_card
+
+    demo = read_card(DEMO_BUNDLE)
+    assert demo.lung_field != "off"
+    result = cxrdesk("diagnose", image, "--model", DEMO_BUNDLE, "--heatmap", tmp_path / "demo", "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)["results"][0]
+    assert not record["heat_empty"] and 0.0 <= record["heat_in_lungs"] <= 1.0
+    assert record["model"]["lung_field"] == demo.lung_field
+    assert Image.open(record["heatmap"]).size[0] > 300
+    text = cxrdesk("diagnose", image, "--model", DEMO_BUNDLE, "--heatmap", tmp_path / "demo")
     assert "of the heatmap's heat is inside the lungs" in text.stdout
 
 
