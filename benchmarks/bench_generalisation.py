@@ -1,9 +1,20 @@
 """CXRDesk's measure of truth: train on every source but one, test on the hospital never seen.
 
-Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipes study,robust]
-                                               [--epochs 15] [--image-size 64] [--scenarios shenzhen,ieee8023]
-                                               [--site-share 0.5] [--seeds 1,2,3] [--early-stopping 8]
+Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipes study,lungs]
+                                               [--epochs 15] [--image-size 64] [--seeds 1,2,3]
+                                               [--early-stopping 8] [--mode loso|scenarios]
 A recipe may name another lung field after a colon (``robust:crop``) to try a variant.
+
+Mode ``loso`` (the default, the yardstick): for each model, recipe and seed, ``cxrdesk crossval
+--estimate-only`` on every source of the data below - each source held out in turn, predicted by a model
+trained on the others, calibrated on the other sources' predictions only - and printed per run: the pooled
+accuracy and calibration error as trained and calibrated, the share of films answered when the model is
+sure and its accuracy then, and the area under the ROC curve of tuberculosis against healthy inside the
+Shenzhen hospital (the one source with two classes: discrimination with the hospital held fixed). The
+summary gives each (model, recipe)'s mean and spread over the seeds, and its paired difference from the
+study's recipe.
+
+Mode ``scenarios`` (the older single-hospital yardstick, ``--scenarios shenzhen,ieee8023 --site-share 0.5``):
 
 Scenarios, with the real radiographs of ../shared/data:
   shenzhen  Shenzhen held out: tuberculosis vs healthy from a hospital never seen - the 128 px Shenzhen
@@ -11,7 +22,7 @@ Scenarios, with the real radiographs of ../shared/data:
             patient is in training at all). The models train on hannover, ieee8023, nih and tbx11k.
   ieee8023  ieee8023 held out: COVID-19 recall on a collection never seen; the models train on
             hannover, nih, shenzhen128 and tbx11k.
-For each scenario, model and recipe, one run of `cxrdesk curate --holdout-source` + `cxrdesk train` +
+  For each scenario, model and recipe, one run of `cxrdesk curate --holdout-source` + `cxrdesk train` +
 `cxrdesk evaluate`, exactly as a user would; printed side by side: the internal figure (validation
 images of the training hospitals, a random split), the held-out figure, the held-out ECE after the
 temperature fitted on validation, and the scenario's clinical figure (TB sensitivity/specificity at
@@ -155,10 +166,80 @@ def ensemble(key: tuple[str, str, str], files: list[Path]) -> dict:
             "auc": {c: r["auc"] for c, r in roc(mean, y_true, classes).items()}}
 
 
+LOSO_FIELDS = ("accuracy", "ece", "accuracy_as_trained", "ece_as_trained", "coverage", "accuracy_when_sure",
+               "shenzhen_tb_auc")
+
+
+def loso_row(summary: dict) -> dict:
+    """The figures a leave-one-source-out summary gives one run."""
+    e = summary["expected_at_new_hospital"]
+    shenzhen = summary["per_source"].get("shenzhen128") or {}
+    return {"accuracy": e["accuracy"], "ece": e["ece"], "accuracy_as_trained": e["as_trained"]["accuracy"],
+            "ece_as_trained": e["as_trained"]["ece"], "coverage": e["coverage"],
+            "accuracy_when_sure": e["accuracy_when_sure"],
+            "shenzhen_tb_auc": ((shenzhen.get("as_trained") or {}).get("auc") or {}).get("Tuberculosis"),
+            "per_source": {s: r["accuracy"] for s, r in summary["per_source"].items()}}
+
+
+def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
+    """Every (model, recipe, seed) as ``cxrdesk crossval --estimate-only`` on all the sources."""
+    dataset = work / "ds-all"
+    cxrdesk("curate", work / "src", "--out", dataset)
+    header = (f"{'model':<8}{'recipe':<12}{'seed':>5}{'accuracy':>10}{'ECE':>7}{'as trained':>12}{'ECE':>7}"
+              f"{'answered':>10}{'when sure':>11}{'Shenzhen TB AUC':>17}")
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for model in args.models.split(","):
+        for variant, seed in ((v, s) for v in args.recipes.split(",") for s in seeds):
+            recipe, _, lung_field = variant.partition(":")
+            name = f"loso-{model}-{variant.replace(':', '-').replace('+', '-')}-{seed}"
+            weights = ["--weights", str(VGG) if VGG.is_file() else "none"] if model == "vgg16" else []
+            started = time.perf_counter()
+            cxrdesk("crossval", dataset, "--estimate-only", "--model", model, "--recipe", recipe, "--epochs",
+                    args.epochs, "--image-size", args.image_size, "--batch-size", args.batch_size, "--out",
+                    work / "models", "--name", name, "--seed", seed, *weights,
+                    *(["--lung-field", lung_field] if lung_field else []),
+                    *(["--early-stopping", args.early_stopping] if args.early_stopping is not None else []))
+            minutes = (time.perf_counter() - started) / 60
+            summary = json.loads((work / "models" / ".crossval" / name / "summary.json").read_text())
+            row = {"model": model, "recipe": variant, "seed": seed, "minutes": round(minutes, 1), **loso_row(summary)}
+            rows.append(row)
+            auc = f"{row['shenzhen_tb_auc']:.3f}" if row["shenzhen_tb_auc"] is not None else "-"
+            sure = f"{row['accuracy_when_sure']:.1%}" if row["accuracy_when_sure"] is not None else "-"
+            print(f"{model:<8}{variant:<12}{seed:>5}{row['accuracy']:>10.1%}{row['ece']:>7.3f}"
+                  f"{row['accuracy_as_trained']:>12.1%}{row['ece_as_trained']:>7.3f}{row['coverage']:>10.0%}"
+                  f"{sure:>11}{auc:>17}  [{minutes:.0f} min; per source "
+                  + ", ".join(f"{s} {a:.0%}" for s, a in row["per_source"].items()) + "]", flush=True)
+    return rows
+
+
+def summarise_loso(rows: list[dict]) -> None:
+    """Per (model, recipe): mean and spread over seeds, and the paired gap to the study's recipe."""
+    print("\nMean +- standard deviation over seeds (leave-one-source-out, calibrated for unseen hospitals):")
+    for model, variant in dict.fromkeys((r["model"], r["recipe"]) for r in rows):
+        cell = [r for r in rows if (r["model"], r["recipe"]) == (model, variant)]
+        study = [r for r in rows if (r["model"], r["recipe"]) == (model, "study")]
+        parts = []
+        for key in LOSO_FIELDS:
+            values = [r[key] for r in cell if r[key] is not None]
+            if values:
+                sd = f" +- {statistics.stdev(values):.3f}" if len(values) > 1 else ""
+                parts.append(f"{key} {statistics.fmean(values):.3f}{sd}")
+        gap = ""
+        if study and variant != "study":
+            gap = (f"; accuracy {100 * (statistics.fmean(r['accuracy'] for r in cell) - statistics.fmean(r['accuracy'] for r in study)):+.1f} "
+                   "points against the study's recipe")
+        print(f"    {model} {variant} ({len(cell)} seeds): " + ", ".join(parts) + gap)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["loso", "scenarios"], default="loso",
+                        help="loso: leave each source out in turn (the default); scenarios: the two single-hospital "
+                             "scenarios with site calibration")
     parser.add_argument("--models", default="custom,vgg16")
-    parser.add_argument("--recipes", default="study,robust")
+    parser.add_argument("--recipes", default="study,lungs")
     parser.add_argument("--scenarios", default="shenzhen,ieee8023")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--image-size", type=int, default=64)
@@ -182,6 +263,15 @@ def main() -> None:
     print(f"{args.epochs} epochs at most, {args.image_size} px, batch {args.batch_size}, training seeds "
           f"{', '.join(map(str, seeds))}, early stopping "
           f"{'each recipe its own' if args.early_stopping is None else f'after {args.early_stopping} epochs'}\n")
+    if args.mode == "loso":
+        with tempfile.TemporaryDirectory(prefix="cxrdesk-loso-") as tmp:
+            work = Path(tmp)
+            build_source(work / "src")
+            rows = run_loso(args, work, seeds)
+        summarise_loso(rows)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"mode": "loso", "runs": rows}, indent=2))
+        return
     holdout = {"shenzhen": "shenzhen128", "ieee8023": "ieee8023"}
     rows, answers = [], {}
     with tempfile.TemporaryDirectory(prefix="cxrdesk-generalisation-") as tmp:

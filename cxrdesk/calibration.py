@@ -24,6 +24,10 @@ import numpy as np
 #: The WHO target product profile for TB screening (triage) tests: the minimum a tool should reach.
 WHO_TB = {"class": "Tuberculosis", "sensitivity": 0.90, "specificity": 0.70}
 DEFAULT_TARGET_SENSITIVITY = 0.90
+#: The accuracy the answers a model gives (not "uncertain") should reach, by default.
+DEFAULT_TARGET_ACCURACY = 0.85
+#: A confidence threshold is never chosen on fewer answered images than this (noise, not a figure).
+MIN_ANSWERED = 10
 _EPS = 1e-7
 
 
@@ -167,4 +171,65 @@ def fit_site(probabilities: np.ndarray, y_true: np.ndarray, classes, target: flo
             "ece_after": round(expected_calibration_error(calibrated, y_true), 5),
             "nll_before": round(negative_log_likelihood(probabilities, y_true), 5),
             "nll_after": round(negative_log_likelihood(calibrated, y_true), 5),
-            "thresholds": choose_thresholds(calibrated, y_true, classes, target)}
+            "thresholds": choose_thresholds(calibrated, y_true, classes, target),
+            "uncertain": choose_confidence_threshold(calibrated, y_true, DEFAULT_TARGET_ACCURACY)}
+
+
+def choose_confidence_threshold(probabilities: np.ndarray, y_true: np.ndarray,
+                                target: float = DEFAULT_TARGET_ACCURACY) -> dict:
+    """The lowest confidence (highest class probability) at or above which the answers given are right
+    at least ``target`` of the time on these images, answering as many as possible; below it a diagnosis
+    says "uncertain". When no confidence reaches the target on at least :data:`MIN_ANSWERED` images, the
+    threshold is above every probability (every answer is "uncertain") and ``reached`` is False."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    y_true = np.asarray(y_true)
+    confidence = p.max(axis=1)
+    correct = p.argmax(axis=1) == y_true
+    order = np.argsort(-confidence, kind="stable")
+    sorted_conf, sorted_correct = confidence[order], correct[order]
+    answered = np.arange(1, len(p) + 1)
+    accuracy = np.cumsum(sorted_correct) / answered
+    # a threshold t answers every image with confidence >= t: only the last of a run of ties is a candidate
+    boundary = np.append(sorted_conf[1:] < sorted_conf[:-1], True)
+    ok = np.flatnonzero(boundary & (accuracy >= target) & (answered >= min(MIN_ANSWERED, len(p))))
+    result = {"target_accuracy": target, "images": int(len(p))}
+    if len(ok) == 0:
+        return {**result, "threshold": 1.0 + 1e-9, "reached": False, "coverage": 0.0, "accuracy_when_sure": None}
+    k = int(ok[-1])  # the most images answered
+    return {**result, "threshold": round(float(sorted_conf[k]), 6), "reached": True,
+            "coverage": round(float(answered[k] / len(p)), 4), "accuracy_when_sure": round(float(accuracy[k]), 4)}
+
+
+def answered_figures(probabilities: np.ndarray, y_true: np.ndarray, threshold: float) -> dict:
+    """Coverage (share of images answered, confidence >= ``threshold``) and accuracy on those."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    sure = p.max(axis=1) >= threshold
+    correct = p.argmax(axis=1) == np.asarray(y_true)
+    return {"threshold": threshold, "coverage": round(float(sure.mean()), 4) if len(p) else 0.0,
+            "answered": int(sure.sum()),
+            "accuracy_when_sure": round(float(correct[sure].mean()), 4) if sure.any() else None}
+
+
+def fit_unseen(probabilities: np.ndarray, y_true: np.ndarray, classes, *,
+               target_sensitivity: float = DEFAULT_TARGET_SENSITIVITY,
+               target_accuracy: float = DEFAULT_TARGET_ACCURACY, what: str = "") -> dict:
+    """A calibration for hospitals a model never saw, fitted on out-of-hospital predictions (each image
+    predicted by a model that never saw its hospital, ``probabilities`` before any temperature): the
+    temperature and class offsets, the screening thresholds and the "uncertain" threshold. What the
+    card records as its calibration; the validation images of the training hospitals are not used (a
+    temperature fitted there leaves a model over-confident elsewhere)."""
+    y_true = np.asarray(y_true)
+    counts = np.bincount(y_true, minlength=len(classes))
+    with_offsets = int((counts >= MIN_IMAGES_FOR_OFFSETS).sum()) >= 2
+    temperature, offsets = fit_temperature_and_offsets(probabilities, y_true, len(classes), offsets=with_offsets)
+    calibrated = apply_temperature(probabilities, temperature, offsets)
+    return {"temperature": round(temperature, 5),
+            "offsets": ({c: round(float(b), 5) for c, b in zip(classes, offsets)} if offsets is not None else None),
+            "fitted_on": "unseen hospitals", "what": what or "leave-one-hospital-out predictions",
+            "images": int(len(y_true)), "images_per_class": {c: int(n) for c, n in zip(classes, counts)},
+            "ece_before": round(expected_calibration_error(probabilities, y_true), 5),
+            "ece_after": round(expected_calibration_error(calibrated, y_true), 5),
+            "nll_before": round(negative_log_likelihood(probabilities, y_true), 5),
+            "nll_after": round(negative_log_likelihood(calibrated, y_true), 5),
+            "thresholds": choose_thresholds(calibrated, y_true, classes, target_sensitivity),
+            "uncertain": choose_confidence_threshold(calibrated, y_true, target_accuracy)}

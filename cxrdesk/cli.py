@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 from typing import Callable, Sequence
@@ -320,12 +321,15 @@ def cmd_train(args) -> int:
             signal.signal(sig, handler)
 
 
-def _follow_training(run, config, args, interrupted) -> int:
+def _follow_training(run, config, args, interrupted, command: str = "train",
+                     extra: Callable[[dict], bool] | None = None) -> int:
+    """Show a run's events until it ends; ``extra(event)`` shows what a plain training does not send (and
+    says before each training which it is), returning True for an event it has shown in full."""
     from tqdm import tqdm
 
-    from .training import folder_size, log_tail, work_dir
+    from .training import folder_size, log_tail
 
-    resume = f"cxrdesk train --resume {config.name} --out {config.out}"
+    resume = f"cxrdesk {command} --resume {config.name} --out {config.out}"
     bar = None
     interrupts = 0
     while not run.done:
@@ -336,7 +340,7 @@ def _follow_training(run, config, args, interrupted) -> int:
                 bar = None
             if interrupts >= 2:
                 run.kill()
-                kept = work_dir(config.out, config.name)
+                kept = run.work_folder()
                 print(f"cxrdesk: training killed. Kept: the checkpoints of the completed epochs in {kept} "
                       f"({folder_size(kept) / 1e6:.0f} MB); continue with: {resume}", file=sys.stderr)
                 return interrupted.exit_code
@@ -359,7 +363,10 @@ def _follow_training(run, config, args, interrupted) -> int:
             return 1
         if args.json:
             print(json.dumps(event), flush=True)
-        elif kind == "started":
+            continue
+        if extra is not None and extra(event):
+            continue  # shown in full
+        if kind == "started":
             resumed = f", resuming after epoch {event['resumed_at_epoch']}" if event["resumed_at_epoch"] else ""
             print(f"Training {event['model']} as run {event['name']!r} on {event['device'].upper()} "
                   f"({event['device_name']}), {event['precision']}, {event['replicas']} replica(s){resumed}")
@@ -372,7 +379,8 @@ def _follow_training(run, config, args, interrupted) -> int:
                   flush=True)
         elif kind == "batch":
             if bar is None:
-                bar = tqdm(total=event["steps"], desc=f"epoch {event['epoch']}", unit="batch",
+                where = f"{event['training']}/{event['trainings']} " if "training" in event else ""
+                bar = tqdm(total=event["steps"], desc=f"{where}epoch {event['epoch']}", unit="batch",
                            file=sys.stderr, leave=False, disable=None)
             bar.n = event["batch"]
             seconds = max(event["seconds"], 1e-6)
@@ -387,16 +395,129 @@ def _follow_training(run, config, args, interrupted) -> int:
             partial = "  (partial epoch)" if event["partial"] else ""
             print(f"epoch {event['epoch']:>3}/{event['epochs']}  loss {event['loss']:.4f}  "
                   f"acc {event['accuracy']:.4f}{val}  {event['seconds']:.1f} s{partial}", flush=True)
-        elif kind == "finished" and not args.json:
+        elif kind == "finished":
             if event.get("bundle"):
                 print(f"Model bundle written to {event['bundle']}")
             if event.get("stopped_early") and event.get("stopped_by_user"):
-                kept = work_dir(config.out, config.name)
+                kept = run.work_folder()
                 print(f"Stopped after {event['epochs_run']} epoch(s); the bundle holds the best epoch so far. "
                       f"Continue with: {resume}")
                 print(f"The run's checkpoints stay in {kept} ({folder_size(kept) / 1e6:.0f} MB) for that; "
                       f"'cxrdesk runs --out {config.out} --clean' deletes them.")
     return interrupted.exit_code if interrupts else 0
+
+
+def cmd_crossval(args) -> int:
+    """Leave one hospital out, then (unless --estimate-only) the final model on every source, with one
+    line per fold and the estimate a new hospital can expect."""
+    import signal
+
+    from .crossval import CrossvalRun, CrossvalSettings, Progress, resume_crossval
+
+    if args.resume:
+        config, settings = resume_crossval(args.out, args.resume)
+    else:
+        config = _train_config(args)
+        settings = CrossvalSettings(by=args.by, min_images=args.min_images, target_accuracy=args.target_accuracy,
+                                    final=not args.estimate_only, keep_fold_models=args.keep_fold_models)
+    run = CrossvalRun(config, settings).start(resume=bool(args.resume))
+    progress = Progress()
+
+    def show(event: dict) -> bool:
+        progress.update(event)
+        kind = event["type"]
+        if kind == "crossval":
+            print(f"Leave-one-hospital-out estimate {event['name']!r}: {len(event['folds'])} folds"
+                  + (", then the final model on every source" if event["final"] else " (estimate only)"))
+            print(table(["held out", "its images", "its classes", "trained on", "validated on"],
+                        [[f["name"] + (f" ({', '.join(f['sources'])})" if f["sources"] != [f["name"]] else ""),
+                          f["held_out_images"], ", ".join(f["held_out_classes"]), f["train_images"], f["val_images"]]
+                         for f in event["folds"]]))
+            for note in event["notes"]:
+                print(f"Note: {note}")
+            return True
+        if kind == "started":
+            left = progress.seconds_left
+            print(f"\n== {progress.describe()} ({progress.fraction:.0%} of the run done"
+                  + (f", at most {_duration(left)} left)" if left is not None else ")"), flush=True)
+            return False
+        if kind == "fold":
+            f = event["figures"]
+            auc = ", ".join(f"{c} {v:.3f}" for c, v in (f["auc"] or {}).items()) if len(f["classes_present"]) > 1 else ""
+            print(f"Held out {event['held_out']}{' (done before)' if event['resumed'] else ''}: {f['n']} images, "
+                  f"accuracy {f['accuracy']:.1%} as trained, recall "
+                  + ", ".join(f"{c} {r:.0%}" for c, r in f["recall"].items()) + (f"; AUC {auc}" if auc else ""),
+                  flush=True)
+            return True
+        if kind == "estimate":
+            _print_estimate(json.loads(Path(event["summary"]).read_text(encoding="utf-8")))
+            return True
+        if kind == "finished":
+            if event.get("bundle"):
+                print(f"\nFinal model, trained on every source: {event['bundle']} (its card carries the estimate "
+                      "and the calibration for unseen hospitals)")
+            elif event.get("stopped_by_user"):
+                print(f"\nStopped; the completed folds are kept in {event.get('crossval')}. Continue with: "
+                      f"cxrdesk crossval --resume {config.name} --out {config.out}")
+            elif event.get("summary"):
+                print(f"\nEstimate written to {Path(event['summary']).parent}")
+            return True
+        return False
+
+    interrupted = _Interrupted()
+    previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = _follow_training(run, config, args, interrupted, command="crossval", extra=show)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if code == 0 and not args.json:
+        print(RESEARCH_NOTICE)
+    return code
+
+
+def _print_estimate(summary: dict) -> None:
+    """The per-source table and the pooled figures of a crossval summary."""
+    classes = summary["classes"]
+    print("\nEach source predicted by a model that never saw it; calibrated on the other sources' predictions only:")
+    rows = []
+    for source, r in summary["per_source"].items():
+        auc = ", ".join(f"{c} {v:.3f}" for c, v in (r["auc"] or {}).items()) or "- (one class)"
+        rows.append([source, r["n"], f"{r['as_trained']['accuracy']:.1%}", f"{r['accuracy']:.1%}", f"{r['ece']:.3f}",
+                     *[f"{r['recall'][c]:.0%}" if c in r["recall"] else "-" for c in classes],
+                     f"{r['coverage']:.0%}", auc])
+    print(table(["held-out source", "images", "accuracy as trained", "accuracy", "ECE",
+                 *[f"recall {c}" for c in classes], "answered", "AUC within the source"], rows))
+    e = summary["expected_at_new_hospital"]
+    print(f"\nExpected at a hospital it never saw ({len(e['folds'])} hospitals held out in turn, {e['n']} images): "
+          f"accuracy {e['accuracy']:.1%} (as trained {e['as_trained']['accuracy']:.1%}), calibration error "
+          f"{e['ece']:.3f} (as trained {e['as_trained']['ece']:.3f}); recall "
+          + ", ".join(f"{c} {v:.0%}" for c, v in e["recall"].items()))
+    if e["accuracy_when_sure"] is not None:
+        print(f"When sure: {e['coverage']:.0%} of films answered, right {e['accuracy_when_sure']:.1%} of the time "
+              f"(target {e['target_accuracy']:.0%}); the others are 'uncertain - refer'")
+    else:
+        print(f"Never sure enough: no confidence gave {e['target_accuracy']:.0%} accuracy, so every answer is "
+              "'uncertain - refer'")
+    for c, row in e["screening"].items():
+        print(f"Screening {c} at its threshold: sensitivity {row['sensitivity']:.1%}, specificity "
+              f"{row['specificity']:.1%}")
+    if e.get("who_tb"):
+        who = e["who_tb"]
+        print(f"WHO minimum for TB screening (sensitivity >= 90 %, specificity >= 70 %) at hospitals never seen: "
+              f"{'met' if who['met'] else 'not met'}")
+    cal = summary["calibration"]
+    offsets = ", ".join(f"{c} {b:+.2f}" for c, b in (cal["offsets"] or {}).items())
+    print(f"Calibration for unseen hospitals (fitted on all {cal['images']} out-of-source predictions): "
+          f"T = {cal['temperature']:.2f}" + (f", offsets {offsets}" if offsets else "")
+          + f"; 'uncertain' below {cal['uncertain']['threshold']:.0%} confidence")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
 
 def cmd_runs(args) -> int:
@@ -487,13 +608,18 @@ def cmd_evaluate(args) -> int:
                       f"{r['general_precision']:.2%}",
                       *[f"{r['recall'][c]:.2%}" if c in r["recall"] else "-" for c in result.classes]]
                      for s, r in per_source.items()]))
+    if result.answered:
+        a = result.answered
+        print("When sure (highest probability at least " f"{a['threshold']:.0%}): {a['coverage']:.0%} of these images "
+              "answered" + (f", right {a['accuracy_when_sure']:.1%} of the time" if a["answered"] else "")
+              + "; the others 'uncertain - refer'")
     if result.screening:
         print()
         for name, row in result.screening.items():
             who = ""
-            if "who_minimum_met" in row:
-                who = ("; WHO minimum for TB screening (sensitivity >= 90 %, specificity >= 70 %) "
-                       + ("MET" if row["who_minimum_met"] else "NOT met"))
+            if "who_minimum_met" in row and result.on_unseen_hospitals:  # a random split says nothing of it
+                who = ("; WHO minimum for TB screening (sensitivity >= 90 %, specificity >= 70 %) at hospitals it never "
+                       "saw: " + ("met" if row["who_minimum_met"] else "not met"))
             print(f"Screening threshold {name} >= {row['threshold']:.3f}: sensitivity {row['sensitivity']:.1%}, "
                   f"specificity {row['specificity']:.1%}{who}")
     if result.not_recorded:
@@ -591,13 +717,17 @@ def cmd_compare(args) -> int:
         return f"{value:.2%}" if value is not None else "-"
 
     print(table(["run", "model", "classes", "device", "precision", "size", "epochs", "s/epoch",
-                 "val general precision", "test general precision", "held-out hospitals"],
+                 "expected at a new hospital", "held-out hospital test", "val general precision",
+                 "test general precision"],
                 [[r["run"], r["model"], len(r["classes"]), r["device"], r["precision"], r["image_size"], r["epochs"],
-                  r["seconds_per_epoch"], pct(r["val_accuracy"]), pct(r["test_general_precision"]),
-                  (f"{r['held_out_general_precision']:.2%} ({', '.join(r['held_out_sources'] or [])})"
-                   if r["held_out_general_precision"] is not None else "never tested")] for r in rows]))
-    print("\nA figure on a random split of the training hospitals is not a figure on another hospital: "
-          "see 'held-out hospitals'.")
+                  r["seconds_per_epoch"],
+                  (f"{r['expected_at_new_hospital']:.1%} (ECE {r['expected_ece']:.2f}, {r['expected_hospitals']} held out)"
+                   if r["expected_at_new_hospital"] is not None else "not estimated"),
+                  (f"{r['held_out_general_precision']:.1%} ({', '.join(r['held_out_sources'] or [])})"
+                   if r["held_out_general_precision"] is not None else "never tested"),
+                  pct(r["val_accuracy"]), pct(r["test_general_precision"])] for r in rows]))
+    print("\nA figure on a random split of the training hospitals is not a figure on another hospital: see "
+          "'expected at a new hospital' (leave one hospital out: 'cxrdesk crossval') and 'held-out hospital test'.")
     return 0
 
 
@@ -650,7 +780,9 @@ def cmd_diagnose(args) -> int:
         if args.json:
             continue
         probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
-        print(f"\n{path}\n  predicted: {result.predicted}    {probs}")
+        answer = (result.uncertain_sentence()[0].upper() + result.uncertain_sentence()[1:] if result.uncertain
+                  else f"predicted: {result.predicted}")
+        print(f"\n{path}\n  {answer}\n  probabilities: {probs}")
         for line in result.screening_sentences():
             print(f"  Screening: {line}")
         for warning in result.warnings:
@@ -749,6 +881,60 @@ def cmd_gui(args) -> int:
     return run_gui(language=args.language)
 
 
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    """The options of a training run ('train', and every training of 'crossval'), defaults from TrainConfig."""
+    from .devices import DEVICES
+    from .lungs import LUNG_FIELDS
+    from .models import MODELS
+    from .recipes import RECIPES
+    from .training import PRECISIONS, STRATEGIES, TrainConfig
+
+    d = TrainConfig.defaults()
+    p.add_argument("dataset", nargs="?", help="curated dataset folder (from 'cxrdesk curate')")
+    p.add_argument("--model", choices=list(MODELS), default=d["model"],
+                   help="; ".join(f"{n}: {m.title}" for n, m in MODELS.items()) + f" (default {d['model']})")
+    p.add_argument("--device", choices=list(DEVICES), default=d["device"],
+                   help="where to train: " + ", ".join(DEVICES) + f" (default {d['device']}; the GPU needs a CUDA build "
+                        "of TensorFlow and a GPU it can see)")
+    p.add_argument("--recipe", choices=list(RECIPES), default=d["recipe"],
+                   help="; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()) + f" (default {d['recipe']})")
+    p.add_argument("--lung-field", choices=list(LUNG_FIELDS), default=d["lung_field"],
+                   help="; ".join(f"{n}: {t}" for n, t in LUNG_FIELDS.items()) + " (default: the recipe's; "
+                        + ", ".join(f"{n}: {r.lung_field}" for n, r in RECIPES.items()) + ")")
+    p.add_argument("--lung-model", metavar="BUNDLE", help="lung model for --lung-field (default: the shipped one)")
+    p.add_argument("--epochs", type=int, help=f"epochs (default {d['epochs']}, the study's)")
+    p.add_argument("--batch-size", type=int, default=d["batch_size"], help=f"images per batch (default {d['batch_size']})")
+    p.add_argument("--image-size", type=int, help="input size in px (default: the model's, e.g. 224; InceptionV3 299)")
+    p.add_argument("--weights", default=d["weights"],
+                   help="pretrained base: 'imagenet' (Keras download cache), a weights file, or 'none'")
+    p.add_argument("--fine-tune", type=int, default=d["fine_tune"], metavar="N",
+                   help="unfreeze the base's last N layers")
+    p.add_argument("--lr", type=float, default=d["learning_rate"],
+                   help=f"Adam learning rate (default {d['learning_rate']:g})")
+    p.add_argument("--seed", type=int, default=d["seed"],
+                   help=f"seed of the weights' initialisation, shuffling and augmentation (default {d['seed']}); on a "
+                        "CPU, training is not bit-for-bit repeatable even with the same seed")
+    p.add_argument("--out", default=d["out"], help=f"folder for model bundles (default ./{d['out']})")
+    p.add_argument("--name", help="run name (default: MODEL-DEVICE-DATE-TIME)")
+    p.add_argument("--resume", metavar="NAME", help="continue a stopped or crashed run in --out")
+    p.add_argument("--precision", choices=PRECISIONS, default=d["precision"],
+                   help="auto: mixed bfloat16/float16 where the hardware has it, else float32")
+    p.add_argument("--early-stopping", type=int, default=d["early_stopping"], metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a better validation loss (0: never; default: the "
+                        "recipe's: " + ", ".join(f"{n} {r.early_stopping}" for n, r in RECIPES.items()) + ")")
+    p.add_argument("--strategy", choices=STRATEGIES, default=d["strategy"],
+                   help="mirrored: all local GPUs; multiworker: several machines (TF_CONFIG)")
+    p.add_argument("--cpu-replicas", type=int, default=d["cpu_replicas"], help=argparse.SUPPRESS)
+    p.add_argument("--max-steps", type=int, metavar="N", help="at most N steps per epoch (quick runs)")
+    p.add_argument("--accumulate", type=int, default=d["accumulation"], metavar="N",
+                   help="split each batch into N micro-batches with gradient accumulation (same updates, "
+                        "less memory); default: automatic on the CPU")
+    p.add_argument("--demo", action="store_true", help="mark the bundle as a demonstration model")
+    p.add_argument("--no-validation", action="store_true",
+                   help="train even without validation images (no best epoch, early stopping or calibration)")
+    p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
+
+
 # ---------------------------------------------------------------------------------------- main
 
 
@@ -826,46 +1012,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = train_defaults
     p = sub.add_parser("train", help="train a model on a curated dataset, on the CPU or the GPU")
-    p.add_argument("dataset", nargs="?", help="curated dataset folder (from 'cxrdesk curate')")
-    p.add_argument("--model", choices=list(MODELS), default=d["model"],
-                   help="; ".join(f"{n}: {m.title}" for n, m in MODELS.items()) + f" (default {d['model']})")
-    p.add_argument("--device", choices=list(DEVICES), default=d["device"])
-    p.add_argument("--recipe", choices=list(RECIPES), default=d["recipe"],
-                   help="; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()) + f" (default {d['recipe']})")
-    p.add_argument("--lung-field", choices=list(LUNG_FIELDS), default=d["lung_field"],
-                   help="; ".join(f"{n}: {t}" for n, t in LUNG_FIELDS.items()) + " (default: the recipe's; "
-                        + ", ".join(f"{n}: {r.lung_field}" for n, r in RECIPES.items()) + ")")
-    p.add_argument("--lung-model", metavar="BUNDLE", help="lung model for --lung-field (default: the shipped one)")
-    p.add_argument("--epochs", type=int, help=f"epochs (default {d['epochs']}, the study's)")
-    p.add_argument("--batch-size", type=int, default=d["batch_size"], help=f"images per batch (default {d['batch_size']})")
-    p.add_argument("--image-size", type=int, help="input size in px (default: the model's, e.g. 224; InceptionV3 299)")
-    p.add_argument("--weights", default=d["weights"],
-                   help="pretrained base: 'imagenet' (Keras download cache), a weights file, or 'none'")
-    p.add_argument("--fine-tune", type=int, default=d["fine_tune"], metavar="N",
-                   help="unfreeze the base's last N layers")
-    p.add_argument("--lr", type=float, default=d["learning_rate"],
-                   help=f"Adam learning rate (default {d['learning_rate']:g})")
-    p.add_argument("--seed", type=int, default=d["seed"])
-    p.add_argument("--out", default=d["out"], help=f"folder for model bundles (default ./{d['out']})")
-    p.add_argument("--name", help="run name (default: MODEL-DEVICE-DATE-TIME)")
-    p.add_argument("--resume", metavar="NAME", help="continue a stopped or crashed run in --out")
-    p.add_argument("--precision", choices=PRECISIONS, default=d["precision"],
-                   help="auto: mixed bfloat16/float16 where the hardware has it, else float32")
-    p.add_argument("--early-stopping", type=int, default=d["early_stopping"], metavar="PATIENCE",
-                   help="stop after PATIENCE epochs without a better validation loss (0: never; default: the "
-                        "recipe's: " + ", ".join(f"{n} {r.early_stopping}" for n, r in RECIPES.items()) + ")")
-    p.add_argument("--strategy", choices=STRATEGIES, default=d["strategy"],
-                   help="mirrored: all local GPUs; multiworker: several machines (TF_CONFIG)")
-    p.add_argument("--cpu-replicas", type=int, default=d["cpu_replicas"], help=argparse.SUPPRESS)
-    p.add_argument("--max-steps", type=int, metavar="N", help="at most N steps per epoch (quick runs)")
-    p.add_argument("--accumulate", type=int, default=d["accumulation"], metavar="N",
-                   help="split each batch into N micro-batches with gradient accumulation (same updates, "
-                        "less memory); default: automatic on the CPU")
-    p.add_argument("--demo", action="store_true", help="mark the bundle as a demonstration model")
-    p.add_argument("--no-validation", action="store_true",
-                   help="train even without validation images (no best epoch, early stopping or calibration)")
-    p.add_argument("--json", action="store_true", help="print progress events as JSON lines")
+    _add_train_options(p)
     p.set_defaults(func=cmd_train)
+
+    from .calibration import DEFAULT_TARGET_ACCURACY
+    from .crossval import MIN_SOURCE_IMAGES
+
+    p = sub.add_parser("crossval", help="what a hospital the model never saw can expect: one model per source "
+                                        "(hospital) held out, the pooled figures and a calibration fitted on them, "
+                                        "then the final model trained on every source")
+    _add_train_options(p)
+    p.add_argument("--by", choices=["source"], default="source",
+                   help="hold out one source (hospital or collection) at a time (the only choice)")
+    p.add_argument("--min-images", type=int, default=MIN_SOURCE_IMAGES, metavar="N",
+                   help=f"a source with fewer images is merged with the other small ones into 'other', or kept in "
+                        f"training if still too small (default {MIN_SOURCE_IMAGES})")
+    p.add_argument("--target-accuracy", type=float, default=DEFAULT_TARGET_ACCURACY, metavar="A",
+                   help=f"the accuracy the model's answers must reach at unseen hospitals; below the confidence "
+                        f"that gives it, a diagnosis says 'uncertain' (default {DEFAULT_TARGET_ACCURACY})")
+    p.add_argument("--estimate-only", action="store_true",
+                   help="only the estimate (in OUT/.crossval/NAME/), no final model")
+    p.add_argument("--keep-fold-models", action="store_true", help="keep each fold's model (deleted by default)")
+    p.set_defaults(func=cmd_crossval)
 
     p = sub.add_parser("runs", help="list stopped or crashed runs that can be resumed, with their size; --clean")
     p.add_argument("names", nargs="*", help="runs to clean (default: all listed)")

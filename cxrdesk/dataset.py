@@ -45,6 +45,7 @@ class DatasetItem:
     mean: float  # mean 8-bit intensity measured at curation
     source: str = "unknown"  # hospital or collection
     sha256: str = ""  # of the file's bytes, as scanning measured it ('' when unknown)
+    group: str = ""  # the patient (or the image's own id): one group is never on both sides of a split
 
 
 @dataclass
@@ -226,5 +227,41 @@ def load_dataset(folder: str | Path) -> CuratedDataset:
                                 f"({', '.join(classes)}): curate again")
         file = folder / row["file"] if row["file"] else root / row["path"]
         items.append(DatasetItem(file, row["class"], row["split"], float(row["mean_intensity"]),
-                                 row.get("source") or "unknown", row.get("sha256") or ""))
+                                 row.get("source") or "unknown", row.get("sha256") or "", row.get("group") or ""))
     return CuratedDataset(folder, description, items)
+
+
+def derive_dataset(dataset: CuratedDataset, out: str | Path, new_split: Callable[[DatasetItem], str | None], *,
+                   why: str, settings: dict | None = None) -> Path:
+    """A dataset made from ``dataset`` with each image's split replaced by ``new_split(item)`` (None or
+    '': left out, with ``why`` as the reason), written atomically at ``out`` (replaced if it is a dataset).
+
+    The same images, read from where the original reads them (absolute paths), so that training on one
+    part of a curated dataset and testing on another - a hospital held out - goes through the one
+    training path, and the derived dataset says where it came from."""
+    out = Path(out).expanduser().resolve()
+    if out.exists() and not (out / DESCRIPTION).is_file():
+        raise CurationError(f"{out} exists and is not a CXRDesk dataset: refusing to replace it")
+    by_file = {str(item.file): item for item in dataset.items}
+    root = Path(dataset.description["source_root"])
+    rows = []
+    with (dataset.folder / MANIFEST).open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["split"] not in SPLITS:
+                continue  # dropped at curation: stays out
+            file = dataset.folder / row["file"] if row["file"] else root / row["path"]
+            split = new_split(by_file[str(file)]) or ""
+            rows.append({**row, "split": split, "reason": "" if split else why,
+                         "file": str(file) if row["file"] else ""})
+    manifest = _manifest_bytes(rows)
+    description = {**dataset.description, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                   "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+                   "derived_from": {"folder": str(dataset.folder), "manifest_sha256": dataset.manifest_sha256,
+                                    "what": why},
+                   "settings": {**(dataset.description.get("settings") or {}), **(settings or {})},
+                   "counts": {s: {c: sum(1 for r in rows if r["split"] == s and r["class"] == c)
+                                  for c in dataset.classes} for s in SPLITS}}
+    with building_folder(out) as tmp:
+        (tmp / MANIFEST).write_bytes(manifest)
+        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=2), encoding="utf-8")
+    return out

@@ -45,7 +45,31 @@ class Diagnosis:
     lungs: LungField | None = field(default=None, repr=False)  # None when no lung model is available
     heat_in_lungs: float | None = None  # share of the heatmap's heat inside the lungs
     screening: dict = field(default_factory=dict)  # class -> {threshold, above}: the saved screening thresholds
+    #: The model's "uncertain" rule (see :attr:`cxrdesk.bundle.Card.uncertain`), None when it has none.
+    uncertain_rule: dict | None = None
     notice: str = RESEARCH_NOTICE
+
+    @property
+    def confidence(self) -> float:
+        return self.probabilities[self.predicted]
+
+    @property
+    def uncertain(self) -> bool:
+        """Below the confidence at which this model's answers were right the stated share of the time
+        at hospitals it never saw: no answer, refer."""
+        return self.uncertain_rule is not None and self.confidence < self.uncertain_rule["threshold"]
+
+    def uncertain_sentence(self) -> str:
+        """Why the result is "uncertain" (or ''), for a person."""
+        if not self.uncertain:
+            return ""
+        rule = self.uncertain_rule
+        if not rule.get("reached", True):
+            return (f"uncertain - refer: this model's answers never reached {rule['target_accuracy']:.0%} accuracy at "
+                    f"hospitals it never saw (most likely {self.predicted}, {self.confidence:.1%})")
+        return (f"uncertain - refer: most likely {self.predicted} at {self.confidence:.1%}, below the "
+                f"{rule['threshold']:.0%} at which this model was right {rule['target_accuracy']:.0%} of the time "
+                "at hospitals it never saw")
 
     def screening_sentences(self) -> list[str]:
         """'Above the Tuberculosis screening threshold (0.31, chosen for 90 % sensitivity)...' per class."""
@@ -81,6 +105,8 @@ class Diagnosis:
 
     def to_dict(self) -> dict:
         return {"file": self.path, "probabilities": self.probabilities, "predicted": self.predicted,
+                "uncertain": self.uncertain,
+                "uncertain_threshold": self.uncertain_rule["threshold"] if self.uncertain_rule else None,
                 "out_of_distribution": bool(self.warnings), "warnings": self.warnings, "model": self.model,
                 "heatmap_class": self.heatmap_class,
                 "lungs": self.lungs.to_dict() if self.lungs is not None else None,
@@ -143,7 +169,8 @@ class Diagnoser:
         share = heat_in_lungs(cam, lungs.mask) if cam is not None and lungs is not None else None
         probabilities = {c: float(p) for c, p in zip(self.classes, probs)}
         return Diagnosis(str(path), probabilities, predicted, warnings, self.summary, loaded.pixels, cam,
-                         target if heatmap else None, lungs, share, self.screening(probabilities))
+                         target if heatmap else None, lungs, share, self.screening(probabilities),
+                         self.bundle.card.uncertain)
 
 
 def default_segmenter(model) -> LungSegmenter | None:

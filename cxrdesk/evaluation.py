@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import write_text
 from .errors import CxrdeskError
 from .scanning import UNKNOWN_SOURCE
 
@@ -113,6 +112,9 @@ class Evaluation:
     #: these very images it learnt from; None when its card does not record what it learnt from.
     seen_sources: list[str] | None = None
     seen_images: int | None = None
+    #: With the model's "uncertain" rule: its threshold, the share of images answered (coverage) and the
+    #: accuracy on those (see :func:`cxrdesk.calibration.answered_figures`); None for a model without one.
+    answered: dict | None = None
 
     @property
     def on_unseen_hospitals(self) -> bool:
@@ -178,7 +180,7 @@ class Evaluation:
                 "ece_uncalibrated": self.ece_uncalibrated, "temperature": self.temperature,
                 "screening": self.screening, "per_source": self.per_source(),
                 "seen_sources": self.seen_sources, "seen_images": self.seen_images,
-                "on_unseen_hospitals": self.on_unseen_hospitals}
+                "on_unseen_hospitals": self.on_unseen_hospitals, "answered": self.answered}
 
 
 def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Evaluation:
@@ -206,7 +208,7 @@ def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, 
     """Predict ``items`` (dataset items of any origin) with the bundle's model, calibrated as its card
     says, and measure everything the study and the held-out-hospital evaluation report (``raw``: the
     model's probabilities for ``items`` when already predicted)."""
-    from .calibration import apply_temperature, screening_report
+    from .calibration import answered_figures, apply_temperature, screening_report
 
     classes = bundle.classes
     raw = predict_raw(bundle, items, batch_size) if raw is None else raw
@@ -220,7 +222,9 @@ def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, 
                       y_true, [i.source for i in items], list(holdout_sources or []), external,
                       calibration(raw, y_true)["ece"], temperature,
                       screening_report(probabilities, y_true, classes, bundle.card.thresholds),
-                      [str(i.file) for i in items], seen_sources=seen_sources, seen_images=seen_images)
+                      [str(i.file) for i in items], seen_sources=seen_sources, seen_images=seen_images,
+                      answered=(answered_figures(probabilities, y_true, bundle.card.uncertain["threshold"])
+                                if bundle.card.uncertain else None))
 
 
 def dataset_learned_from(card, folder: str | Path) -> dict:
@@ -329,18 +333,18 @@ def record_in_card(bundle_folder: Path, evaluation: Evaluation, record: bool = T
 
 def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
     """Add the evaluation to the bundle's card (atomically, re-signed); the model file is untouched."""
-    from .bundle import read_card, signed_card_json
+    from .bundle import amend_card
 
-    read_card(bundle_folder)  # never sign over an edit made by hand
-    card_path = Path(bundle_folder) / "card.json"
-    card = json.loads(card_path.read_text(encoding="utf-8"))
     summary = evaluation.summary()
-    if evaluation.external:  # one entry per folder, the latest last
-        kept = [e for e in card.get("external_evaluations") or [] if e.get("dataset") != evaluation.dataset]
-        card["external_evaluations"] = kept + [summary]
-    else:
-        card.setdefault("evaluations", {})[evaluation.split] = summary
-    write_text(card_path, signed_card_json(card))
+
+    def add(card: dict) -> None:
+        if evaluation.external:  # one entry per folder, the latest last
+            kept = [e for e in card.get("external_evaluations") or [] if e.get("dataset") != evaluation.dataset]
+            card["external_evaluations"] = kept + [summary]
+        else:
+            card.setdefault("evaluations", {})[evaluation.split] = summary
+
+    amend_card(bundle_folder, add)
 
 
 def comparison_rows(cards) -> list[dict]:

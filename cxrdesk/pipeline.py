@@ -130,6 +130,31 @@ def source_weights(items: list[DatasetItem]) -> list[float]:
     return [w / mean for w in raw]
 
 
+def prior_weights(items: list[DatasetItem], prior: dict[str, float]) -> list[float]:
+    """A weight per image so that the classes weigh in the shares ``prior`` gives (and the weights average
+    1): a fold of a leave-one-hospital-out estimate whose held-out source took most of one class still
+    learns the class balance of the model it stands in for."""
+    from collections import Counter
+
+    counts = Counter(i.label for i in items)
+    raw = [prior.get(i.label, 0.0) * len(items) / counts[i.label] for i in items]
+    mean = sum(raw) / len(raw)
+    return [w / mean for w in raw]
+
+
+def training_weights(items: list[DatasetItem], recipe: Recipe, class_prior: dict[str, float] | None
+                     ) -> list[float] | None:
+    """Per-image loss weights of a training split, or None when every image weighs the same."""
+    if not recipe.balance_sources and not class_prior:
+        return None
+    weights = source_weights(items) if recipe.balance_sources else [1.0] * len(items)
+    if class_prior:
+        weights = [a * b for a, b in zip(weights, prior_weights(items, class_prior))]
+        mean = sum(weights) / len(weights)
+        weights = [w / mean for w in weights]
+    return weights
+
+
 def cache_location(n_images: int, size: int, work_dir: Path | None) -> str:
     """'' (memory) when the decoded images take under a quarter of RAM, else a file in ``work_dir``."""
     needed = n_images * size * size
@@ -144,9 +169,11 @@ def cache_location(n_images: int, size: int, work_dir: Path | None) -> str:
 
 
 def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, classes: tuple[str, ...],
-                   training: bool, seed: int, cache_file: str, recipe: Recipe = RECIPES["study"]):
+                   training: bool, seed: int, cache_file: str, recipe: Recipe = RECIPES["study"],
+                   class_prior: dict[str, float] | None = None):
     """One split as a tf.data pipeline: shuffled and augmented for training, only resized otherwise.
-    Labels are one-hot over ``classes`` (the model's outputs, in order)."""
+    Labels are one-hot over ``classes`` (the model's outputs, in order); training images weighted as
+    :func:`training_weights` says."""
     import tensorflow as tf
 
     unknown = sorted({item.label for item in items} - set(classes))
@@ -155,8 +182,9 @@ def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, clas
                            f"(its classes: {', '.join(classes)})")
     paths = [str(item.file) for item in items]
     labels = [classes.index(item.label) for item in items]
-    weighted = training and recipe.balance_sources
-    weights = source_weights(items) if weighted else [1.0] * len(items)
+    weights = training_weights(items, recipe, class_prior) if training else None
+    weighted = weights is not None
+    weights = weights or [1.0] * len(items)
     ds = tf.data.Dataset.from_tensor_slices((paths, labels, weights))
     ds = ds.map(lambda p, y, w: (_decode_and_resize(p, size), tf.one_hot(y, len(classes)), w),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
@@ -176,7 +204,8 @@ def split_pipeline(items: list[DatasetItem], size: int, batch_size: int, *, clas
 
 
 def make_pipelines(dataset: CuratedDataset, size: int, batch_size: int, seed: int = 42,
-                   work_dir: Path | None = None, recipe: Recipe = RECIPES["study"]) -> Pipelines:
+                   work_dir: Path | None = None, recipe: Recipe = RECIPES["study"],
+                   class_prior: dict[str, float] | None = None) -> Pipelines:
     """Training (shuffled, augmented by ``recipe``) and validation (only resized) pipelines of
     ``dataset``, labelled over the dataset's classes."""
     train_items, val_items = dataset.split("train"), dataset.split("val")
@@ -189,7 +218,7 @@ def make_pipelines(dataset: CuratedDataset, size: int, batch_size: int, seed: in
     cache_file = cache_location(len(train_items) + len(val_items), size, work_dir)
     classes = dataset.classes
     train = split_pipeline(train_items, size, batch_size, classes=classes, training=True, seed=seed,
-                           cache_file=cache_file and cache_file + "-train", recipe=recipe)
+                           cache_file=cache_file and cache_file + "-train", recipe=recipe, class_prior=class_prior)
     val = split_pipeline(val_items, size, batch_size, classes=classes, training=False, seed=seed,
                          cache_file=cache_file and cache_file + "-val") if val_items else None
     return Pipelines(train, val, len(train_items), len(val_items),

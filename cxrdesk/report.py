@@ -193,7 +193,9 @@ def _html(evaluation: Evaluation, card: dict, folder: Path) -> str:
                     "<th>Sensitivity</th><th>Specificity</th><th>WHO minimum for TB screening</th></tr>" + "".join(
                         f"<tr><td>{esc(c)}</td><td>{r['threshold']:.3f}</td><td>{r['sensitivity']:.1%}</td>"
                         f"<td>{r['specificity']:.1%}</td><td>"
-                        + ({True: "met", False: "NOT met"}[r["who_minimum_met"]] if "who_minimum_met" in r else "")
+                        + ({True: "met", False: "not met"}[r["who_minimum_met"]]
+                           if "who_minimum_met" in r and evaluation.on_unseen_hospitals else
+                           "- (only on hospitals it never saw)" if "who_minimum_met" in r else "")
                         + "</td></tr>" for c, r in evaluation.screening.items()) + "</table>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>CXRDesk evaluation: {esc(card.name)}</title>
@@ -252,12 +254,16 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
     names = list(result.probabilities)
     values = [result.probabilities[n] * 100 for n in names]
     colours = class_colours(names)
-    bars.barh(names, values, color=[colours[n] for n in names])
+    # an uncertain result names no class: grey bars, and the title says why
+    bars.barh(names, values, color=["#9e9e9e" if result.uncertain else colours[n] for n in names])
     for i, value in enumerate(values):
         bars.text(min(value + 1, 90), i, f"{value:.1f} %", va="center")
-    bars.set(xlim=(0, 100), xlabel="probability (%)", title=f"Predicted: {result.predicted}")
+    bars.set(xlim=(0, 100), xlabel="probability (%)",
+             title="Uncertain - refer" if result.uncertain else f"Predicted: {result.predicted}")
     bars.invert_yaxis()
     notes = [RESEARCH_NOTICE] + [f"Warning: may not be a frontal chest radiograph: {w}" for w in result.warnings]
+    if result.uncertain:
+        notes.append(result.uncertain_sentence()[0].upper() + result.uncertain_sentence()[1:])
     notes += [f"Screening: {line}" for line in result.screening_sentences()]
     if result.heat_sentence():
         notes.append(("Warning: " if result.shortcut_suspected else "") + "Grad-CAM: " + result.heat_sentence()

@@ -89,7 +89,9 @@ def calibrate_at_site(bundle_folder: str | Path, folder: str | Path, out: str | 
     card["created_from"] = {"model": bundle.name, "folder": str(Path(bundle.folder).resolve()),
                             "model_sha256": card.get("model_sha256"),  # the original's tests on other hospitals,
                             # made without this calibration: kept for the record, not as this copy's figures
-                            "external_evaluations": card.pop("external_evaluations", [])}
+                            "external_evaluations": card.pop("external_evaluations", []),
+                            # the leave-one-hospital-out estimate was made with the original calibration
+                            "expected_at_new_hospital": card.pop("expected_at_new_hospital", None)}
     card["calibration"] = fitted
     card["site_calibration"] = {"folder": str(scan.root), "sources": sources, "calibrated": time.strftime(
                                     "%Y-%m-%dT%H:%M:%S%z"), "calibration_images": int(len(fit_index)),

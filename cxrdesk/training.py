@@ -63,6 +63,9 @@ class TrainConfig:
     no_validation: bool = False  # train without a validation split (no best epoch, no calibration)
     accumulation: int = 0  # micro-batches per batch (gradient accumulation); 0 = auto
     demo: bool = False  # mark the bundle as a demonstration model (shown on every screen using it)
+    #: Weigh the training classes in these shares ({class: share}); None: as they come. A fold of a
+    #: leave-one-hospital-out estimate keeps the class balance of the model it stands in for with it.
+    class_prior: dict | None = None
     command: str | None = None  # the command line that started the run, recorded in the card
 
     def validate(self) -> None:
@@ -165,27 +168,42 @@ def resume_config(out: str | Path, name: str, epochs: int | None = None) -> Trai
 
 @dataclass
 class TrainingRun:
-    """A run in a worker process. Iterate :meth:`events`; call :meth:`stop` to end it early."""
+    """A run in a worker process. Iterate :meth:`events`; call :meth:`stop` to end it early.
+
+    ``job`` is what the worker runs, ``job(config, emit, should_stop) -> dict`` (a module-level function
+    or a partial of one, so that it crosses to the spawned process): :func:`run_training` by default;
+    :class:`cxrdesk.crossval.CrossvalRun` runs a leave-one-hospital-out estimate the same way."""
 
     config: TrainConfig
     _process: multiprocessing.Process | None = None
     _events: object = None
     _stop: object = None
+    job: Callable | None = None
+
+    def work_folder(self) -> Path:
+        """Where the worker keeps its state and its log."""
+        return work_dir(self.config.out, self.config.name)
+
+    def refuse_existing(self) -> None:
+        """A new run never replaces a bundle or a run of the same name."""
+        bundle = Path(self.config.out) / self.config.name
+        if bundle.exists() or self.work_folder().exists():
+            raise CxrdeskError(f"a run named {self.config.name!r} already exists in {self.config.out}: "
+                               "choose another --name, or --resume it")
 
     def start(self, resume: bool = False) -> "TrainingRun":
         self.config.validate()
         self.config.resolve()
         if not self.config.name:
             self.config.name = self.config.resolved_name()
-        bundle = Path(self.config.out) / self.config.name
-        if not resume and (bundle.exists() or work_dir(self.config.out, self.config.name).exists()):
-            raise CxrdeskError(f"a run named {self.config.name!r} already exists in {self.config.out}: "
-                               "choose another --name, or --resume it")
+        if not resume:
+            self.refuse_existing()
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: device set before TF loads
         self._events = context.Queue()
         self._stop = context.Event()
         self._process = context.Process(target=_worker_entry, name=f"cxrdesk-train-{self.config.name}",
-                                        args=(asdict(self.config), self._events, self._stop), daemon=True)
+                                        args=(asdict(self.config), self._events, self._stop, self.job,
+                                              str(self.work_folder())), daemon=True)
         self._process.start()
         return self
 
@@ -216,7 +234,7 @@ class TrainingRun:
                 event = self._events.get(timeout=1.0)
             except queue.Empty:
                 code = self._process.exitcode
-                log = work_dir(self.config.out, self.config.name) / "worker.log"
+                log = self.work_folder() / "worker.log"
                 event = {"type": "error", "message": f"the training process ended unexpectedly (exit code {code})",
                          "log": str(log)}
         if event["type"] in ("finished", "error"):
@@ -252,23 +270,24 @@ def watch_parent(interval: float = 1.0, on_orphaned: Callable[[], None] | None =
     threading.Thread(target=watch, daemon=True, name="cxrdesk-parent-watch").start()
 
 
-def _worker_entry(config: dict, events, stop) -> None:
-    """Worker process: quiet TensorFlow's logs into a file, set the device, train, report."""
+def _worker_entry(config: dict, events, stop, job: Callable | None, folder: str) -> None:
+    """Worker process: quiet TensorFlow's logs into a file in ``folder``, set the device, run ``job``
+    (training by default), report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which asks us to stop
     watch_parent(on_orphaned=lambda: print("cxrdesk: the process that started this training is gone: "
                                            "stopping (resume with --resume)", file=sys.stderr, flush=True))
     emit = events.put
     cfg = TrainConfig.from_dict(config)
-    folder = work_dir(cfg.out, cfg.name)
+    folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         log = open(folder / "worker.log", "a", encoding="utf-8")
         os.dup2(log.fileno(), 2)
         sys.stderr = log
-        bundle = run_training(cfg, emit, stop.is_set)
+        bundle = (job or run_training)(cfg, emit, stop.is_set)
         emit({"type": "finished", **bundle})
     except CxrdeskError as exc:
-        if not (folder / "history.json").exists():  # refused before any epoch: nothing to resume
+        if job is None and not (folder / "history.json").exists():  # refused before any epoch: nothing to resume
             shutil.rmtree(folder, ignore_errors=True)
         emit({"type": "error", "message": str(exc)})
     except BaseException as exc:  # a crash is still reported, with its detail in the log
@@ -344,7 +363,7 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
                       loss="categorical_crossentropy", metrics=["accuracy"])
     micro_batch = cfg.batch_size // accumulation
     pipes = make_pipelines(dataset, source_size(size, cfg.lung_field), micro_batch, seed=cfg.seed, work_dir=folder,
-                           recipe=recipe(cfg.recipe))
+                           recipe=recipe(cfg.recipe), class_prior=cfg.class_prior)
     # An epoch is as many optimizer updates of batch_size images as the study's, each made of
     # `accumulation` micro-batches whose gradients are averaged: the same updates, less memory.
     steps = math.ceil(pipes.train_size / cfg.batch_size) * accumulation

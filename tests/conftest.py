@@ -126,3 +126,29 @@ def shenzhen_site(tmp_path_factory) -> Path:
         for row in [r for r in rows if r["label"] == label][:60]:
             os.symlink(LUNGS / row["image"], root / label / f"shenzhen__{Path(row['image']).name}")
     return root
+
+
+PER_CELL = 20  # images per (class folder, source) of five_sources
+
+
+@pytest.fixture(scope="session")
+def five_sources(tmp_path_factory) -> Path:
+    """A curated dataset (manifest only) of real cxr3 radiographs from five sources, PER_CELL per (class,
+    source): COVID-19 from hannover and ieee8023, tuberculosis from tbx11k and shenzhen128, healthy from nih
+    and shenzhen128 - each source big enough to be held out (leave one hospital out)."""
+    from cxrdesk.curation import CurationSettings, plan_curation
+    from cxrdesk.dataset import export_dataset
+    from cxrdesk.scanning import scan_folder
+
+    data = need_data()
+    root = tmp_path_factory.mktemp("five") / "src"
+    for folder in ("covid", "tuberculosis", "normal"):
+        (root / folder).mkdir(parents=True)
+        by_source: dict[str, list[Path]] = {}
+        for path in sorted((data / folder).glob("*.png")):
+            by_source.setdefault(path.name.split("__", 1)[0], []).append(path)
+        for files in by_source.values():
+            for path in files[:PER_CELL]:
+                os.symlink(path, root / folder / path.name)
+    plan = plan_curation(scan_folder(root), CurationSettings(seed=42))
+    return export_dataset(plan, root.parent / "curated")

@@ -434,3 +434,56 @@ def test_test_and_calibrate_a_model_for_a_hospital(window, qtbot, shenzhen_site,
     copy = json.loads((out / "card.json").read_text())  # the original's test was made without the site's calibration
     assert [e["split"] for e in copy["external_evaluations"]] == ["site check"]
     assert [e["n"] for e in copy["created_from"]["external_evaluations"]] == [120]
+
+
+def test_estimate_for_a_new_hospital_in_the_training_tab(window, qtbot, five_sources):
+    """The Training tab's leave-one-hospital-out run: the fold under way and the overall progress, each
+    held-out source's figures, then the model on every source, whose card's estimate leads everywhere."""
+    from pathlib import Path
+
+    from cxrdesk.bundle import read_card
+
+    tab = window.training
+    tab.dataset.setText(str(five_sources))
+    tab.recipe.setCurrentIndex(tab.recipe.findData("study"))
+    tab.epochs.setValue(2)
+    tab.batch.setValue(16)
+    tab.size.setValue(32)
+    tab.estimate_box.setChecked(True)
+    labels, overall = [], []
+    tab.on_event = (lambda original: lambda event: (original(event), labels.append(tab.epoch_label.text()),
+                                                    overall.append(tab.overall.value())))(tab.on_event)
+    tab.start_button.click()
+    assert not tab.overall.isHidden() and not tab.start_button.isEnabled()
+    qtbot.waitUntil(lambda: tab.estimate is not None, timeout=600000)
+    assert tab.results_box.title().startswith("Expected at a hospital it never saw")
+    sources = ["hannover", "ieee8023", "nih", "shenzhen128", "tbx11k"]
+    assert [tab.metrics.item(r, 0).text() for r in range(tab.metrics.rowCount())] == sources + ["All held out (pooled)"]
+    assert any(text.startswith("Fold 2 of 5: holding out ieee8023 - epoch") for text in labels), "\n".join(labels)
+    assert overall == sorted(overall) and overall[-1] >= 800  # five of six trainings done
+    qtbot.waitUntil(lambda: "on a random test split of its own hospitals" in tab.message.text(), timeout=600000)
+    expected = tab.estimate["expected_at_new_hospital"]
+    assert f"Expected at a hospital it never saw: {expected['accuracy']:.1%}" in tab.message.text()
+    bundles = [p for p in Path(tab.out.text()).iterdir() if (p / "card.json").is_file()]
+    assert len(bundles) == 1 and read_card(bundles[0]).expected_at_new_hospital["accuracy"] == expected["accuracy"]
+    assert tab.compare.rowCount() == 1 and tab.compare.item(0, 5).text() == f"{expected['accuracy']:.1%}"
+    window.tabs.setCurrentWidget(window.diagnosis)
+    qtbot.waitUntil(lambda: window.diagnosis.diagnoser is not None, timeout=120000)
+    assert f"Expected at a hospital it never saw: {expected['accuracy']:.1%}" in window.diagnosis.card.text()
+    # a result below the card's "uncertain" threshold names no class: grey bars and the reason
+    import dataclasses
+
+    diagnosis = window.diagnosis
+    diagnosis.diagnose(str(real_images("tuberculosis", 1)[0]))
+    qtbot.waitUntil(lambda: diagnosis.result is not None, timeout=120000)
+    result = diagnosis.result
+    assert result.uncertain_rule == read_card(bundles[0]).uncertain
+    unsure = dataclasses.replace(result, uncertain_rule={**result.uncertain_rule, "threshold": 1.0, "reached": True})
+    diagnosis.show_result((unsure, diagnosis.outline))
+    assert diagnosis.predicted.text() == "Uncertain - refer" and not diagnosis.uncertain_reason.isHidden()
+    assert "below the 100%" in diagnosis.uncertain_reason.text()
+    assert all("9e9e9e" in bar.styleSheet() for bar in diagnosis.bars.values())
+    sure = dataclasses.replace(result, uncertain_rule={**result.uncertain_rule, "threshold": 0.0})
+    diagnosis.show_result((sure, diagnosis.outline))
+    assert diagnosis.predicted.text().startswith("Predicted:") and diagnosis.uncertain_reason.isHidden()
+    assert all(bar.styleSheet() == "" for bar in diagnosis.bars.values())

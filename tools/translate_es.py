@@ -240,6 +240,62 @@ ES = {
         "Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}",
     "Only the lungs: crop, equalise, black outside them": "Solo los pulmones: recortar, ecualizar, negro fuera de ellos",
     "Only the lungs: crop, black outside them": "Solo los pulmones: recortar, negro fuera de ellos",
+    "Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals, {2} films; calibration error {3:.2f})":
+        "Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales, "
+        "{2} radiografías; error de calibración {3:.2f})",
+    "When sure ({0:.0%} of films) right {1:.0%} of the time; otherwise it says 'uncertain'.":
+        "Cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces; si no, dice «incierto».",
+    "Never sure enough to reach {0:.0%} there: every answer is 'uncertain'.":
+        "Nunca lo bastante seguro para llegar al {0:.0%} allí: toda respuesta es «incierto».",
+    "Tested on {0}: general precision {1:.1%} on {2} images": "Probado en {0}: precisión general {1:.1%} en {2} imágenes",
+    "{0}: uncertain": "{0}: incierto",
+    "Uncertain - refer": "Incierto - derivar",
+    "Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of the time at hospitals it never saw.":
+        "Lo más probable: {0} con {1:.1%}, por debajo del {2:.0%} con el que este modelo acertó el {3:.0%} de las "
+        "veces en hospitales que nunca vio.",
+    "This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely {1} at {2:.1%}).":
+        "Las respuestas de este modelo nunca llegaron al {0:.0%} de exactitud en hospitales que nunca vio (lo más "
+        "probable: {1} con {2:.1%}).",
+    "Estimate for a new hospital (leave one hospital out, then train on every source)":
+        "Estimar para un hospital nuevo (dejar fuera un hospital cada vez y luego entrenar con todas las fuentes)",
+    "Trains one model per source (hospital) held out and tests it there, calibrates on those out-of-hospital "
+    "predictions and chooses when to say 'uncertain', then trains the model on every source: its card then says "
+    "what a hospital it never saw can expect. Takes as many trainings as there are sources, plus one.":
+        "Entrena un modelo por cada fuente (hospital) dejada fuera y lo prueba en ella, calibra con esas "
+        "predicciones fuera de hospital y elige cuándo decir «incierto», y luego entrena el modelo con todas las "
+        "fuentes: su ficha dice entonces qué puede esperar un hospital que nunca vio. Requiere tantos "
+        "entrenamientos como fuentes, más uno.",
+    "{0} - epoch {1}/{2} - batch {3}/{4}": "{0} - época {1}/{2} - lote {3}/{4}",
+    "at most {0} left in all": "como mucho {0} en total",
+    "Stopped: the completed folds are kept (resume with 'cxrdesk crossval --resume {0} --out {1}')":
+        "Detenido: se conservan los pliegues terminados (reanudar con 'cxrdesk crossval --resume {0} --out {1}')",
+    "Estimate done": "Estimación terminada",
+    "Final model, on every source": "Modelo final, con todas las fuentes",
+    "Fold {0} of {1}: holding out {2}": "Pliegue {0} de {1}: dejando fuera {2}",
+    "Estimate for a new hospital: {0}% of {1} trainings": "Estimación para un hospital nuevo: {0}% de {1} entrenamientos",
+    "Leave one hospital out: {0} folds ({1}), then the model on every source. {2}":
+        "Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}",
+    "Held out {0}: accuracy {1:.1%} on {2} images it never saw":
+        "Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio",
+    "All held out (pooled)": "Todas las dejadas fuera (juntas)",
+    "Held-out source": "Fuente dejada fuera",
+    "ECE": "ECE",
+    "Recall {0}": "Sensibilidad {0}",
+    "Answered": "Respondidas",
+    "AUC within the source": "AUC dentro de la fuente",
+    "Expected at a hospital it never saw (each source held out in turn)":
+        "Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)",
+    "when sure ({0:.0%} of films) right {1:.0%} of the time":
+        "cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces",
+    "never sure enough: every answer 'uncertain'": "nunca lo bastante seguro: toda respuesta «incierto»",
+    "Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...":
+        "Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo "
+        "final con todas las fuentes...",
+    "Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}":
+        "Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en "
+        "una partición aleatoria de {2} de sus propios hospitales: {3:.1%}",
+    "Expected at a\nnew hospital": "Esperado en un\nhospital nuevo",
+    "not estimated": "sin estimar",
 }
 
 

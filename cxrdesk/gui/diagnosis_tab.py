@@ -108,6 +108,10 @@ class DiagnosisTab(QWidget):
         self.bars: dict[str, QProgressBar] = {}  # one per class of the loaded model
         self.predicted = QLabel()
         self.predicted.setStyleSheet("font-size: 16pt; font-weight: bold")
+        self.uncertain_reason = QLabel()  # why an answer is "uncertain"
+        self.uncertain_reason.setWordWrap(True)
+        self.uncertain_reason.setStyleSheet("color: #616161")
+        self.uncertain_reason.hide()
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #9a5b00; font-weight: bold")
@@ -138,6 +142,7 @@ class DiagnosisTab(QWidget):
         result_layout = QVBoxLayout(self.result_box)
         result_layout.addLayout(self.bar_grid)
         result_layout.addWidget(self.predicted)
+        result_layout.addWidget(self.uncertain_reason)
         result_layout.addWidget(self.heat)
         result_layout.addWidget(self.warning)
         side = QVBoxLayout()
@@ -353,7 +358,21 @@ class DiagnosisTab(QWidget):
         text += "\n" + self.tr("Classes: {0}").format(", ".join(card.classes))
         held = card.held_out
         site = card.site_calibration
-        if site and held and held.get("general_precision") is not None:
+        expected = card.expected_at_new_hospital
+        if expected and not site:
+            text += "\n" + self.tr("Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} "
+                                   "hospitals, {2} films; calibration error {3:.2f})").format(
+                expected["accuracy"], len(expected.get("folds") or []), expected["n"], expected["ece"])
+            if expected.get("accuracy_when_sure") is not None:
+                text += "\n" + self.tr("When sure ({0:.0%} of films) right {1:.0%} of the time; otherwise it says "
+                                       "'uncertain'.").format(expected["coverage"], expected["accuracy_when_sure"])
+            else:
+                text += "\n" + self.tr("Never sure enough to reach {0:.0%} there: every answer is 'uncertain'.").format(
+                    expected.get("target_accuracy", 0.85))
+            if held and held.get("general_precision") is not None:
+                text += "\n" + self.tr("Tested on {0}: general precision {1:.1%} on {2} images").format(
+                    ", ".join(held.get("sources") or []), held["general_precision"], held.get("images"))
+        elif site and held and held.get("general_precision") is not None:
             text += "\n" + self.tr("Calibrated for {0} on {1} of its images; on {2} others: general precision "
                                    "{3:.1%}").format(", ".join(site.get("sources") or []), site.get("calibration_images"),
                                                      held.get("images"), held["general_precision"])
@@ -403,15 +422,39 @@ class DiagnosisTab(QWidget):
             p = result.probabilities[name]
             bar.setValue(int(round(p * 1000)))
             bar.setFormat(f"{p:.1%}")
+            # an uncertain result shows its probabilities in grey: no class stands out as an answer
+            bar.setStyleSheet("QProgressBar::chunk { background: #9e9e9e; }" if result.uncertain else "")
         self.show_result_texts()
         self.message.info(Path(result.path).name)
         self.export_button.setEnabled(True)
         self.redraw_image()
-        self.status.emit(self.tr("{0}: {1} ({2:.1%})").format(Path(result.path).name, result.predicted,
-                                                             result.probabilities[result.predicted]))
+        if result.uncertain:
+            self.status.emit(self.tr("{0}: uncertain").format(Path(result.path).name))
+        else:
+            self.status.emit(self.tr("{0}: {1} ({2:.1%})").format(Path(result.path).name, result.predicted,
+                                                                 result.probabilities[result.predicted]))
 
     def show_result_texts(self) -> None:
-        self.predicted.setText(self.tr("Predicted: {0}").format(class_name(self.result.predicted)))
+        if self.result.uncertain:
+            rule = self.result.uncertain_rule
+            self.predicted.setText(self.tr("Uncertain - refer"))
+            self.predicted.setStyleSheet("font-size: 14pt; color: #616161")
+            if rule.get("reached", True):
+                why = self.tr("Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of "
+                              "the time at hospitals it never saw.").format(
+                    class_name(self.result.predicted), self.result.confidence, rule["threshold"], rule["target_accuracy"])
+            else:
+                why = self.tr("This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely "
+                              "{1} at {2:.1%}).").format(rule["target_accuracy"], class_name(self.result.predicted),
+                                                         self.result.confidence)
+            self.predicted.setToolTip(why)
+            self.uncertain_reason.setText(why)
+            self.uncertain_reason.show()
+        else:
+            self.predicted.setText(self.tr("Predicted: {0}").format(class_name(self.result.predicted)))
+            self.predicted.setStyleSheet("font-size: 16pt; font-weight: bold")
+            self.predicted.setToolTip("")
+            self.uncertain_reason.hide()
         share = self.result.heat_in_lungs
         if self.result.heat_empty:
             self.heat.setText(self.tr("The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's "

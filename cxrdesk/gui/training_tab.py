@@ -4,11 +4,12 @@ compare runs. Every list comes from a registry and every default from :class:`Tr
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from ..bundle import list_bundles
+from ..crossval import CrossvalRun, CrossvalSettings, Progress
 from ..dataset import load_dataset
 from ..devices import DEVICES, probe
 from ..errors import CxrdeskError
@@ -62,6 +63,8 @@ class TrainingTab(QWidget):
         self.run: TrainingRun | None = None
         self.relay: TrainingRelay | None = None
         self.started: dict | None = None
+        self.crossval: Progress | None = None  # the overall progress of a leave-one-hospital-out run
+        self.estimate: dict | None = None  # its summary, once the folds are done
         self.devices: dict | None = None
         self._build()
         self._layout()
@@ -109,6 +112,11 @@ class TrainingTab(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(defaults["seed"])
         self.out = QLineEdit(self.settings.value("training/out", defaults["out"]))
+        self.estimate_box = QCheckBox()  # leave one hospital out first, then the model on every source
+        self.estimate_box.setChecked(self.settings.value("training/estimate", "false") == "true")
+        self.overall = QProgressBar()  # of the whole leave-one-hospital-out run
+        self.overall.setRange(0, 1000)
+        self.overall.hide()
         self.start_button = QPushButton()
         self.stop_button = QPushButton()
         self.stop_button.setEnabled(False)
@@ -140,12 +148,14 @@ class TrainingTab(QWidget):
         form.addRow(self.labels["weights"], self.weights)
         form.addRow(self.labels["seed"], self.seed)
         form.addRow(self.labels["out"], self.out)
+        form.addRow("", self.estimate_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         form.addRow(buttons)
 
         right = QVBoxLayout()
+        right.addWidget(self.overall)
         right.addWidget(self.epoch_label)
         right.addWidget(self.progress)
         right.addWidget(self.message)
@@ -184,6 +194,13 @@ class TrainingTab(QWidget):
         self.form_box.setTitle(self.tr("Run"))
         self.dataset_browse.setText(self.tr("Browse..."))
         self.start_button.setText(self.tr("Start training"))
+        self.estimate_box.setText(self.tr("Estimate for a new hospital (leave one hospital out, then train on every "
+                                          "source)"))
+        self.estimate_box.setToolTip(self.tr("Trains one model per source (hospital) held out and tests it there, "
+                                             "calibrates on those out-of-hospital predictions and chooses when to say "
+                                             "'uncertain', then trains the model on every source: its card then says "
+                                             "what a hospital it never saw can expect. Takes as many trainings as "
+                                             "there are sources, plus one."))
         self.stop_button.setText(self.tr("Stop"))
         self.offer_weights()
         lung_titles = {"off": self.tr("Off: the whole image (the study's)"), "crop": self.tr("Crop to the lungs"),
@@ -251,15 +268,27 @@ class TrainingTab(QWidget):
                            out=self.out.text().strip() or TrainConfig.defaults()["out"])
 
     def start(self) -> None:
+        estimate = self.estimate_box.isChecked()
         try:
             config = self.config()
-            load_dataset(config.dataset)  # a clear error now, not in the worker
-            self.run = TrainingRun(config).start()
+            dataset = load_dataset(config.dataset)  # a clear error now, not in the worker
+            if estimate:
+                from ..crossval import plan_folds
+
+                plan_folds(dataset)  # one source only, or no fold possible: said before anything starts
+                self.run = CrossvalRun(config, CrossvalSettings()).start()
+            else:
+                self.run = TrainingRun(config).start()
         except CxrdeskError as exc:
             self.message.error(str(exc))
             return
+        self.crossval = Progress() if estimate else None
+        self.estimate = None
+        self.overall.setVisible(estimate)
+        self.overall.setValue(0)
         self.settings.setValue("training/dataset", config.dataset)
         self.settings.setValue("training/out", config.out)
+        self.settings.setValue("training/estimate", "true" if estimate else "false")
         self.curves.reset()
         self.message.info(self.tr("Starting the training process (TensorFlow loads in it)..."))
         self.epoch_label.setText("")
@@ -278,8 +307,12 @@ class TrainingTab(QWidget):
 
     def on_event(self, event: dict) -> None:
         kind = event["type"]
+        if self.crossval is not None:
+            self.on_crossval_event(event)
         if kind == "started":
             self.started = event
+            if self.crossval is not None:
+                self.curves.reset()  # each training of the estimate draws its own curves
             self.message.info(self.tr("Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}")
                               .format(event["model"], event["device"].upper(), event["device_name"],
                                       event["train_images"], event["val_images"], ", ".join(event["classes"])))
@@ -291,6 +324,12 @@ class TrainingTab(QWidget):
             if event["batch"] >= event["steps"] and event["epoch"] == epochs:
                 self.epoch_label.setText(self.tr("Epoch {0}/{1} - last batch done: validating and saving...").format(
                     event["epoch"], epochs))
+            elif self.crossval is not None:
+                text = self.tr("{0} - epoch {1}/{2} - batch {3}/{4}").format(
+                    self._training_text(), event["epoch"], epochs, event["batch"], event["steps"])
+                if self.crossval.seconds_left is not None:
+                    text += " - " + self.tr("at most {0} left in all").format(_duration(self.crossval.seconds_left))
+                self.epoch_label.setText(text)
             else:
                 self.epoch_label.setText(self.tr("Epoch {0}/{1} - batch {2}/{3} - about {4} left").format(
                     event["epoch"], epochs, event["batch"], event["steps"], _duration(left)))
@@ -303,6 +342,11 @@ class TrainingTab(QWidget):
             self._idle()
         elif kind == "finished":
             self._idle()
+            if self.crossval is not None and not event.get("bundle"):
+                self.epoch_label.setText(self.tr("Stopped: the completed folds are kept (resume with 'cxrdesk crossval "
+                                                 "--resume {0} --out {1}')").format(self.run.config.name, self.run.config.out)
+                                         if event.get("stopped_by_user") else self.tr("Estimate done"))
+                return
             self.epoch_label.setText(self.tr("Finished after {0} epoch(s)").format(event.get("epochs_run", "?")))
             bundle = event.get("bundle")
             if bundle:
@@ -311,6 +355,60 @@ class TrainingTab(QWidget):
                 self.tasks.start("evaluate", _evaluate_bundle, bundle, self.dataset.text().strip(),
                                  on_success=self.show_evaluation)
             self.refresh_comparison()
+
+    def _training_text(self) -> str:
+        """'Fold 2 of 5: holding out nih' or 'Final model, on every source'."""
+        progress = self.crossval
+        if progress.training > progress.folds:
+            text = self.tr("Final model, on every source")
+        else:
+            text = self.tr("Fold {0} of {1}: holding out {2}").format(progress.training, progress.folds,
+                                                                      progress.held_out)
+        return text
+
+    def on_crossval_event(self, event: dict) -> None:
+        """The overall progress of a leave-one-hospital-out run, and what each fold measured."""
+        progress = self.crossval
+        progress.update(event)
+        self.overall.setValue(int(progress.fraction * 1000))
+        self.overall.setFormat(self.tr("Estimate for a new hospital: {0}% of {1} trainings").format(
+            int(progress.fraction * 100), progress.trainings))
+        kind = event["type"]
+        if kind == "crossval":
+            notes = " ".join(event["notes"])
+            self.message.info(self.tr("Leave one hospital out: {0} folds ({1}), then the model on every source. {2}")
+                              .format(len(event["folds"]), ", ".join(f["name"] for f in event["folds"]), notes))
+        elif kind == "fold":
+            f = event["figures"]
+            self.message.info(self.tr("Held out {0}: accuracy {1:.1%} on {2} images it never saw").format(
+                event["held_out"], f["accuracy"], f["n"]))
+        elif kind == "estimate":
+            import json
+            from pathlib import Path
+
+            self.estimate = json.loads(Path(event["summary"]).read_text(encoding="utf-8"))
+            self.show_estimate(self.estimate)
+
+    def show_estimate(self, summary: dict) -> None:
+        """Per held-out source and pooled: what a hospital the model never saw can expect."""
+        classes = summary["classes"]
+        rows = [[s, r["n"], f"{r['accuracy']:.1%}", f"{r['ece']:.3f}",
+                 *[f"{r['recall'][c]:.0%}" if c in r["recall"] else "-" for c in classes], f"{r['coverage']:.0%}",
+                 ", ".join(f"{class_name(c)} {v:.2f}" for c, v in (r["auc"] or {}).items()) or "-"]
+                for s, r in summary["per_source"].items()]
+        e = summary["expected_at_new_hospital"]
+        rows.append([self.tr("All held out (pooled)"), e["n"], f"{e['accuracy']:.1%}", f"{e['ece']:.3f}",
+                     *[f"{e['recall'][c]:.0%}" if c in e["recall"] else "-" for c in classes], f"{e['coverage']:.0%}",
+                     ""])
+        _fill(self.metrics, [self.tr("Held-out source"), self.tr("Images"), self.tr("Accuracy"), self.tr("ECE"),
+                             *[self.tr("Recall {0}").format(class_name(c)) for c in classes], self.tr("Answered"),
+                             self.tr("AUC within the source")], rows)
+        self.results_box.setTitle(self.tr("Expected at a hospital it never saw (each source held out in turn)"))
+        sure = (self.tr("when sure ({0:.0%} of films) right {1:.0%} of the time").format(e["coverage"],
+                                                                                       e["accuracy_when_sure"])
+                if e["accuracy_when_sure"] is not None else self.tr("never sure enough: every answer 'uncertain'"))
+        self.message.info(self.tr("Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. "
+                                  "Training the final model on every source...").format(e["accuracy"], e["ece"], sure))
 
     def _seconds_left(self, event: dict) -> float:
         if not self.started:
@@ -340,6 +438,14 @@ class TrainingTab(QWidget):
             rows.append(pad([class_name(name), *row]))
         headers = [self.tr("Class ({0} split)").format(result.split), self.tr("Accuracy"), self.tr("Precision"),
                    self.tr("Recall"), self.tr("Specificity"), self.tr("F1")]
+        if self.estimate is not None:  # the estimate stays the table shown; the random split is said beside it
+            e = self.estimate["expected_at_new_hospital"]
+            self.message.info(self.tr("Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} "
+                                      "hospitals); on a random {2} split of its own hospitals: {3:.1%}").format(
+                e["accuracy"], len(e["folds"]), result.split, result.metrics["general_precision"]))
+            self.refresh_comparison()
+            return
+        self.results_box.setTitle(self.tr("Evaluation of the last run"))
         _fill(self.metrics, pad(headers), rows)
         message = self.tr("Evaluated on the {0} split: general precision {1:.2%}").format(
             result.split, result.metrics["general_precision"])
@@ -354,10 +460,13 @@ class TrainingTab(QWidget):
         cards = [card for _, card in list_bundles(self.out.text().strip() or TrainConfig.defaults()["out"])]
         rows = comparison_rows(cards)
         _fill(self.compare, [self.tr("Run"), self.tr("Model"), self.tr("Classes"), self.tr("Device"),
-                             self.tr("s/epoch"), self.tr("Val. general\nprecision"), self.tr("Test general\nprecision"),
+                             self.tr("s/epoch"), self.tr("Expected at a\nnew hospital"),
+                             self.tr("Val. general\nprecision"), self.tr("Test general\nprecision"),
                              self.tr("Held-out\nhospitals")],
               [[r["run"], r["model"], len(r["classes"]), (r["device"] or "").upper(),
                 f"{r['seconds_per_epoch']:.1f}" if r["seconds_per_epoch"] is not None else "-",
+                f"{r['expected_at_new_hospital']:.1%}" if r["expected_at_new_hospital"] is not None
+                else self.tr("not estimated"),
                 f"{r['val_accuracy']:.2%}" if r["val_accuracy"] is not None else "-",
                 f"{r['test_general_precision']:.2%}" if r["test_general_precision"] is not None else "-",
                 f"{r['held_out_general_precision']:.2%}" if r["held_out_general_precision"] is not None
