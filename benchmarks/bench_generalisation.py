@@ -149,7 +149,8 @@ def ensemble(key: tuple[str, str, str], files: list[Path]) -> dict:
 
     import numpy as np
 
-    from cxrdesk.evaluation import calibration, roc
+    from cxrdesk.calibration import reliability as calibration
+    from cxrdesk.evaluation import roc
 
     tables = []
     for file in files:
@@ -214,9 +215,10 @@ def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
     return rows
 
 
-def summarise_loso(rows: list[dict]) -> None:
-    """Per (model, recipe): mean and spread over seeds, and the paired gap to the study's recipe."""
-    print("\nMean +- standard deviation over seeds (leave-one-source-out, calibrated for unseen hospitals):")
+def summarise_loso(rows: list[dict]) -> list[str]:
+    """Per (model, recipe): mean and spread over seeds, and the paired gap to the study's recipe; printed,
+    and returned as lines for RESULTS.md."""
+    lines = ["Mean +- standard deviation over seeds (leave-one-source-out, calibrated for unseen hospitals):"]
     for model, variant in dict.fromkeys((r["model"], r["recipe"]) for r in rows):
         cell = [r for r in rows if (r["model"], r["recipe"]) == (model, variant)]
         study = [r for r in rows if (r["model"], r["recipe"]) == (model, "study")]
@@ -230,7 +232,19 @@ def summarise_loso(rows: list[dict]) -> None:
         if study and variant != "study":
             gap = (f"; accuracy {100 * (statistics.fmean(r['accuracy'] for r in cell) - statistics.fmean(r['accuracy'] for r in study)):+.1f} "
                    "points against the study's recipe")
-        print(f"    {model} {variant} ({len(cell)} seeds): " + ", ".join(parts) + gap)
+        lines.append(f"    {model} {variant} ({len(cell)} seeds): " + ", ".join(parts) + gap)
+    print("\n" + "\n".join(lines))
+    return lines
+
+
+def append_results(title: str, lines: list[str]) -> None:
+    """Add a dated section to benchmarks/RESULTS.md: the measured figures, not typed by hand."""
+    results = Path(__file__).with_name("RESULTS.md")
+    section = (f"\n## {title}\n`{' '.join(['python', *sys.argv])}`, {time.strftime('%Y-%m-%d')}\n\n```\n"
+               + "\n".join(lines) + "\n```\n")
+    with results.open("a", encoding="utf-8") as handle:
+        handle.write(section)
+    print(f"appended to {results}")
 
 
 def main() -> None:
@@ -253,6 +267,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="1", help="training seeds, comma-separated: each run is repeated "
                         "with each (default 1)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    parser.add_argument("--results", action="store_true", help="append the summary to benchmarks/RESULTS.md")
     args = parser.parse_args()
 
     from cxrdesk.devices import cpu_has_bfloat16, cpu_name
@@ -268,7 +283,12 @@ def main() -> None:
             work = Path(tmp)
             build_source(work / "src")
             rows = run_loso(args, work, seeds)
-        summarise_loso(rows)
+        lines = summarise_loso(rows)
+        if args.results:
+            append_results(f"Leave one source out ({cpu_name()}, native bfloat16: {cpu_has_bfloat16()})",
+                           [f"{r['model']} {r['recipe']} seed {r['seed']}: accuracy {r['accuracy']:.3f}, ECE "
+                            f"{r['ece']:.3f}, answered {r['coverage']:.2f}, Shenzhen TB AUC {r['shenzhen_tb_auc']}"
+                            for r in rows] + lines)
         if args.json:
             Path(args.json).write_text(json.dumps({"mode": "loso", "runs": rows}, indent=2))
         return

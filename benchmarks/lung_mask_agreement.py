@@ -56,7 +56,8 @@ def main() -> None:
 
     from cxrdesk.devices import cpu_name, use_cpu_in_process
     from cxrdesk.imaging import read_grayscale
-    from cxrdesk.lungs import dice, load_lung_model, load_pairs, split_test
+    from cxrdesk.lungs import load_lung_model
+    from cxrdesk.lungs.training import dice, load_pairs, split_test
 
     use_cpu_in_process()
     segmenter = load_lung_model(args.model)

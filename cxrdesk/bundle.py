@@ -6,13 +6,13 @@ the card and the model agree, so a model file from elsewhere, or one swapped aft
 rather than used with the wrong classes or preprocessing.
 
 This module is the one place that knows where bundles live (a models folder, else the shipped demo
-model) and how a card is laid out: everything else reads a card through :class:`Card`.
+model) and how a classifier's card is laid out: everything else reads a card through :class:`Card`, and
+a card is written by :func:`write_bundle` (a trained model) or :func:`amend_card` (what is learnt of it
+later) only, both through :mod:`cxrdesk.card`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import platform
 import time
 from dataclasses import dataclass
@@ -22,16 +22,20 @@ from typing import Callable
 import numpy as np
 
 from . import RESEARCH_NOTICE, __version__
-from .atomic import building_folder, write_text
+from .atomic import building_folder
+from .card import CLASSIFIER_FORMAT, LUNG_FORMAT, MODEL_FILE, ModelCard, read_card_file, write_card
+from .card import amend_card as _amend_card
 from .classes import classes_of
+from .dataset import CuratedDataset
 from .errors import CxrdeskError
 from .integrity import file_sha256, load_verified_model
-from .lungs import LUNG_FIELDS
+from .lungs import LUNG_FIELDS, register_layers
+from .lungs.layers import source_size
+from .models import build_model, parameter_counts, spec
 from .preprocessing import OUTPUT_LAYER, RESIZE_LAYER
+from .recipes import recipe
 
-MODEL_FILE = "model.keras"
-CARD_FILE = "card.json"
-FORMAT = "cxrdesk-bundle/1"
+FORMAT = CLASSIFIER_FORMAT
 
 #: The demonstration model shipped with CXRDesk (trained with `cxrdesk train --demo`, see its card).
 DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-custom-64"
@@ -41,17 +45,11 @@ class BundleError(CxrdeskError):
     """A folder that is not a usable CXRDesk model bundle."""
 
 
-class Card(dict):
-    """A model card: the JSON dict as written (so it is saved and shown as is), read through typed
-    properties that know the layout and what a card written by an older CXRDesk lacks."""
+class Card(ModelCard):
+    """A classifier's card: the JSON dict as written, read through typed properties that know the layout
+    and what a card written by an older CXRDesk lacks."""
 
-    def _section(self, key: str) -> dict:
-        value = self.get(key)
-        return value if isinstance(value, dict) else {}
-
-    @property
-    def name(self) -> str:
-        return str(self.get("name") or "")
+    FORMAT = CLASSIFIER_FORMAT
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -79,11 +77,6 @@ class Card(dict):
     @property
     def demo(self) -> bool:
         return bool(self.get("demo"))
-
-    @property
-    def verified(self) -> bool:
-        """Whether the card carries CXRDesk's digest (read_card refuses one that does not match)."""
-        return "card_sha256" in self
 
     @property
     def parameters(self) -> int | None:
@@ -342,8 +335,6 @@ def _inference_copy(model, architecture: str, image_size: int, n_classes: int, l
     is slow where the CPU lacks it (the weights are float32 in mixed precision anyway)."""
     import keras
 
-    from .models import build_model
-
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")
     try:
@@ -370,139 +361,130 @@ def learned_from(items) -> dict:
                             "training and validation image file"}
 
 
-def write_bundle(model, info: dict, folder: Path) -> Path:
-    """Save ``model`` and its card atomically at ``folder``; returns the folder."""
-    import keras
-    import tensorflow as tf
+@dataclass
+class TrainingResult:
+    """What a training gives its bundle's card (typed, so no field of the card can be forgotten)."""
 
-    from .models import spec
-    from .recipes import recipe
+    name: str
+    config: dict  # the run's TrainConfig, resolved, as a dict
+    dataset: CuratedDataset
+    device_name: str
+    precision: str
+    replicas: int
+    image_size: int
+    parameters: int
+    trainable_parameters: int
+    history: list[dict]
+    stopped_early: bool
+    stopped_by_user: bool
+    steps_per_epoch: int
+    accumulation: int
+    best_epoch: int | None
+    lungs: object | None = None  # the LungSegmenter inside a lung-field model
+    calibration: dict | None = None  # fitted on validation (cxrdesk.calibration.calibrate)
 
-    from .models import source_size
 
-    config, dataset = info["config"], info["dataset"]
-    model_spec = spec(config["model"])
-    lung_field, lungs = config.get("lung_field", "off"), info.get("lungs")
-    model = _inference_copy(model, config["model"], info["image_size"], len(dataset.classes), lung_field,
+def write_bundle(model, result: TrainingResult, folder: Path) -> Path:
+    """Save a float32 copy of ``model`` and its card atomically at ``folder``; returns the folder."""
+    config, dataset, lungs = result.config, result.dataset, result.lungs
+    model = _inference_copy(model, config["model"], result.image_size, len(dataset.classes), result_lung_field(result),
                             lungs.model if lungs else None)
-    train_means = np.array([i.mean for i in dataset.split("train")], dtype=np.float64)
-    history = info["history"]
-    full_epochs = [h["seconds"] for h in history if not h.get("partial")]
-    card = {
-        "format": FORMAT,
-        "name": info["name"],
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "cxrdesk_version": __version__,
-        "notice": RESEARCH_NOTICE,
-        "demo": bool(info.get("demo")),
-        "command": info.get("command"),
-        "credits": dataset.description.get("credits"),
-        "classes": list(dataset.classes),
-        "input": {"image_size": info["image_size"], "channels": 1, "pixel_scale": model_spec.pixel_scale,
-                  "expects": model_spec.expects, "lung_field": lung_field,
-                  "source_size": source_size(info["image_size"], lung_field)},
-        "lung_model": ({"name": lungs.card.get("name"), "model_sha256": lungs.card.get("model_sha256"),
-                        "held_out_dice": {g: d.get("dice_mean") for g, d in (lungs.card.get("held_out_dice") or {}).items()},
-                        "test_dice": {g: d.get("dice_mean") for g, d in (lungs.card.get("test_dice") or {}).items()},
-                        "what": "frozen inside this model: " + LUNG_FIELDS[lung_field]} if lungs else None),
-        "architecture": config["model"],
-        "parameters": info["parameters"],
-        "trainable_parameters": info["trainable_parameters"],
-        "weights_source": config["weights"] if model_spec.pretrained else "random init",
-        "fine_tune_layers": config["fine_tune"],
-        "hyperparameters": {"epochs": config["epochs"], "batch_size": config["batch_size"],
-                            "optimizer": "Adam", "learning_rate": config["learning_rate"],
-                            "loss": "categorical_crossentropy", "metrics": ["accuracy"],
-                            "seed": config["seed"], "early_stopping_patience": config["early_stopping"],
-                            "max_steps_per_epoch": config["max_steps"], "steps_per_epoch": info["steps_per_epoch"],
-                            "gradient_accumulation": info["accumulation"],
-                            "class_prior": config.get("class_prior"),
-                            "recipe": config.get("recipe", "study"),
-                            "augmentation": recipe(config.get("recipe", "study")).card()},
-        "training": {"device": config["device"], "device_name": info["device_name"],
-                     "precision": info["precision"], "strategy": config["strategy"],
-                     "replicas": info["replicas"], "epochs_run": len(history),
-                     "stopped_early": info["stopped_early"], "stopped_by_user": info["stopped_by_user"],
-                     "best_epoch": info["best_epoch"],
-                     "seconds_per_epoch": round(float(np.mean(full_epochs)), 3) if full_epochs else None,
-                     "history": history},
-        "dataset": {"folder": str(dataset.folder), "source_root": dataset.description.get("source_root"),
-                    "manifest_sha256": dataset.manifest_sha256,
-                    "split_sizes": {s: len(dataset.split(s)) for s in ("train", "val", "test")},
-                    **learned_from(dataset.split("train") + dataset.split("val")),
-                    "curation": dataset.description.get("settings"),
-                    "shortcut_check": (dataset.description.get("shortcut_check") or {}).get("verdict"),
-                    "train_intensity": {"mean": round(float(train_means.mean()), 3),
-                                        "std": round(float(train_means.std()), 3),
-                                        "p1": round(float(np.percentile(train_means, 1)), 3),
-                                        "p99": round(float(np.percentile(train_means, 99)), 3)}},
-        "calibration": info.get("calibration"),
-        "versions": {"cxrdesk": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-                     "numpy": np.__version__, "python": platform.python_version()},
-    }
+    card = {"format": FORMAT, "name": result.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "cxrdesk_version": __version__, "notice": RESEARCH_NOTICE, "demo": bool(config.get("demo")),
+            "command": config.get("command"), "credits": dataset.description.get("credits"),
+            "classes": list(dataset.classes), **_model_sections(result), "training": _training_section(result),
+            "dataset": _dataset_section(dataset), "calibration": result.calibration, "versions": _versions()}
     folder = Path(folder)
     with building_folder(folder) as tmp:  # a resumed run replaces its earlier (stopped) bundle
         model.save(tmp / MODEL_FILE)
         card["model_sha256"] = file_sha256(tmp / MODEL_FILE)
-        (tmp / CARD_FILE).write_text(signed_card_json(card), encoding="utf-8")
+        write_card(tmp, card)
     return folder
 
 
-def card_digest(card: dict) -> str:
-    """The hash of everything a card says (but the hash itself): CXRDesk re-signs a card each time it
-    adds to it (an evaluation), so an edit by hand - a figure, the name, 'demo' - no longer matches."""
-    content = {k: v for k, v in card.items() if k != "card_sha256"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+def result_lung_field(result: TrainingResult) -> str:
+    return result.config.get("lung_field") or "off"
 
 
-def signed_card_json(card: dict) -> str:
-    """The card as JSON with its digest, ready to be written."""
-    card = {**card, "card_sha256": None}
-    card["card_sha256"] = card_digest(card)
-    return json.dumps(card, indent=2)
+def _model_sections(result: TrainingResult) -> dict:
+    """The card's input, lung model, architecture and hyperparameters."""
+    config, lungs, lung_field = result.config, result.lungs, result_lung_field(result)
+    model_spec = spec(config["model"])
+    lung_model = None
+    if lungs:
+        dice = {key: {g: d.get("dice_mean") for g, d in (lungs.card.get(key) or {}).items()}
+                for key in ("held_out_dice", "test_dice")}
+        lung_model = {"name": lungs.card.get("name"), "model_sha256": lungs.card.get("model_sha256"), **dice,
+                      "what": "frozen inside this model: " + LUNG_FIELDS[lung_field]}
+    return {
+        "input": {"image_size": result.image_size, "channels": 1, "pixel_scale": model_spec.pixel_scale,
+                  "expects": model_spec.expects, "lung_field": lung_field,
+                  "source_size": source_size(result.image_size, lung_field)},
+        "lung_model": lung_model, "architecture": config["model"], "parameters": result.parameters,
+        "trainable_parameters": result.trainable_parameters,
+        "weights_source": config["weights"] if model_spec.pretrained else "random init",
+        "fine_tune_layers": config["fine_tune"],
+        "hyperparameters": {"epochs": config["epochs"], "batch_size": config["batch_size"], "optimizer": "Adam",
+                            "learning_rate": config["learning_rate"], "loss": "categorical_crossentropy",
+                            "metrics": ["accuracy"], "seed": config["seed"],
+                            "early_stopping_patience": config["early_stopping"],
+                            "max_steps_per_epoch": config["max_steps"], "steps_per_epoch": result.steps_per_epoch,
+                            "gradient_accumulation": result.accumulation, "class_prior": config.get("class_prior"),
+                            "recipe": config.get("recipe", "study"),
+                            "augmentation": recipe(config.get("recipe", "study")).card()}}
+
+
+def _training_section(result: TrainingResult) -> dict:
+    config, history = result.config, result.history
+    full_epochs = [h["seconds"] for h in history if not h.get("partial")]
+    return {"device": config["device"], "device_name": result.device_name, "precision": result.precision,
+            "strategy": config["strategy"], "replicas": result.replicas, "epochs_run": len(history),
+            "stopped_early": result.stopped_early, "stopped_by_user": result.stopped_by_user,
+            "best_epoch": result.best_epoch,
+            "seconds_per_epoch": round(float(np.mean(full_epochs)), 3) if full_epochs else None,
+            "history": history}
+
+
+def _dataset_section(dataset: CuratedDataset) -> dict:
+    train_means = np.array([i.mean for i in dataset.split("train")], dtype=np.float64)
+    return {"folder": str(dataset.folder), "source_root": dataset.description.get("source_root"),
+            "manifest_sha256": dataset.manifest_sha256,
+            "split_sizes": {s: len(dataset.split(s)) for s in ("train", "val", "test")},
+            **learned_from(dataset.split("train") + dataset.split("val")),
+            "curation": dataset.description.get("settings"),
+            "shortcut_check": (dataset.description.get("shortcut_check") or {}).get("verdict"),
+            "train_intensity": {"mean": round(float(train_means.mean()), 3), "std": round(float(train_means.std()), 3),
+                                "p1": round(float(np.percentile(train_means, 1)), 3),
+                                "p99": round(float(np.percentile(train_means, 99)), 3)}}
+
+
+def _versions() -> dict:
+    import keras
+    import tensorflow as tf
+
+    return {"cxrdesk": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+            "numpy": np.__version__, "python": platform.python_version()}
 
 
 def amend_card(folder: str | Path, change: Callable[[dict], None]) -> Card:
-    """The one way to add to a card CXRDesk wrote (an evaluation, an estimate): read and verify it (never
-    sign over an edit made by hand), let ``change`` edit it, re-sign it and write it atomically. The
-    model file is untouched."""
-    card = dict(read_card(folder))
-    card.pop("card_sha256", None)
-    change(card)
-    text = signed_card_json(card)
-    write_text(Path(folder) / CARD_FILE, text)
-    return Card(json.loads(text))
+    """Add to a classifier's card (see :func:`cxrdesk.card.amend_card`): an evaluation, an estimate."""
+    return _amend_card(folder, Card, change, BundleError)
 
 
 def read_card(folder: str | Path) -> Card:
-    """The card of a bundle folder, checked for format and for edits after CXRDesk wrote it (no
+    """The card of a classifier bundle folder, checked for format and for edits after CXRDesk wrote it (no
     TensorFlow needed). A card from before cards were signed is read, and marked unverified."""
-    folder = Path(folder)
-    if folder.is_file():
-        raise BundleError(f"{folder} is a file: a CXRDesk model is a folder with {MODEL_FILE} and {CARD_FILE}")
-    card_path = folder / CARD_FILE
-    if not card_path.is_file():
-        raise BundleError(f"{folder} is not a CXRDesk model bundle (no {CARD_FILE})")
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{card_path} cannot be read: {exc}") from None
-    if isinstance(card, dict) and str(card.get("format", "")).startswith("cxrdesk-lungs/"):
-        raise BundleError(f"{folder} is a lung segmentation model, not a classifier: use it with 'cxrdesk lungs "
-                          "--model' or 'cxrdesk train --lung-model', and choose a classifier bundle here")
-    if not isinstance(card, dict) or card.get("format") != FORMAT:
-        raise BundleError(f"{card_path} is not a {FORMAT} card")
-    if "card_sha256" in card and card["card_sha256"] != card_digest(card):
-        raise BundleError(f"{card_path} was edited after CXRDesk wrote it: its figures cannot be trusted "
-                          "(restore the original, or train again)")
-    return Card(card)
+    def wrong_kind(card: dict) -> str | None:
+        if str(card.get("format", "")) == LUNG_FORMAT:
+            return (f"{folder} is a lung segmentation model, not a classifier: use it with 'cxrdesk lungs --model' "
+                    "or 'cxrdesk train --lung-model', and choose a classifier bundle here")
+        return None
+
+    return read_card_file(folder, Card, BundleError, wrong_kind)
 
 
 def load_bundle(folder: str | Path) -> Bundle:
     """Load and verify a bundle: the model file's hash, classes, architecture, size, parameters."""
-    from .lungs import register_layers
-    from .models import parameter_counts
-
     register_layers()
     folder = Path(folder)
     card = read_card(folder)

@@ -44,26 +44,52 @@ def apply_temperature(probabilities: np.ndarray, temperature: float | None, offs
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def negative_log_likelihood(probabilities: np.ndarray, y_true: np.ndarray) -> float:
+def negative_log_likelihood(probabilities: np.ndarray, y_true: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The (weighted) mean negative log-likelihood of the true classes."""
     p = np.clip(probabilities[np.arange(len(y_true)), y_true], _EPS, 1.0)
-    return float(-np.log(p).mean())
+    return float(np.average(-np.log(p), weights=weights))
 
 
-def fit_temperature(probabilities: np.ndarray, y_true: np.ndarray) -> float:
-    """The T in [0.05, 20] that minimises the validation NLL (a 1-D bounded search on log T)."""
+def class_balanced_weights(y_true: np.ndarray, n_classes: int) -> np.ndarray:
+    """A weight per image so that every class present weighs the same in all (weights averaging 1)."""
+    y_true = np.asarray(y_true)
+    counts = np.bincount(y_true, minlength=n_classes).astype(np.float64)
+    present = counts > 0
+    weights = np.zeros(n_classes)
+    weights[present] = len(y_true) / (present.sum() * counts[present])
+    return weights[y_true]
+
+
+def fit_temperature(probabilities: np.ndarray, y_true: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The T in [0.05, 20] that minimises the (weighted) NLL (a 1-D bounded search on log T)."""
     from scipy.optimize import minimize_scalar
 
     y_true = np.asarray(y_true)
     result = minimize_scalar(lambda log_t: negative_log_likelihood(apply_temperature(probabilities, np.exp(log_t)),
-                                                                    y_true),
+                                                                    y_true, weights),
                              bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(result.x))
 
 
-def expected_calibration_error(probabilities: np.ndarray, y_true: np.ndarray, bins: int = 10) -> float:
-    from .evaluation import calibration
+def reliability(probabilities: np.ndarray, y_true: np.ndarray, bins: int = 10) -> dict:
+    """Reliability diagram data (confidence of the predicted class vs accuracy) and the ECE."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == y_true
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    rows, ece = [], 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            acc, conf = float(correct[mask].mean()), float(confidence[mask].mean())
+            ece += mask.mean() * abs(acc - conf)
+            rows.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": int(mask.sum()),
+                         "accuracy": acc, "confidence": conf})
+    return {"bins": rows, "ece": float(ece)}
 
-    return calibration(np.asarray(probabilities), np.asarray(y_true), bins)["ece"]
+
+def expected_calibration_error(probabilities: np.ndarray, y_true: np.ndarray, bins: int = 10) -> float:
+    return reliability(np.asarray(probabilities), np.asarray(y_true), bins)["ece"]
 
 
 def choose_thresholds(probabilities: np.ndarray, y_true: np.ndarray, classes, target: float
@@ -132,19 +158,21 @@ OFFSET_PENALTY = 0.02  # weight of sum(b^2) added to the mean NLL: keeps offsets
 
 
 def fit_temperature_and_offsets(probabilities: np.ndarray, y_true: np.ndarray, n_classes: int, *,
-                                offsets: bool = True) -> tuple[float, np.ndarray | None]:
-    """(T, b) minimising the mean NLL of ``softmax(log p / T + b)`` plus a small penalty on ``b``
-    (L-BFGS over log T and b); only T when ``offsets`` is False."""
+                                offsets: bool = True, weights: np.ndarray | None = None
+                                ) -> tuple[float, np.ndarray | None]:
+    """(T, b) minimising the (weighted) mean NLL of ``softmax(log p / T + b)`` plus a small penalty on
+    ``b`` (L-BFGS over log T and b); only T when ``offsets`` is False."""
     from scipy.optimize import minimize
 
     y_true = np.asarray(y_true)
     if not offsets:
-        return fit_temperature(probabilities, y_true), None
+        return fit_temperature(probabilities, y_true, weights), None
 
     def objective(params):
         t = float(np.exp(np.clip(params[0], np.log(0.05), np.log(20.0))))
         b = params[1:] - params[1:].mean()  # only differences between offsets matter
-        return negative_log_likelihood(apply_temperature(probabilities, t, b), y_true) + OFFSET_PENALTY * float(b @ b)
+        nll = negative_log_likelihood(apply_temperature(probabilities, t, b), y_true, weights)
+        return nll + OFFSET_PENALTY * float(b @ b)
 
     result = minimize(objective, np.zeros(n_classes + 1), method="L-BFGS-B",
                       bounds=[(np.log(0.05), np.log(20.0))] + [(-6.0, 6.0)] * n_classes)
@@ -212,20 +240,26 @@ def answered_figures(probabilities: np.ndarray, y_true: np.ndarray, threshold: f
 
 def fit_unseen(probabilities: np.ndarray, y_true: np.ndarray, classes, *,
                target_sensitivity: float = DEFAULT_TARGET_SENSITIVITY,
-               target_accuracy: float = DEFAULT_TARGET_ACCURACY, what: str = "") -> dict:
+               target_accuracy: float = DEFAULT_TARGET_ACCURACY, offsets: bool = True, what: str = "") -> dict:
     """A calibration for hospitals a model never saw, fitted on out-of-hospital predictions (each image
     predicted by a model that never saw its hospital, ``probabilities`` before any temperature): the
-    temperature and class offsets, the screening thresholds and the "uncertain" threshold. What the
-    card records as its calibration; the validation images of the training hospitals are not used (a
-    temperature fitted there leaves a model over-confident elsewhere)."""
+    temperature and (``offsets``) class offsets, the screening thresholds and the "uncertain" threshold.
+    What the card records as its calibration; the validation images of the training hospitals are not
+    used (a temperature fitted there leaves a model over-confident elsewhere)."""
     y_true = np.asarray(y_true)
     counts = np.bincount(y_true, minlength=len(classes))
-    with_offsets = int((counts >= MIN_IMAGES_FOR_OFFSETS).sum()) >= 2
-    temperature, offsets = fit_temperature_and_offsets(probabilities, y_true, len(classes), offsets=with_offsets)
-    calibrated = apply_temperature(probabilities, temperature, offsets)
+    with_offsets = offsets and int((counts >= MIN_IMAGES_FOR_OFFSETS).sum()) >= 2
+    # every class weighs the same: the offsets then correct how the model leans between classes, not the class
+    # mix of the predictions fitted on (with a source held out, its class is short there: fitted as they come,
+    # the offsets turned against exactly the class of the source they were then applied to)
+    weights = class_balanced_weights(y_true, len(classes))
+    temperature, fitted = fit_temperature_and_offsets(probabilities, y_true, len(classes), offsets=with_offsets,
+                                                      weights=weights)
+    calibrated = apply_temperature(probabilities, temperature, fitted)
     return {"temperature": round(temperature, 5),
-            "offsets": ({c: round(float(b), 5) for c, b in zip(classes, offsets)} if offsets is not None else None),
-            "fitted_on": "unseen hospitals", "what": what or "leave-one-hospital-out predictions",
+            "offsets": ({c: round(float(b), 5) for c, b in zip(classes, fitted)} if fitted is not None else None),
+            "fitted_on": "unseen hospitals", "weighting": "every class weighs the same",
+            "what": what or "leave-one-hospital-out predictions",
             "images": int(len(y_true)), "images_per_class": {c: int(n) for c, n in zip(classes, counts)},
             "ece_before": round(expected_calibration_error(probabilities, y_true), 5),
             "ece_after": round(expected_calibration_error(calibrated, y_true), 5),

@@ -23,8 +23,7 @@ folds are not trained again. The fold models are deleted once their predictions 
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
 import json
 import re
 import shutil
@@ -37,40 +36,18 @@ from typing import Callable
 import numpy as np
 
 from .atomic import write_text
-from .calibration import (DEFAULT_TARGET_ACCURACY, WHO_TB, answered_figures, apply_temperature,
-                          choose_confidence_threshold, choose_thresholds, fit_unseen, sensitivity_specificity)
+from .bundle import load_bundle
 from .dataset import CuratedDataset, DatasetItem, derive_dataset, load_dataset
 from .errors import CxrdeskError
-from .evaluation import calibration as reliability
-from .evaluation import confusion, metrics_from_confusion, roc
+from .estimate import (CROSSVAL_FOLDER, METHOD, MIN_SOURCE_IMAGES, PREDICTIONS, SUMMARY, CrossvalSettings, Predictions,
+                       attach_estimate, figures, summarise)
+from .evaluation import predict_raw
+from .events import Batch, CrossvalPlanned, Epoch, EstimateDone, Event, FoldDone, Started
+from .runs import TrainingRun
 from .scanning import UNKNOWN_SOURCE
-from .training import TrainConfig, TrainingRun, run_training
+from .training import TrainConfig, run_training, work_dir
 
-METHOD = "leave-one-source-out"
-MIN_SOURCE_IMAGES = 20  # a source with fewer images is merged into 'other' (or skipped)
 OTHER = "other"
-PREDICTIONS = "predictions.csv"
-SUMMARY = "summary.json"
-CROSSVAL_FOLDER = "crossval"  # inside the final bundle: the evidence of its headline figure
-
-
-@dataclass(frozen=True)
-class CrossvalSettings:
-    """How the estimate is made, beyond the training settings every fold shares."""
-
-    by: str = "source"
-    min_images: int = MIN_SOURCE_IMAGES
-    target_accuracy: float = DEFAULT_TARGET_ACCURACY  # of the answers given (below it: "uncertain")
-    final: bool = True  # then train the model to ship on every source
-    keep_fold_models: bool = False
-
-    def validate(self) -> None:
-        if self.by != "source":
-            raise CxrdeskError(f"crossval can hold out by 'source' only (got {self.by!r})")
-        if self.min_images < 1:
-            raise CxrdeskError(f"--min-images must be at least 1 (got {self.min_images})")
-        if not 0.0 < self.target_accuracy < 1.0:
-            raise CxrdeskError(f"the target accuracy must be between 0 and 1 (got {self.target_accuracy})")
 
 
 @dataclass
@@ -188,9 +165,8 @@ def run_crossval(cfg: TrainConfig, emit: Callable[[dict], None], should_stop: Ca
         write_text(config_path, json.dumps({"train": asdict(cfg), "crossval": asdict(settings),
                                             "manifest_sha256": dataset.manifest_sha256}, indent=2))
     trainings = len(plan.folds) + (1 if settings.final else 0)
-    emit({"type": "crossval", "name": cfg.name, "method": METHOD, "folds": [f.to_dict() for f in plan.folds],
-          "notes": plan.notes, "final": settings.final, "trainings": trainings, "epochs": cfg.epochs,
-          "folder": str(work)})
+    emit(CrossvalPlanned(name=cfg.name, method=METHOD, folds=[f.to_dict() for f in plan.folds], notes=plan.notes,
+                         final=settings.final, trainings=trainings, epochs=cfg.epochs, folder=str(work)))
     tables = []
     for index, fold in enumerate(plan.folds, 1):
         table = _run_fold(cfg, settings, dataset, fold, index, trainings, work, emit, should_stop)
@@ -201,10 +177,10 @@ def run_crossval(cfg: TrainConfig, emit: Callable[[dict], None], should_stop: Ca
     predictions = Predictions.concat(tables)
     records = [json.loads(p.read_text(encoding="utf-8")) for p in
                (work / "folds" / f.slug / "fold.json" for f in plan.folds) if p.is_file()]
-    summary = summarise(predictions, settings, cfg, dataset, plan, records)
+    summary = summarise(predictions, settings, cfg, plan_meta(dataset, plan, records))
     write_text(work / PREDICTIONS, predictions.to_csv())
     write_text(work / SUMMARY, json.dumps(summary, indent=2))
-    emit({"type": "estimate", "expected": summary["expected_at_new_hospital"], "summary": str(work / SUMMARY)})
+    emit(EstimateDone(expected=summary["expected_at_new_hospital"], summary=str(work / SUMMARY)))
     if not settings.final:
         return {"bundle": None, "stopped_by_user": False, "stopped_early": False, "crossval": str(work),
                 "summary": str(work / SUMMARY), "expected": summary["expected_at_new_hospital"]}
@@ -230,8 +206,8 @@ def _relative(file: Path, root: Path) -> str:
 
 def _tagged(emit, *, stage: str, index: int, trainings: int, held_out: str | None):
     """Training events, marked with the training they belong to (fold i of n, or the final model)."""
-    def tag(event: dict) -> None:
-        emit({**event, "stage": stage, "training": index, "trainings": trainings, "held_out": held_out})
+    def tag(event: Event) -> None:
+        emit(dataclasses.replace(event, stage=stage, training=index, trainings=trainings, held_out=held_out))
     return tag
 
 
@@ -241,16 +217,12 @@ def _run_fold(cfg: TrainConfig, settings: CrossvalSettings, dataset: CuratedData
     A fold whose predictions exist is done: they are read back."""
     import keras
 
-    from .bundle import load_bundle
-    from .evaluation import predict_raw
-    from .training import work_dir
-
     folder = work / "folds" / fold.slug
     done = folder / PREDICTIONS
     if done.is_file():
         table = Predictions.read(done)
-        emit({"type": "fold", "training": index, "trainings": trainings, "held_out": fold.name, "resumed": True,
-              "figures": figures(table.raw, table.y, table.classes)})
+        emit(FoldDone(training=index, trainings=trainings, held_out=fold.name, resumed=True,
+                      figures=figures(table.raw, table.y, table.classes)))
         return table
     held = {str(i.file) for i in fold.held_out}
     keep = {str(i.file): i.split for i in fold.train + fold.val}
@@ -287,187 +259,22 @@ def _run_fold(cfg: TrainConfig, settings: CrossvalSettings, dataset: CuratedData
     if not settings.keep_fold_models:
         shutil.rmtree(bundle_folder, ignore_errors=True)
     keras.backend.clear_session()
-    emit({"type": "fold", "training": index, "trainings": trainings, "held_out": fold.name, "resumed": False,
-          "figures": figures(raw, table.y, table.classes)})
+    emit(FoldDone(training=index, trainings=trainings, held_out=fold.name, resumed=False,
+                  figures=figures(raw, table.y, table.classes)))
     return table
 
 
 # ------------------------------------------------------------------------------- predictions
 
 
-@dataclass
-class Predictions:
-    """Out-of-source predictions: per image its file, source, fold, true class and the probabilities of
-    the fold's model as it gives them (before any calibration)."""
-
-    files: list[str]
-    sources: list[str]
-    folds: list[str]
-    y: np.ndarray
-    raw: np.ndarray
-    classes: tuple[str, ...]
-
-    @classmethod
-    def concat(cls, tables: list["Predictions"]) -> "Predictions":
-        return cls(sum((t.files for t in tables), []), sum((t.sources for t in tables), []),
-                   sum((t.folds for t in tables), []), np.concatenate([t.y for t in tables]),
-                   np.concatenate([t.raw for t in tables]), tables[0].classes)
-
-    def to_csv(self, calibrated: np.ndarray | None = None) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        header = ["file", "source", "fold", "label", *[f"p_{c}" for c in self.classes]]
-        writer.writerow(header + ([f"calibrated_{c}" for c in self.classes] if calibrated is not None else []))
-        for n, (file, source, fold, y, p) in enumerate(zip(self.files, self.sources, self.folds, self.y, self.raw)):
-            extra = [f"{v:.6f}" for v in calibrated[n]] if calibrated is not None else []
-            writer.writerow([file, source, fold, self.classes[y], *[f"{v:.6f}" for v in p], *extra])
-        return buffer.getvalue()
-
-    @classmethod
-    def read(cls, path: str | Path) -> "Predictions":
-        with Path(path).open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        if not rows:
-            raise CxrdeskError(f"{path} holds no predictions")
-        classes = tuple(k[2:] for k in rows[0] if k.startswith("p_"))
-        return cls([r["file"] for r in rows], [r["source"] for r in rows], [r["fold"] for r in rows],
-                   np.array([classes.index(r["label"]) for r in rows]),
-                   np.array([[float(r[f"p_{c}"]) for c in classes] for r in rows]), classes)
-
-
 # ------------------------------------------------------------------------------- figures
 
 
-def figures(probabilities: np.ndarray, y: np.ndarray, classes, sure: np.ndarray | None = None) -> dict:
-    """Accuracy (the study's general precision), ECE, per-class recall and metrics, AUC per class where the
-    images hold both positives and negatives; with ``sure`` (per image: answered, not "uncertain"),
-    coverage and accuracy on the answered ones."""
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    predicted = probabilities.argmax(axis=1)
-    metrics = metrics_from_confusion(confusion(y, predicted, len(classes)), classes)
-    result = {"n": int(len(y)), "classes_present": [c for k, c in enumerate(classes) if (y == k).any()],
-              "accuracy": round(metrics["general_precision"], 4),
-              "general_precision": round(metrics["general_precision"], 4),
-              "ece": round(reliability(probabilities, y)["ece"], 4),
-              "recall": {c: round(m["recall"], 4) for c, m in metrics["per_class"].items()},
-              "per_class": {c: {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()}
-                            for c, m in metrics["per_class"].items()},
-              "confusion_matrix": metrics["confusion_matrix"],
-              "auc": {c: round(r["auc"], 4) for c, r in roc(probabilities, y, classes).items()} or None}
-    if sure is not None:
-        result["coverage"] = round(float(sure.mean()), 4) if len(y) else 0.0
-        result["answered"] = int(sure.sum())
-        result["accuracy_when_sure"] = (round(float((predicted[sure] == y[sure]).mean()), 4) if sure.any() else None)
-    return result
-
-
-def cross_fit(predictions: Predictions, target_sensitivity: float, target_accuracy: float) -> dict:
-    """Each fold's predictions calibrated, and judged sure or "uncertain", by a calibration and thresholds
-    fitted on the other folds' predictions only: what the final model, calibrated on all of them, can
-    expect at a hospital that was in none."""
-    calibrated = np.zeros_like(predictions.raw)
-    sure = np.zeros(len(predictions.y), bool)
-    screened = {c: np.zeros(len(predictions.y), bool) for c in predictions.classes}
-    screened_known = {c: np.zeros(len(predictions.y), bool) for c in predictions.classes}
-    folds = np.array(predictions.folds)
-    for name in dict.fromkeys(predictions.folds):
-        here = folds == name
-        fitted = fit_unseen(predictions.raw[~here], predictions.y[~here], predictions.classes,
-                            target_sensitivity=target_sensitivity, target_accuracy=target_accuracy)
-        offsets = (np.array([fitted["offsets"][c] for c in predictions.classes])
-                   if fitted["offsets"] is not None else None)
-        calibrated[here] = apply_temperature(predictions.raw[here], fitted["temperature"], offsets)
-        sure[here] = calibrated[here].max(axis=1) >= fitted["uncertain"]["threshold"]
-        for c, t in fitted["thresholds"].items():
-            k = predictions.classes.index(c)
-            screened[c][here] = calibrated[here, k] >= t["threshold"]
-            screened_known[c][here] = True
-    return {"probabilities": calibrated, "sure": sure, "screened": screened, "screened_known": screened_known}
-
-
-def summarise(predictions: Predictions, settings: CrossvalSettings, cfg: TrainConfig, dataset: CuratedDataset,
-              plan: FoldPlan, fold_records: list[dict] | None = None) -> dict:
-    """Everything ``summary.json`` holds: per held-out source and pooled, as trained and calibrated for
-    unseen hospitals (cross-fitted), the WHO check, and the calibration the final model applies."""
-    classes, y = predictions.classes, predictions.y
-    crossed = cross_fit(predictions, cfg.target_sensitivity, settings.target_accuracy)
-    calibrated, sure = crossed["probabilities"], crossed["sure"]
-    sources = np.array(predictions.sources)
-    per_source = {}
-    for source in sorted(set(predictions.sources)):
-        here = sources == source
-        per_source[source] = {**figures(calibrated[here], y[here], classes, sure[here]),
-                              "as_trained": figures(predictions.raw[here], y[here], classes),
-                              "fold": predictions.folds[int(np.flatnonzero(here)[0])]}
-        if len(per_source[source]["classes_present"]) < 2:
-            per_source[source]["auc"] = None  # one class: recall says it all, an AUC is undefined
-            per_source[source]["as_trained"]["auc"] = None
-    pooled = figures(calibrated, y, classes, sure)
-    screening = {}
-    for c in classes:
-        known = crossed["screened_known"][c]
-        k = classes.index(c)
-        positive = (y == k) & known
-        negative = (y != k) & known
-        if positive.any() and negative.any():
-            called = crossed["screened"][c]
-            screening[c] = {"sensitivity": round(float(called[positive].mean()), 4),
-                            "specificity": round(float((~called[negative]).mean()), 4),
-                            "positives": int(positive.sum()), "negatives": int(negative.sum())}
-    who = None
-    if WHO_TB["class"] in screening:
-        tb = screening[WHO_TB["class"]]
-        who = {**tb, "minimum": {"sensitivity": WHO_TB["sensitivity"], "specificity": WHO_TB["specificity"]},
-               "met": tb["sensitivity"] >= WHO_TB["sensitivity"] and tb["specificity"] >= WHO_TB["specificity"]}
-    calibration = fit_unseen(predictions.raw, y, classes, target_sensitivity=cfg.target_sensitivity,
-                             target_accuracy=settings.target_accuracy,
-                             what=f"{METHOD} predictions over {len(plan.folds)} held-out sources "
-                                  f"({len(y)} images), each by a model that never saw its source")
-    held_sources = sorted(set(predictions.sources))
-    as_trained = figures(predictions.raw, y, classes)
-    expected = {"method": METHOD, "sources": held_sources, "folds": [f.name for f in plan.folds],
-                "n": pooled["n"], "accuracy": pooled["accuracy"], "general_precision": pooled["general_precision"],
-                "ece": pooled["ece"], "recall": pooled["recall"], "coverage": pooled["coverage"],
-                "accuracy_when_sure": pooled["accuracy_when_sure"], "target_accuracy": settings.target_accuracy,
-                "auc": pooled["auc"], "screening": screening, "who_tb": who,
-                "per_source": {s: {"n": r["n"], "classes": r["classes_present"], "accuracy": r["accuracy"],
-                                   "ece": r["ece"], "recall": r["recall"], "auc": r["auc"],
-                                   "coverage": r["coverage"]} for s, r in per_source.items()},
-                "as_trained": {"accuracy": as_trained["accuracy"], "ece": as_trained["ece"],
-                               "recall": as_trained["recall"]},
-                "what": ("each source predicted by a model trained on the others (same settings), calibrated and "
-                         "its 'uncertain' threshold chosen on the other sources' predictions only; pooled"),
-                "settings": {"model": cfg.model, "recipe": cfg.recipe, "lung_field": cfg.lung_field,
-                             "image_size": cfg.image_size, "epochs": cfg.epochs, "early_stopping": cfg.early_stopping,
-                             "batch_size": cfg.batch_size, "seed": cfg.seed},
-                "dataset_manifest_sha256": dataset.manifest_sha256}
-    return {"method": METHOD, "by": settings.by, "dataset": str(dataset.folder),
-            "source_root": dataset.description.get("source_root"),
-            "files": "relative to source_root (the curated dataset's source folder)",
-            "manifest_sha256": dataset.manifest_sha256, "classes": list(classes),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "train_config": asdict(cfg),
-            "settings": asdict(settings), "folds": fold_records or [f.to_dict() for f in plan.folds],
-            "notes": plan.notes, "pooled": pooled, "pooled_as_trained": as_trained, "per_source": per_source,
-            "screening": screening, "who_tb": who, "calibration": calibration,
-            "expected_at_new_hospital": expected}
-
-
-def attach_estimate(bundle_folder: Path, summary: dict, work: Path) -> None:
-    """Write the estimate and the out-of-source calibration into the final model's card, and the
-    evidence (predictions, summary) beside it in ``crossval/``."""
-    from .bundle import amend_card
-
-    folder = Path(bundle_folder) / CROSSVAL_FOLDER
-    folder.mkdir(exist_ok=True)
-    for name in (PREDICTIONS, SUMMARY):
-        shutil.copy2(work / name, folder / name)
-
-    def amend(card: dict) -> None:
-        replaced = {k: v for k, v in (card.get("calibration") or {}).items() if k != "thresholds"}
-        card["calibration"] = {**summary["calibration"], "replaces": replaced}
-        card["expected_at_new_hospital"] = summary["expected_at_new_hospital"]
-
-    amend_card(bundle_folder, amend)
+def plan_meta(dataset: CuratedDataset, plan: FoldPlan, fold_records: list[dict] | None = None) -> dict:
+    """What a summary says of the data and the folds beside the predictions."""
+    return {"dataset": str(dataset.folder), "source_root": dataset.description.get("source_root"),
+            "manifest_sha256": dataset.manifest_sha256, "folds": fold_records or [f.to_dict() for f in plan.folds],
+            "notes": plan.notes}
 
 
 # ------------------------------------------------------------------------------- parent side
@@ -518,20 +325,19 @@ class Progress:
     steps: int = 0
     epoch_seconds: list[float] = field(default_factory=list)
 
-    def update(self, event: dict) -> None:
-        kind = event["type"]
-        if kind == "crossval":
-            self.trainings, self.final, self.epochs = event["trainings"], event["final"], event["epochs"]
-        elif kind == "started" and "training" in event:
-            self.training, self.held_out = event["training"], event.get("held_out")
-            self.epoch, self.batch = event.get("resumed_at_epoch", 0), 0
-        elif kind == "batch":
-            self.epoch, self.batch, self.steps = event["epoch"] - 1, event["batch"], event["steps"]
-        elif kind == "epoch":
-            self.epoch, self.batch = event["epoch"], 0
-            self.epoch_seconds.append(event["seconds"])
-        elif kind == "fold":
-            self.training, self.epoch, self.batch = event["training"], self.epochs, 0
+    def update(self, event: Event) -> None:
+        if isinstance(event, CrossvalPlanned):
+            self.trainings, self.final, self.epochs = event.trainings, event.final, event.epochs
+        elif isinstance(event, Started) and event.training:
+            self.training, self.held_out = event.training, event.held_out
+            self.epoch, self.batch = event.resumed_at_epoch, 0
+        elif isinstance(event, Batch):
+            self.epoch, self.batch, self.steps = event.epoch - 1, event.batch, event.steps
+        elif isinstance(event, Epoch):
+            self.epoch, self.batch = event.epoch, 0
+            self.epoch_seconds.append(event.seconds)
+        elif isinstance(event, FoldDone):
+            self.training, self.epoch, self.batch = event.training, self.epochs, 0
 
     @property
     def folds(self) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .classes import MIN_CLASSES, order_classes
 from .errors import CurationError
-from .scanning import UNKNOWN_SOURCE, ImageRecord, ScanResult
+from .scanning import MEASURES, UNKNOWN_SOURCE, ImageRecord, ScanResult
 
 #: Named threshold bands. The study found 120-140 gave its best images; it is offered, never implied.
 PRESETS: dict[str, tuple[float, float]] = {
@@ -66,7 +66,6 @@ class CurationSettings:
         if not 0.0 <= self.low <= self.high <= 255.0:
             raise CurationError(f"thresholds must satisfy 0 <= low <= high <= 255 (got low={self.low}, "
                                 f"high={self.high})")
-        from .scanning import MEASURES
 
         if self.measure not in MEASURES:
             raise CurationError(f"measure must be one of {', '.join(MEASURES)} (got {self.measure!r})")

@@ -15,7 +15,18 @@ from typing import Callable
 
 from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
+from .bundle import load_bundle, read_card
+from .curation import PRESETS, CurationSettings, plan_curation
+from .dataset import export_dataset, load_dataset
+from .devices import probe
+from .diagnosis import Diagnoser, heatmap_overlay
 from .errors import CxrdeskError
+from .evaluation import comparison_rows, evaluate_bundle
+from .events import Epoch, Failed, Finished
+from .report import write_report
+from .runs import TrainingRun
+from .scanning import scan_folder
+from .training import TrainConfig
 
 Say = Callable[[str], None]
 
@@ -34,9 +45,6 @@ def run_demo(data: str | Path, out: str | Path, settings: DemoSettings | None = 
              say: Say = print) -> Path:
     """Run the workflow and return the path of ``index.html`` in ``out``."""
     settings = settings or DemoSettings()
-    from .curation import PRESETS, CurationSettings, plan_curation
-    from .dataset import export_dataset, load_dataset
-    from .scanning import scan_folder
 
     out = Path(out).expanduser().resolve()
     if out.exists():
@@ -73,8 +81,6 @@ def run_demo(data: str | Path, out: str | Path, settings: DemoSettings | None = 
                 f"on {result.metrics['n']} test images")
 
         say("4/5 Comparing the runs")
-        from .bundle import read_card
-        from .evaluation import comparison_rows
 
         rows = comparison_rows([read_card(b) for b in bundles])
 
@@ -91,41 +97,31 @@ def run_demo(data: str | Path, out: str | Path, settings: DemoSettings | None = 
 
 
 def _available_devices() -> tuple[str, ...]:
-    from .devices import probe
-
     return ("cpu", "gpu") if probe().get("gpu_available") else ("cpu",)
 
 
 def _train(dataset_dir: Path, models: Path, device: str, settings: DemoSettings, say: Say) -> str:
-    from .training import TrainConfig, TrainingRun
-
     config = TrainConfig(dataset=str(dataset_dir), model="custom", device=device, epochs=settings.epochs,
                          batch_size=settings.batch_size, image_size=settings.image_size, seed=settings.seed,
                          out=str(models), name=f"custom-{device}", command="cxrdesk demo")
     for event in TrainingRun(config).start().events():
-        if event["type"] == "epoch":
-            say(f"    epoch {event['epoch']}/{event['epochs']}: loss {event['loss']:.3f}, accuracy "
-                f"{event['accuracy']:.3f}, validation accuracy {event['val_accuracy']:.3f}, {event['seconds']:.1f} s")
-        elif event["type"] == "error":
-            raise CxrdeskError(f"training on the {device.upper()} failed: {event['message']}")
-        elif event["type"] == "finished":
-            return event["bundle"]
+        if isinstance(event, Epoch):
+            say(f"    epoch {event.epoch}/{event.epochs}: loss {event.loss:.3f}, accuracy {event.accuracy:.3f}, "
+                f"validation accuracy {event.val_accuracy:.3f}, {event.seconds:.1f} s")
+        elif isinstance(event, Failed):
+            raise CxrdeskError(f"training on the {device.upper()} failed: {event.message}")
+        elif isinstance(event, Finished):
+            return event.bundle
     raise CxrdeskError("training ended without a model")
 
 
 def _evaluate(bundle_folder: str, dataset, report_dir: Path):
-    from .evaluation import evaluate_bundle
-    from .report import write_report
-
     bundle, result = evaluate_bundle(bundle_folder, dataset)
     write_report(result, bundle.card, report_dir)
     return result
 
 
 def _diagnose_examples(bundle_folder: str, dataset, out: Path) -> list[dict]:
-    from .bundle import load_bundle
-    from .diagnosis import Diagnoser, heatmap_overlay
-
     out.mkdir(parents=True)
     diagnoser = Diagnoser(load_bundle(bundle_folder))
     results = []

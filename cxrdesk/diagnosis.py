@@ -15,9 +15,11 @@ from PIL import Image
 
 from . import RESEARCH_NOTICE
 from .bundle import Bundle, Card
+from .calibration import apply_temperature
 from .errors import CxrdeskError
 from .imaging import LoadedImage, read_grayscale
-from .lungs import CROP_LAYER, LUNG_MODEL_LAYER, SOURCE_LAYER, LungField, LungModelError, LungSegmenter
+from .lungs import (CROP_LAYER, LUNG_MODEL_LAYER, LUNG_SIZE, SOURCE_LAYER, LungField, LungModelError, LungSegmenter,
+                    check_darker, load_lung_model, lung_boxes, probability_to_field)
 from .preprocessing import PREPROCESSING_LAYERS
 
 #: Thresholds of the out-of-distribution guard, measured on the 1,489 radiographs of
@@ -118,7 +120,12 @@ class Diagnosis:
 
 
 class Diagnoser:
-    """A loaded bundle ready to diagnose many images (the model is traced once, for any size)."""
+    """A loaded bundle ready to diagnose many images (the model is traced once, for any size).
+
+    One pass of the classifier per image gives what a diagnosis needs: the probabilities and, for a
+    lung-field model, the lung map its own lung network made on the way (so that network runs once per
+    image, and the lungs checked are the lungs the model cropped); with a heatmap, that one pass is the
+    Grad-CAM pass. A model without a lung field has its lungs found by the shipped lung model."""
 
     def __init__(self, bundle: Bundle, lungs: LungSegmenter | None = None):
         """``lungs``: the lung model for the lung checks; by default the classifier's own (when it was
@@ -131,15 +138,20 @@ class Diagnoser:
         self.summary = bundle.card.summary()
         self.lungs = lungs or default_segmenter(bundle.model)
         self.summary["lung_checks"] = self.lungs is not None
-        self._predict = tf.function(lambda x: bundle.model(x, training=False), autograph=False,
+        # a lung-field model's own lung map comes with its pass; it is used for the checks when the lung network
+        # saw the image there at least at its own input size (as when it runs alone), else the lungs are found again
+        self.inner_lungs = (lungs is None and has_lung_field(bundle.model)
+                            and (bundle.card.source_size or 0) >= LUNG_SIZE)
+        self._predict = tf.function(lambda x: forward(bundle.model, x), autograph=False,
                                     input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
 
-    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """The class probabilities of one 8-bit image, calibrated by the model's temperature (if any)."""
-        from .calibration import apply_temperature
-
-        raw = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0]
+    def _calibrated(self, raw: np.ndarray) -> np.ndarray:
         return apply_temperature(raw[np.newaxis], self.bundle.card.temperature, self.bundle.card.offsets)[0]
+
+    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """The class probabilities of one 8-bit image, calibrated as the model's card says."""
+        raw, _ = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32))
+        return self._calibrated(raw.numpy()[0])
 
     def screening(self, probabilities: dict[str, float]) -> dict[str, dict]:
         """For each class with a screening threshold: the threshold, and whether this image is above it."""
@@ -155,28 +167,67 @@ class Diagnoser:
                 return known
         raise CxrdeskError(f"unknown class {name!r}: this model's classes are {', '.join(self.classes)}")
 
+    def _one_pass(self, pixels: np.ndarray, heatmap: bool, target: str | None):
+        """(raw probabilities, the lung map of a lung-field model or None, the heatmap or None)."""
+        if heatmap:
+            card = self.bundle.card
+            cam = grad_cam_pass(self.bundle.model, pixels, self.classes.index(target) if target else None,
+                                temperature=card.temperature, offsets=card.offsets)
+            return cam.probabilities, (cam.lungs if self.inner_lungs else None), cam.heat
+        raw, lung_map = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32))
+        return raw.numpy()[0], (lung_map.numpy()[0, :, :, 0] if self.inner_lungs else None), None
+
     def diagnose(self, path: str | Path, heatmap: bool = False, heatmap_class: str | None = None) -> Diagnosis:
         target = self.class_named(heatmap_class) if heatmap_class is not None else None
         loaded = read_grayscale(path)
-        probs = self.probabilities(loaded.pixels)
+        raw, lung_map, cam = self._one_pass(loaded.pixels, heatmap, target)
+        probs = self._calibrated(raw)
         predicted = self.classes[int(probs.argmax())]
-        target = target or predicted
-        cam = grad_cam(self.bundle.model, loaded.pixels, self.classes.index(target)) if heatmap else None
         warnings = ood_warnings(loaded, self.bundle.card)
-        lungs = self.lungs.segment(loaded.pixels) if self.lungs is not None else None
+        if lung_map is not None:
+            height, width = loaded.pixels.shape
+            lungs = check_darker(loaded.pixels, probability_to_field(lung_map, width, height))
+        else:
+            lungs = self.lungs.segment(loaded.pixels) if self.lungs is not None else None
         if lungs is not None and not lungs.plausible:
             warnings.append(f"no plausible lungs found ({lungs.reason})")
         share = heat_in_lungs(cam, lungs.mask) if cam is not None and lungs is not None else None
         probabilities = {c: float(p) for c, p in zip(self.classes, probs)}
         return Diagnosis(str(path), probabilities, predicted, warnings, self.summary, loaded.pixels, cam,
-                         target if heatmap else None, lungs, share, self.screening(probabilities),
+                         (target or predicted) if heatmap else None, lungs, share, self.screening(probabilities),
                          self.bundle.card.uncertain)
+
+
+def has_lung_field(model) -> bool:
+    return any(layer.name == LUNG_MODEL_LAYER for layer in model.layers)
+
+
+def forward(model, x, hook=None):
+    """One pass of ``model`` on ``x`` (Keras' own graph walk, as ``Functional.call`` does), returning its
+    probabilities and the lung map of a lung-field model (its lung network's output; zeros without one).
+    ``hook(name, tensor)`` sees every layer's output (Grad-CAM takes its feature map there)."""
+    import tensorflow as tf
+
+    captured = {}
+
+    def recording(operation):
+        def call(*args, **kwargs):
+            kwargs.setdefault("training", False)
+            out = operation(*args, **kwargs)
+            if operation.name == LUNG_MODEL_LAYER:
+                captured["lungs"] = out
+            if hook is not None:
+                hook(operation.name, out)
+            return out
+        return call
+
+    out = model._run_through_graph(x, operation_fn=recording)
+    out = out[0] if isinstance(out, (list, tuple)) else out
+    return out, captured.get("lungs", tf.zeros_like(x[:, :1, :1, :]))
 
 
 def default_segmenter(model) -> LungSegmenter | None:
     """The lung model inside a lung-field classifier, else the shipped one, else None."""
-    from .lungs import load_lung_model
-
     names = {layer.name for layer in model.layers}
     if LUNG_MODEL_LAYER in names:
         return LungSegmenter(model.get_layer(LUNG_MODEL_LAYER))
@@ -204,44 +255,63 @@ def feature_layer(model) -> str:
     raise CxrdeskError(f"model {model.name} has no convolutional feature map for Grad-CAM")
 
 
-def grad_cam(model, pixels: np.ndarray, class_index: int, layer: str | None = None) -> np.ndarray:
-    """Grad-CAM (Selvaraju et al.): where the feature map pushes the class score up; 0..1 heatmap at
-    the image's own size. The model's graph is run node by node (a nested pretrained base, and the
-    lung-field crop with its two inputs, work alike); for a lung-field model the map is put back in
-    the lungs' box of the image, found by the model's own lung model and box rule."""
-    import tensorflow as tf
+@dataclass
+class CamPass:
+    """What one Grad-CAM pass of a model over an image gives: the heatmap at the image's size, the model's
+    probabilities as it gives them (before calibration), and a lung-field model's lung map (else None)."""
 
-    from .lungs import lung_boxes
+    heat: np.ndarray
+    probabilities: np.ndarray
+    lungs: np.ndarray | None
+
+
+def grad_cam(model, pixels: np.ndarray, class_index: int, layer: str | None = None) -> np.ndarray:
+    """The Grad-CAM heatmap of ``class_index`` (see :func:`grad_cam_pass`)."""
+    return grad_cam_pass(model, pixels, class_index, layer=layer).heat
+
+
+def grad_cam_pass(model, pixels: np.ndarray, class_index: int | None = None, *, layer: str | None = None,
+                  temperature: float | None = None, offsets=None) -> CamPass:
+    """Grad-CAM (Selvaraju et al.): where the feature map pushes the class score up; 0..1 heatmap at the
+    image's own size, for ``class_index`` or, when None, the class predicted after calibration
+    (``temperature`` and ``offsets``, chosen inside the pass). The model's graph is walked node by node (a
+    nested pretrained base and the lung-field crop with its two inputs work alike); for a lung-field model
+    the map is put back in the lungs' box of the image, found by the model's own lung model and box rule."""
+    import tensorflow as tf
 
     layer = layer or feature_layer(model)
     x = tf.constant(pixels[np.newaxis, :, :, np.newaxis], tf.float32)
     captured = {}
     with tf.GradientTape() as tape:
-        def recording(operation):
-            def call(*args, **kwargs):
-                kwargs.setdefault("training", False)
-                out = operation(*args, **kwargs)
-                if operation.name == layer:
-                    tape.watch(out)
-                    captured["features"] = out
-                elif operation.name == LUNG_MODEL_LAYER:
-                    captured["lungs"] = out
-                return out
-            return call
+        def hook(name, out):
+            if name == layer:
+                tape.watch(out)
+                captured["features"] = out
 
-        out = model._run_through_graph(x, operation_fn=recording)  # Keras' own graph walk (Functional.call)
-        out = out[0] if isinstance(out, (list, tuple)) else out
-        score = out[:, class_index]
+        out, lung_map = forward(model, x, hook)
+        if class_index is None:
+            logits = tf.math.log(tf.clip_by_value(tf.cast(out[0], tf.float64), 1e-7, 1.0)) / (temperature or 1.0)
+            if offsets is not None:
+                logits += tf.constant(offsets, tf.float64)
+            class_index = tf.argmax(logits)
+        score = tf.gather(out[0], class_index)
     features = captured["features"]
     grads = tape.gradient(score, features)
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))[0].numpy()
     if cam.max() > 0:
         cam = cam / cam.max()
-    height, width = pixels.shape
-    if "lungs" in captured and CROP_LAYER in {item.name for item in model.layers}:
+    inner = has_lung_field(model)
+    heat = _cam_in_image(model, cam, lung_map if inner else None, pixels.shape)
+    return CamPass(heat, out.numpy()[0].astype(np.float64), lung_map.numpy()[0, :, :, 0] if inner else None)
+
+
+def _cam_in_image(model, cam: np.ndarray, lung_map, shape: tuple[int, int]) -> np.ndarray:
+    """The feature-map heatmap at the image's size: for a lung-field model, inside the lungs' box it cropped."""
+    height, width = shape
+    if lung_map is not None and CROP_LAYER in {item.name for item in model.layers}:
         margin = model.get_layer(CROP_LAYER).margin
-        y1, x1, y2, x2 = lung_boxes(captured["lungs"], margin)[0].numpy()
+        y1, x1, y2, x2 = lung_boxes(lung_map, margin)[0].numpy()
         top, left = int(round(y1 * height)), int(round(x1 * width))
         bottom, right = max(int(round(y2 * height)), top + 1), max(int(round(x2 * width)), left + 1)
         inside = Image.fromarray(cam.astype(np.float32), mode="F").resize((right - left, bottom - top),

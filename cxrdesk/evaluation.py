@@ -8,15 +8,18 @@ confusion matrix but gets no per-class row, since its recall would be undefined.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .bundle import LEARNED_HASH_DIGITS, amend_card, learned_from, load_bundle
+from .calibration import answered_figures, apply_temperature, reliability, screening_report
+from .dataset import DatasetItem, load_dataset
 from .errors import CxrdeskError
-from .scanning import UNKNOWN_SOURCE
+from .pipeline import split_pipeline
+from .scanning import UNKNOWN_SOURCE, scan_folder
 
 METRICS = ("accuracy", "precision", "recall", "specificity", "f1")
 
@@ -54,23 +57,6 @@ def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
     return matrix
-
-
-def calibration(probabilities: np.ndarray, y_true: np.ndarray, bins: int = 10) -> dict:
-    """Reliability diagram data (confidence of the predicted class vs accuracy) and the ECE."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == y_true
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    rows, ece = [], 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            acc, conf = float(correct[mask].mean()), float(confidence[mask].mean())
-            ece += mask.mean() * abs(acc - conf)
-            rows.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": int(mask.sum()),
-                         "accuracy": acc, "confidence": conf})
-    return {"bins": rows, "ece": float(ece)}
 
 
 def roc(probabilities: np.ndarray, y_true: np.ndarray, classes) -> dict:
@@ -195,8 +181,6 @@ def evaluate(bundle, dataset, split: str = "test", batch_size: int = 32) -> Eval
 
 def predict_raw(bundle, items, batch_size: int = 32) -> np.ndarray:
     """The model's probabilities for ``items``, before any calibration (its own preprocessing)."""
-    from .pipeline import split_pipeline
-
     data = split_pipeline(items, bundle.card.source_size, batch_size, classes=bundle.classes, training=False, seed=0,
                           cache_file="")
     return bundle.model.predict(data, verbose=0).astype(np.float64)
@@ -208,8 +192,6 @@ def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, 
     """Predict ``items`` (dataset items of any origin) with the bundle's model, calibrated as its card
     says, and measure everything the study and the held-out-hospital evaluation report (``raw``: the
     model's probabilities for ``items`` when already predicted)."""
-    from .calibration import answered_figures, apply_temperature, screening_report
-
     classes = bundle.classes
     raw = predict_raw(bundle, items, batch_size) if raw is None else raw
     temperature = bundle.card.temperature
@@ -218,9 +200,9 @@ def evaluate_items(bundle, items, split: str, where: str, batch_size: int = 32, 
     matrix = confusion(y_true, probabilities.argmax(axis=1), len(classes))
     seen_sources, seen_images = seen_in_training(bundle.card, items)
     return Evaluation(bundle.name, classes, split, where, metrics_from_confusion(matrix, classes),
-                      roc(probabilities, y_true, classes), calibration(probabilities, y_true), probabilities,
+                      roc(probabilities, y_true, classes), reliability(probabilities, y_true), probabilities,
                       y_true, [i.source for i in items], list(holdout_sources or []), external,
-                      calibration(raw, y_true)["ece"], temperature,
+                      reliability(raw, y_true)["ece"], temperature,
                       screening_report(probabilities, y_true, classes, bundle.card.thresholds),
                       [str(i.file) for i in items], seen_sources=seen_sources, seen_images=seen_images,
                       answered=(answered_figures(probabilities, y_true, bundle.card.uncertain["threshold"])
@@ -231,9 +213,6 @@ def dataset_learned_from(card, folder: str | Path) -> dict:
     """What the card's model learnt from (see :func:`cxrdesk.bundle.learned_from`), read from the curated
     dataset at ``folder``; a :class:`CxrdeskError` unless that dataset holds the very manifest the model
     was trained on (same SHA-256)."""
-    from .bundle import learned_from
-    from .dataset import load_dataset
-
     dataset = load_dataset(folder)
     wanted = card.dataset.get("manifest_sha256")
     if dataset.manifest_sha256 != wanted:
@@ -258,8 +237,6 @@ def seen_in_training(card, items) -> tuple[list[str] | None, int | None]:
     """(named sources of ``items`` the model learnt from, how many of ``items`` it learnt from), each
     None when the card does not record it. 'unknown' is no hospital, so it is never counted as seen: the
     image hashes still catch a training image evaluated again under another name."""
-    from .bundle import LEARNED_HASH_DIGITS
-
     learned_sources, learned_hashes = card.learned_sources, card.learned_sha256
     if learned_sources is None or learned_hashes is None:  # an older card: its dataset, if still unchanged
         learned = learned_from_dataset(card)
@@ -276,8 +253,6 @@ def labelled_folder_items(folder: str | Path, bundle_classes, *, source_pattern:
                           progress=None) -> tuple[list, object]:
     """Every readable image of a labelled folder (one sub-folder per class, mapped as scanning maps
     them; DICOM included) as dataset items: an external test set from another hospital."""
-    from .dataset import DatasetItem
-    from .scanning import scan_folder
 
     scan = scan_folder(folder, source_pattern=source_pattern, progress=progress)
     unknown = sorted(set(scan.classes) - set(bundle_classes))
@@ -294,7 +269,6 @@ def evaluate_folder(bundle_folder: str | Path, folder: str | Path, *, source_pat
                     progress=None, record: bool = True):
     """Evaluate a bundle on a labelled folder from another hospital and (``record``) store the result in
     its card as an external evaluation; returns (bundle, evaluation, scan)."""
-    from .bundle import load_bundle
 
     bundle = load_bundle(bundle_folder)
     items, scan = labelled_folder_items(folder, bundle.classes, source_pattern=source_pattern, progress=progress)
@@ -308,8 +282,6 @@ def evaluate_bundle(bundle_folder: str | Path, dataset, split: str | None = None
     the result in its card; returns (bundle, evaluation). The one path the CLI, the GUI and the demo
     share; their entry points set TensorFlow up for the CPU first
     (:func:`cxrdesk.devices.use_cpu_in_process`)."""
-    from .bundle import load_bundle
-
     bundle = load_bundle(bundle_folder)
     split = split or ("test" if dataset.split("test") else "val")
     result = evaluate(bundle, dataset, split)
@@ -333,8 +305,6 @@ def record_in_card(bundle_folder: Path, evaluation: Evaluation, record: bool = T
 
 def store_in_card(bundle_folder: Path, evaluation: Evaluation) -> None:
     """Add the evaluation to the bundle's card (atomically, re-signed); the model file is untouched."""
-    from .bundle import amend_card
-
     summary = evaluation.summary()
 
     def add(card: dict) -> None:

@@ -20,6 +20,7 @@ from typing import Callable
 
 from .classes import STUDY_CLASSES
 from .errors import CxrdeskError
+from .lungs import lung_field_input
 from .preprocessing import (GRAY_TO_RGB_LAYER, INPUT_LAYER, OUTPUT_LAYER, RESCALE_LAYER, RESIZE_ANTIALIAS,
                             RESIZE_INTERPOLATION, RESIZE_LAYER, describe)
 
@@ -125,7 +126,6 @@ def _pooled_head(x):
 def transfer_body(application: str, head: Callable = _study_transfer_head, **options) -> Callable:
     """A body made of ``keras.applications.<application>`` without top (random or ImageNet weights,
     the last ``fine_tune`` layers trainable) and ``head``."""
-
     def body(x, size, weight_file, fine_tune):
         import keras
         from keras import layers
@@ -229,12 +229,6 @@ def weight_file(name: str, weights: str | None) -> str | None:
     return str(weights)
 
 
-def source_size(image_size: int, lung_field: str = "off") -> int:
-    """The size images are cached and fed at: the model's own, or twice it for a lung-field model
-    (its lung crop then keeps detail)."""
-    return image_size if lung_field == "off" else 2 * image_size
-
-
 def build_model(name: str, image_size: int | None = None, weights: str = "imagenet",
                 fine_tune: int = 0, seed: int | None = None, n_classes: int = len(STUDY_CLASSES),
                 lung_field: str = "off", lung_model=None):
@@ -262,7 +256,6 @@ def build_model(name: str, image_size: int | None = None, weights: str = "imagen
     inputs = keras.Input(shape=(None, None, 1), name=INPUT_LAYER)
     x = inputs
     if lung_field != "off":
-        from .lungs import lung_field_input
 
         if lung_model is None:
             raise CxrdeskError(f"lung field {lung_field!r} needs a lung model")

@@ -5,23 +5,14 @@ and when training stops; the run records its recipe in the card, the CLI and the
 :data:`RECIPES`. The study's recipe is kept exactly: a new way of training is a new entry, never an
 edit of this one.
 
-``lungs`` (the default for new runs) is the study's recipe with one change: the network sees only the
-lungs (cropped to them, and black beyond them: lung field 'mask'). It is the one that measured best on
-hospitals never seen (benchmarks/bench_generalisation.py, 64 px, 12 epochs; every cell run twice with
-three training seeds, 48 runs). Held-out general precision, study -> lungs: Shenzhen 71.5 -> 74.5 %
-(custom CNN), 69.2 -> 72.5 % (VGG16); ieee8023 43.0 -> 58.9 % (custom), 29.0 -> 53.0 % (VGG16): +11.6
-points on average, better in every cell, but not steady at ieee8023 (the custom CNN 29-72 % over six
-runs), and with VGG16 it ranks tuberculosis worse (TB AUC 0.776 against 0.811). Trained longer (up to 40
-epochs, early stopping after 8; custom CNN) the lead shrinks to +2.9 points at Shenzhen and +3.5 at
-ieee8023 (44.0 against 40.5 %, six runs each), with worse held-out calibration there: expect about +3
-at the default training length. See the README.
+- ``study``: the paper's ``ImageDataGenerator`` (shear, zoom, horizontal flip) on the whole image.
+- ``lungs`` (the default for new runs): the same augmentation on the lungs only (lung field 'mask'),
+  the recipe that measured best on hospitals never seen.
+- ``robust``: the lungs plus random brightness, contrast, gamma, blur and noise, sources weighed alike
+  within each class, early stopping; measured worse than both, kept so that the comparison can be repeated.
 
-``robust`` adds to the lungs what was meant against shortcuts: random brightness, contrast, gamma, blur
-and noise, so brightness cannot carry the class; each (class, source) cell weighs the same within its
-class; early stopping. Measured the same way it is worse than both (Shenzhen 61.1 % +- 4.9, ieee8023
-23.0 % +- 6.8). Probably the density of the lungs is the disease's sign, and perturbing it costs more
-than the hospital's brightness signature it hides (not yet separated from the weighting and the early
-stopping). Kept so that the comparison can be repeated.
+What each measured, against which and how (seeds, hospitals held out): ``benchmarks/RESULTS.md``, written
+by ``benchmarks/bench_generalisation.py``.
 """
 
 from __future__ import annotations
@@ -51,6 +42,7 @@ class Recipe:
     @property
     def intensity(self) -> bool:
         return any((self.brightness, self.contrast, self.gamma, self.blur, self.noise))
+
     def card(self) -> dict:
         """What the model card records of the recipe."""
         return {**asdict(self), "fill": "nearest", "applied_to": "training images only"}

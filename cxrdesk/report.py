@@ -16,6 +16,8 @@ import numpy as np
 
 from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder, replacing
+from .diagnosis import heatmap_overlay
+from .errors import CxrdeskError
 from .evaluation import METRICS, Evaluation
 
 #: The study's classes keep their colours everywhere; other classes take the next free colour.
@@ -108,7 +110,6 @@ def write_report(evaluation: Evaluation, card: dict, out: str | Path) -> Path:
     """
     out = Path(out).expanduser().resolve()
     if out.exists() and any(out.iterdir()) and not (out / "report.html").exists():
-        from .errors import CxrdeskError
 
         raise CxrdeskError(f"{out} exists and is not a CXRDesk report folder: choose another --report")
     with building_folder(out) as tmp:
@@ -222,8 +223,6 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
     """One radiograph's analysis on one page (PDF, or PNG by the suffix): the image, its Grad-CAM
     heatmap, the probability of each of the model's classes, the model, the date, any warning and
     the research notice. Written atomically."""
-    from .diagnosis import heatmap_overlay
-
     path = Path(path)
     fig = _figure(8.27, 11.69)  # A4 portrait
     grid = fig.add_gridspec(3, 2, height_ratios=[0.5, 3, 0.6 + 0.25 * len(result.probabilities)])
@@ -281,8 +280,6 @@ def write_heatmap_png(result, path: str | Path, opacity: float = 0.45) -> Path:
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
-
-    from .diagnosis import heatmap_overlay
 
     path = Path(path)
     height, width = result.image.shape

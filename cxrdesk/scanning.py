@@ -452,14 +452,12 @@ def _read_label_csv(path: str, size: int, mtime_ns: int, columns: tuple[str, ...
         return None
 
 
-def measure_lungs(scan: ScanResult, segmenter=None, *, progress: Progress | None = None,
+def measure_lungs(scan: ScanResult, segmenter, *, progress: Progress | None = None,
                   cancel: threading.Event | None = None, use_cache: bool = True) -> np.ndarray:
-    """Measure each readable image's mean intensity inside its lungs (found by ``segmenter``, by
-    default the shipped lung model) into ``scan.lung_means``; cached per file and lung model. Needs
-    TensorFlow: callers set it up (:func:`cxrdesk.devices.use_cpu_in_process`)."""
-    from .lungs import load_lung_model
-
-    segmenter = segmenter or load_lung_model()
+    """Measure each readable image's mean intensity inside its lungs (found by ``segmenter``, a
+    :class:`cxrdesk.lungs.LungSegmenter`: the caller loads it, so that scanning, which the lung model's own
+    training reads patients with, does not depend on it) into ``scan.lung_means``; cached per file and lung
+    model. Needs TensorFlow: callers set it up (:func:`cxrdesk.devices.use_cpu_in_process`)."""
     model = str(segmenter.card.get("model_sha256") or segmenter.card.get("name") or "unnamed")
     paths = [str(scan.root / r.path) for r in scan.records]
     stat = {p: _stat(p) for p in paths}

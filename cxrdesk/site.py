@@ -23,7 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import building_folder
+from .bundle import load_bundle
+from .calibration import DEFAULT_TARGET_SENSITIVITY, fit_site
+from .card import MODEL_FILE, write_card
+from .curation import in_hashed_share
 from .errors import CxrdeskError
+from .evaluation import evaluate_items, labelled_folder_items, predict_raw, store_in_card
 
 DEFAULT_CHECK_SHARE = 0.5  # of the site's patients kept out of the calibration to check it
 MIN_CALIBRATION_IMAGES = 20
@@ -43,8 +48,6 @@ class SiteCalibration:
 def split_site(groups: list[str], check_share: float, seed: int = 0) -> np.ndarray:
     """True for the images kept to check the calibration: about ``check_share`` of the patients, by a
     hash of the patient id (stable, every film of a patient on one side)."""
-    from .curation import in_hashed_share
-
     if not 0.0 <= check_share < 1.0:
         raise CxrdeskError(f"the check share must be at least 0 and below 1, not {check_share}")
     return np.array([in_hashed_share(f"{seed}:{g}", check_share) for g in groups], dtype=bool)
@@ -56,9 +59,6 @@ def calibrate_at_site(bundle_folder: str | Path, folder: str | Path, out: str | 
     """Fit a site calibration of ``bundle_folder`` on part of the labelled ``folder`` (one sub-folder
     per class, from the hospital that will use it), check it on the rest, and write the calibrated copy
     to ``out`` (which must not exist)."""
-    from .bundle import CARD_FILE, MODEL_FILE, load_bundle, signed_card_json
-    from .calibration import DEFAULT_TARGET_SENSITIVITY, fit_site
-    from .evaluation import evaluate_items, labelled_folder_items, predict_raw
 
     out = Path(out).expanduser()
     if out.exists():
@@ -100,14 +100,13 @@ def calibrate_at_site(bundle_folder: str | Path, folder: str | Path, out: str | 
     card["demo"] = False
     with building_folder(out) as tmp:
         shutil.copy2(Path(bundle.folder) / MODEL_FILE, tmp / MODEL_FILE)
-        (tmp / CARD_FILE).write_text(signed_card_json(card), encoding="utf-8")
+        write_card(tmp, card)
     calibrated = load_bundle(out)
     after = None
     if len(check_index):
         after = evaluate_items(calibrated, [items[i] for i in check_index], "site check", where, external=True,
                                raw=raw[check_index])
         after.holdout_sources = sources
-        from .evaluation import store_in_card
 
         store_in_card(calibrated.folder, after)
     return SiteCalibration(Path(calibrated.folder), fitted, before, after, int(len(fit_index)), int(len(check_index)),

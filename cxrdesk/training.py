@@ -1,33 +1,40 @@
 """The training engine: one run = model + curated dataset + hyperparameters + device.
 
-A run executes in its own worker process, so that its device can be chosen before TensorFlow loads
-and so that a crash cannot take the GUI down. The worker sends small JSON-able events (started,
-batch, epoch, finished, error) through a queue; the parent can ask it to stop, which it does at the
-end of the current batch, keeping what was trained. A run keeps its working state (checkpoint of the
-best epoch, backup for resuming, history) under ``<out>/.runs/<name>/`` until it has written its
-bundle; ``--resume NAME`` continues a stopped or crashed run from its last completed epoch.
+:class:`TrainConfig` says everything that defines a run (:meth:`TrainConfig.resolve` settles, once, what
+was left to the recipe and the model); :func:`run_training` trains in the calling process - a worker
+spawned by :class:`cxrdesk.runs.TrainingRun`, so that its device is chosen before TensorFlow loads - and
+emits typed events (:mod:`cxrdesk.events`): set-up, batches, epochs. It keeps its working state (the best
+epoch's weights, a backup to resume from, the history) under ``<out>/.runs/<name>/`` until it has written
+its bundle (:func:`cxrdesk.bundle.write_bundle`); a stop request ends it at the end of a batch, keeping
+what was trained.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
-import queue
 import shutil
-import signal
-import sys
 import time
-import traceback
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from .atomic import write_text
+from .bundle import TrainingResult, write_bundle
+from .calibration import calibrate
+from .dataset import load_dataset
+from .devices import (DEVICES, DeviceUnavailable, cpu_has_bfloat16, cpu_name, gpu_names, gpu_unavailable_reason,
+                      prepare_process)
 from .errors import CxrdeskError
+from .events import Batch, Epoch, Event, Started
+from .lungs import LUNG_FIELDS, load_lung_model
+from .lungs.layers import source_size
+from .models import build_model, parameter_counts, spec
+from .pipeline import make_pipelines
+from .recipes import recipe
 
-Emit = Callable[[dict], None]
+Emit = Callable[[Event], None]
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 PRECISIONS = ("auto", "float32", "mixed")
@@ -69,12 +76,6 @@ class TrainConfig:
     command: str | None = None  # the command line that started the run, recorded in the card
 
     def validate(self) -> None:
-        from .devices import DEVICES
-        from .models import spec
-        from .recipes import recipe
-
-        from .lungs import LUNG_FIELDS
-
         model_spec = spec(self.model)
         recipe(self.recipe)
         if self.lung_field is not None and self.lung_field not in LUNG_FIELDS:
@@ -99,15 +100,25 @@ class TrainConfig:
             raise CxrdeskError(f"--fine-tune applies to the pretrained models, not {self.model}")
 
     def resolve(self) -> "TrainConfig":
-        """Fill what was left to the recipe (lung field, early stopping) with the recipe's choice."""
-        from .recipes import recipe
-
+        """Settle, once, what was left open: the lung field and early stopping (the recipe's), and the image
+        size (the model's own). Everything after reads them from here (:meth:`feed_size` too)."""
         chosen = recipe(self.recipe)
         if self.lung_field is None:
             self.lung_field = chosen.lung_field
         if self.early_stopping is None:
             self.early_stopping = chosen.early_stopping
+        if self.image_size is None:
+            self.image_size = spec(self.model).default_size
         return self
+
+    def model_size(self) -> int:
+        """The network's input size (resolved)."""
+        return int(self.resolve().image_size)
+
+    def feed_size(self) -> int:
+        """The size images are cached and fed at: the model's, or more for a lung field (see
+        :func:`cxrdesk.lungs.layers.source_size`)."""
+        return source_size(self.model_size(), self.resolve().lung_field)
 
     def resolved_name(self) -> str:
         return self.name or f"{self.model}-{self.device}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -152,217 +163,86 @@ def work_dir(out: str | Path, name: str) -> Path:
     return Path(out) / ".runs" / f"{name}{suffix}"
 
 
-def resume_config(out: str | Path, name: str, epochs: int | None = None) -> TrainConfig:
-    """The configuration of a stopped or crashed run, to continue it (optionally to more epochs)."""
-    path = work_dir(out, name) / "config.json"
-    if not path.is_file():
-        raise CxrdeskError(f"no run {name!r} to resume in {out} (finished runs leave nothing to resume)")
-    config = TrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    if epochs:
-        config.epochs = epochs
-    return config
-
-
-# ------------------------------------------------------------------------------- parent side
-
-
-@dataclass
-class TrainingRun:
-    """A run in a worker process. Iterate :meth:`events`; call :meth:`stop` to end it early.
-
-    ``job`` is what the worker runs, ``job(config, emit, should_stop) -> dict`` (a module-level function
-    or a partial of one, so that it crosses to the spawned process): :func:`run_training` by default;
-    :class:`cxrdesk.crossval.CrossvalRun` runs a leave-one-hospital-out estimate the same way."""
-
-    config: TrainConfig
-    _process: multiprocessing.Process | None = None
-    _events: object = None
-    _stop: object = None
-    job: Callable | None = None
-
-    def work_folder(self) -> Path:
-        """Where the worker keeps its state and its log."""
-        return work_dir(self.config.out, self.config.name)
-
-    def refuse_existing(self) -> None:
-        """A new run never replaces a bundle or a run of the same name."""
-        bundle = Path(self.config.out) / self.config.name
-        if bundle.exists() or self.work_folder().exists():
-            raise CxrdeskError(f"a run named {self.config.name!r} already exists in {self.config.out}: "
-                               "choose another --name, or --resume it")
-
-    def start(self, resume: bool = False) -> "TrainingRun":
-        self.config.validate()
-        self.config.resolve()
-        if not self.config.name:
-            self.config.name = self.config.resolved_name()
-        if not resume:
-            self.refuse_existing()
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter: device set before TF loads
-        self._events = context.Queue()
-        self._stop = context.Event()
-        self._process = context.Process(target=_worker_entry, name=f"cxrdesk-train-{self.config.name}",
-                                        args=(asdict(self.config), self._events, self._stop, self.job,
-                                              str(self.work_folder())), daemon=True)
-        self._process.start()
-        return self
-
-    def stop(self) -> None:
-        """Ask the worker to stop at the end of the current batch (it keeps what was trained)."""
-        if self._stop is not None:
-            self._stop.set()
-
-    def kill(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-
-    @property
-    def done(self) -> bool:
-        return getattr(self, "_done", False)
-
-    def next_event(self, timeout: float = 0.2) -> dict | None:
-        """The next event, or None when none came within ``timeout``; after 'finished' or 'error', None.
-        A plain call (not a generator), so a KeyboardInterrupt while waiting leaves the run readable."""
-        if self.done:
-            return None
-        try:
-            event = self._events.get(timeout=timeout)
-        except queue.Empty:
-            if self._process.is_alive():
-                return None
-            try:  # the last events may still be in the pipe
-                event = self._events.get(timeout=1.0)
-            except queue.Empty:
-                code = self._process.exitcode
-                log = self.work_folder() / "worker.log"
-                event = {"type": "error", "message": f"the training process ended unexpectedly (exit code {code})",
-                         "log": str(log)}
-        if event["type"] in ("finished", "error"):
-            self._done = True
-            self._process.join(timeout=30)
-        return event
-
-    def events(self, poll: float = 0.2) -> Iterator[dict]:
-        """Events until 'finished' or 'error' (a worker that dies silently yields an 'error')."""
-        while not self.done:
-            event = self.next_event(poll)
-            if event is not None:
-                yield event
-
-
-def watch_parent(interval: float = 1.0, on_orphaned: Callable[[], None] | None = None) -> None:
-    """End this worker within seconds of its parent's death (a ``kill -9`` of ``cxrdesk train``, a GUI
-    that crashed): a daemon thread polls the parent and exits the process when it is gone. The last
-    completed epoch's checkpoint stays in ``.runs/`` for ``--resume``."""
-    import threading
-
-    parent = multiprocessing.parent_process()
-    original = os.getppid()
-
-    def watch():
-        while True:
-            time.sleep(interval)
-            if (parent is not None and not parent.is_alive()) or os.getppid() != original:
-                if on_orphaned:
-                    on_orphaned()
-                os._exit(3)
-
-    threading.Thread(target=watch, daemon=True, name="cxrdesk-parent-watch").start()
-
-
-def _worker_entry(config: dict, events, stop, job: Callable | None, folder: str) -> None:
-    """Worker process: quiet TensorFlow's logs into a file in ``folder``, set the device, run ``job``
-    (training by default), report."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which asks us to stop
-    watch_parent(on_orphaned=lambda: print("cxrdesk: the process that started this training is gone: "
-                                           "stopping (resume with --resume)", file=sys.stderr, flush=True))
-    emit = events.put
-    cfg = TrainConfig.from_dict(config)
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        log = open(folder / "worker.log", "a", encoding="utf-8")
-        os.dup2(log.fileno(), 2)
-        sys.stderr = log
-        bundle = (job or run_training)(cfg, emit, stop.is_set)
-        emit({"type": "finished", **bundle})
-    except CxrdeskError as exc:
-        if job is None and not (folder / "history.json").exists():  # refused before any epoch: nothing to resume
-            shutil.rmtree(folder, ignore_errors=True)
-        emit({"type": "error", "message": str(exc)})
-    except BaseException as exc:  # a crash is still reported, with its detail in the log
-        traceback.print_exc()
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        emit({"type": "error", "message": f"training failed: {type(exc).__name__}: {message[:300]}",
-              "log": str(folder / "worker.log")})
-    finally:
-        events.close()
-        events.join_thread()
-
-
 # ------------------------------------------------------------------------------- worker side
 
 
 def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) -> dict:
-    """Train in this process (which must not have imported TensorFlow with another device)."""
-    from .devices import prepare_process
-
+    """Train in this process (which must not have imported TensorFlow with another device), emitting
+    typed events; returns what the run's last event carries (:func:`cxrdesk.events.finished`)."""
     cfg.validate()
     cfg.resolve()
     cfg.name = cfg.resolved_name()
     prepare_process(cfg.device)
     import keras
-    import tensorflow as tf
 
-    from .bundle import write_bundle
-    from .dataset import load_dataset
-    from .devices import cpu_name, gpu_names, gpu_unavailable_reason
-    from .models import build_model, parameter_counts, source_size, spec
-    from .pipeline import make_pipelines
-    from .recipes import recipe
-
-    if cfg.device == "gpu":
-        reason = gpu_unavailable_reason(tf)
-        if reason:
-            from .devices import DeviceUnavailable
-
-            raise DeviceUnavailable(f"cannot train on the GPU: {reason}")
-        device_name = ", ".join(gpu_names(tf))
-    else:
-        device_name = cpu_name()
-
+    device_name = _device_name(cfg)
     folder = work_dir(cfg.out, cfg.name)
     folder.mkdir(parents=True, exist_ok=True)
-    config_path = folder / "config.json"
-    if not config_path.exists():
-        write_text(config_path, json.dumps(asdict(cfg), indent=2))
-
-    strategy = _strategy(cfg, tf)
-    policy = _precision(cfg)
-    keras.mixed_precision.set_global_policy(policy)
-    keras.utils.set_random_seed(cfg.seed)
-
+    if not (folder / "config.json").exists():
+        write_text(folder / "config.json", json.dumps(asdict(cfg), indent=2))
     dataset = load_dataset(cfg.dataset)
     if not dataset.split("val") and not cfg.no_validation:
         raise CxrdeskError(f"{dataset.folder} has no validation images: without them there is no best epoch, no "
                            "early stopping and no calibration. Curate more images (or a larger --val), or pass "
                            "--no-validation to train anyway")
-    size = int(cfg.image_size or spec(cfg.model).default_size)
-    lungs = None
-    if cfg.lung_field != "off":
-        from .lungs import load_lung_model
+    policy = _precision(cfg)
+    keras.mixed_precision.set_global_policy(policy)
+    keras.utils.set_random_seed(cfg.seed)
+    setup = _set_up(cfg, dataset, folder)
+    history = _load_history(folder)
+    emit(Started(name=cfg.name, model=cfg.model, device=cfg.device, pid=os.getpid(), classes=list(dataset.classes),
+                 recipe=cfg.recipe, lung_field=cfg.lung_field, device_name=device_name, precision=policy,
+                 strategy=cfg.strategy, replicas=setup.strategy.num_replicas_in_sync, image_size=setup.size,
+                 epochs=cfg.epochs, batch_size=cfg.batch_size, accumulation=setup.accumulation,
+                 steps_per_epoch=setup.steps, train_images=setup.pipes.train_size, val_images=setup.pipes.val_size,
+                 parameters=setup.parameters[0], trainable_parameters=setup.parameters[1],
+                 resumed_at_epoch=len(history), cache=setup.pipes.cache))
+    progress = _fit(cfg, setup, history, folder, emit, should_stop)
+    return _finish(cfg, setup, progress, dataset, folder, device_name, policy)
 
-        lungs = load_lung_model(cfg.lung_model)
+
+@dataclass
+class _Setup:
+    """A run's model and data, ready to fit."""
+
+    model: object
+    strategy: object
+    pipes: object
+    size: int
+    accumulation: int
+    steps: int
+    parameters: tuple[int, int]
+    lungs: object | None
+
+
+def _device_name(cfg: TrainConfig) -> str:
+    import tensorflow as tf
+
+    if cfg.device != "gpu":
+        return cpu_name()
+    reason = gpu_unavailable_reason(tf)
+    if reason:
+        raise DeviceUnavailable(f"cannot train on the GPU: {reason}")
+    return ", ".join(gpu_names(tf))
+
+
+def _set_up(cfg: TrainConfig, dataset, folder: Path) -> _Setup:
+    """The model (compiled, in the strategy's scope), the pipelines and the steps of an epoch."""
+    import keras
+    import tensorflow as tf
+
+    strategy = _strategy(cfg, tf)
+    size = cfg.model_size()
+    lungs = load_lung_model(cfg.lung_model) if cfg.lung_field != "off" else None
     with strategy.scope():
         model = build_model(cfg.model, size, weights=cfg.weights, fine_tune=cfg.fine_tune, seed=cfg.seed,
                             n_classes=len(dataset.classes), lung_field=cfg.lung_field,
                             lung_model=lungs.model if lungs else None)
         accumulation = cfg.accumulation or auto_accumulation(model, cfg.batch_size, cfg.device)
-        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate,
-                                                      gradient_accumulation_steps=accumulation if accumulation > 1 else None),
+        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate, gradient_accumulation_steps=(
+                          accumulation if accumulation > 1 else None)),
                       loss="categorical_crossentropy", metrics=["accuracy"])
-    micro_batch = cfg.batch_size // accumulation
-    pipes = make_pipelines(dataset, source_size(size, cfg.lung_field), micro_batch, seed=cfg.seed, work_dir=folder,
+    pipes = make_pipelines(dataset, cfg.feed_size(), cfg.batch_size // accumulation, seed=cfg.seed, work_dir=folder,
                            recipe=recipe(cfg.recipe), class_prior=cfg.class_prior)
     # An epoch is as many optimizer updates of batch_size images as the study's, each made of
     # `accumulation` micro-batches whose gradients are averaged: the same updates, less memory.
@@ -371,51 +251,47 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
         steps = min(steps, cfg.max_steps)
     if cfg.strategy == "multiworker":
         _work_around_keras_multiworker(model, strategy, pipes.train)
-    total, trainable = parameter_counts(model)
-    history = _load_history(folder)
-    emit({"type": "started", "name": cfg.name, "model": cfg.model, "device": cfg.device, "pid": os.getpid(),
-          "classes": list(dataset.classes), "recipe": cfg.recipe, "lung_field": cfg.lung_field,
-          "device_name": device_name, "precision": policy, "strategy": cfg.strategy,
-          "replicas": strategy.num_replicas_in_sync, "image_size": size, "epochs": cfg.epochs,
-          "batch_size": cfg.batch_size, "accumulation": accumulation, "steps_per_epoch": steps, "train_images": pipes.train_size,
-          "val_images": pipes.val_size, "parameters": total, "trainable_parameters": trainable,
-          "resumed_at_epoch": len(history), "cache": pipes.cache})
+    return _Setup(model, strategy, pipes, size, accumulation, steps, parameter_counts(model), lungs)
 
-    monitor = "val_loss" if pipes.val is not None else "loss"
-    progress = _progress_callback(emit, should_stop, steps, history, folder)
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(folder / "backup"), delete_checkpoint=False),
-        keras.callbacks.ModelCheckpoint(str(folder / "best.weights.h5"), monitor=monitor,
-                                        save_best_only=True, save_weights_only=True),
-        progress,
-    ]
+
+def _fit(cfg: TrainConfig, setup: _Setup, history: list[dict], folder: Path, emit: Emit, should_stop):
+    """Fit with checkpoints of every epoch (to resume) and of the best one; returns the progress callback."""
+    import keras
+
+    monitor = "val_loss" if setup.pipes.val is not None else "loss"
+    progress = _progress_callback(emit, should_stop, setup.steps, history, folder)
+    callbacks = [keras.callbacks.BackupAndRestore(str(folder / "backup"), delete_checkpoint=False),
+                 keras.callbacks.ModelCheckpoint(str(folder / "best.weights.h5"), monitor=monitor,
+                                                 save_best_only=True, save_weights_only=True),
+                 progress]
     if cfg.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.early_stopping))
-    model.fit(pipes.train.repeat(), epochs=cfg.epochs, steps_per_epoch=steps, shuffle=False,
-              validation_data=pipes.val, callbacks=callbacks, verbose=0)
+    setup.model.fit(setup.pipes.train.repeat(), epochs=cfg.epochs, steps_per_epoch=setup.steps, shuffle=False,
+                    validation_data=setup.pipes.val, callbacks=callbacks, verbose=0)
+    progress.monitor = monitor
+    return progress
 
+
+def _finish(cfg: TrainConfig, setup: _Setup, progress, dataset, folder: Path, device_name: str, policy: str) -> dict:
+    """Keep the best epoch, calibrate on validation, write the bundle (the chief only)."""
     epochs_done = len(progress.history)
     completed = epochs_done >= cfg.epochs or (cfg.early_stopping and not progress.stopped_by_user)
     if not progress.history:
         raise CxrdeskError("the run was stopped before its first epoch ended: nothing to save")
-    best = folder / "best.weights.h5"
-    if best.exists():
-        model.load_weights(str(best))  # the bundle holds the best epoch by validation loss
-    calibration = _calibrate(model, pipes.val, dataset, cfg.target_sensitivity) if pipes.val is not None else None
+    if (folder / "best.weights.h5").exists():
+        setup.model.load_weights(str(folder / "best.weights.h5"))  # the bundle holds the best epoch by validation loss
+    pipes = setup.pipes
+    calibration = _calibrate(setup.model, pipes.val, dataset, cfg.target_sensitivity) if pipes.val is not None else None
     if not is_chief():
         shutil.rmtree(folder, ignore_errors=True)
         return {"bundle": None, "chief": False, "epochs_run": epochs_done}
-    info = {
-        "name": cfg.name, "config": asdict(cfg), "device_name": device_name, "precision": policy,
-        "replicas": strategy.num_replicas_in_sync, "image_size": size, "parameters": total,
-        "trainable_parameters": trainable, "history": progress.history,
-        "stopped_early": not completed, "stopped_by_user": progress.stopped_by_user,
-        "dataset": dataset, "train_size": pipes.train_size, "val_size": pipes.val_size,
-        "steps_per_epoch": steps, "accumulation": accumulation, "demo": cfg.demo, "command": cfg.command,
-        "best_epoch": _best_epoch(progress.history, monitor),
-        "lungs": lungs, "calibration": calibration,
-    }
-    bundle = write_bundle(model, info, Path(cfg.out) / cfg.name)
+    result = TrainingResult(
+        name=cfg.name, config=asdict(cfg), dataset=dataset, device_name=device_name, precision=policy,
+        replicas=setup.strategy.num_replicas_in_sync, image_size=setup.size, parameters=setup.parameters[0],
+        trainable_parameters=setup.parameters[1], history=progress.history, stopped_early=not completed,
+        stopped_by_user=progress.stopped_by_user, steps_per_epoch=setup.steps, accumulation=setup.accumulation,
+        best_epoch=_best_epoch(progress.history, progress.monitor), lungs=setup.lungs, calibration=calibration)
+    bundle = write_bundle(setup.model, result, Path(cfg.out) / cfg.name)
     if completed:
         shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
     return {"bundle": str(bundle), "chief": True, "epochs_run": epochs_done, "stopped_early": not completed,
@@ -425,8 +301,6 @@ def run_training(cfg: TrainConfig, emit: Emit, should_stop: Callable[[], bool]) 
 def _calibrate(model, val, dataset, target: float) -> dict | None:
     """Temperature and screening thresholds fitted on the validation split (see cxrdesk.calibration)."""
     import numpy as np
-
-    from .calibration import calibrate
 
     items = dataset.split("val")
     y_true = np.array([dataset.classes.index(i.label) for i in items])
@@ -509,8 +383,6 @@ def _work_around_keras_multiworker(model, strategy, train) -> None:
 
 
 def _precision(cfg: TrainConfig) -> str:
-    from .devices import cpu_has_bfloat16
-
     if cfg.precision == "float32":
         return "float32"
     if cfg.device == "gpu":
@@ -558,9 +430,8 @@ def _progress_callback(emit: Emit, should_stop: Callable[[], bool], steps: int, 
             if now - self._last_event > 0.25 or batch + 1 == steps:
                 self._last_event = now
                 logs = logs or {}
-                emit({"type": "batch", "epoch": len(self.history) + 1, "batch": batch + 1, "steps": steps,
-                      "loss": _num(logs.get("loss")), "accuracy": _num(logs.get("accuracy")),
-                      "seconds": round(now - self._started, 3)})
+                emit(Batch(epoch=len(self.history) + 1, batch=batch + 1, steps=steps, loss=_num(logs.get("loss")),
+                           accuracy=_num(logs.get("accuracy")), seconds=round(now - self._started, 3)))
             if should_stop():
                 self.stopped_by_user = True
                 self.model.stop_training = True
@@ -574,7 +445,7 @@ def _progress_callback(emit: Emit, should_stop: Callable[[], bool], steps: int, 
                       "batches": self._batches, "partial": self._batches < steps}
             self.history.append(record)
             write_text(folder / "history.json", json.dumps(self.history, indent=1))
-            emit({"type": "epoch", **record, "epochs": self.params.get("epochs")})
+            emit(Epoch(**record, epochs=self.params.get("epochs")))
 
     return ProgressCallback()
 
@@ -584,39 +455,3 @@ def _num(value) -> float | None:
         return None
     value = float(value)
     return None if math.isnan(value) else round(value, 6)
-
-
-# ------------------------------------------------------------------------------- leftovers
-
-
-def folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
-
-
-def resumable_runs(out: str | Path) -> list[dict]:
-    """Runs in ``out/.runs`` that can be resumed (stopped or crashed): name, size, age, epochs done."""
-    runs = []
-    folder = Path(out) / ".runs"
-    if folder.is_dir():
-        for run in sorted(folder.iterdir()):
-            if not run.is_dir():
-                continue
-            history = run / "history.json"
-            epochs = len(json.loads(history.read_text(encoding="utf-8"))) if history.is_file() else 0
-            runs.append({"name": run.name, "folder": str(run), "bytes": folder_size(run), "epochs_done": epochs,
-                         "age_hours": round((time.time() - run.stat().st_mtime) / 3600, 1),
-                         "resumable": (run / "config.json").is_file()})
-    return runs
-
-
-NOISE = ("I0000", "W0000", "E0000", "WARNING: All log messages", "To enable the following instructions")
-
-
-def log_tail(path: str | Path, lines: int = 12) -> list[str]:
-    """The last meaningful lines of a worker log: TensorFlow's start-up chatter left out."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-    kept = [line for line in text if line.strip() and not line.lstrip().startswith(NOISE)]
-    return kept[-lines:]

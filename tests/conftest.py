@@ -14,6 +14,31 @@ LUNGS = DATA.parent / "lungs"
 CLASS_DIRS = {"covid": "COVID-19", "normal": "Healthy", "tuberculosis": "Tuberculosis"}
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+#: Fixtures that read ../shared/data, and those that train a model or scan the whole of cxr3 first.
+DATA_FIXTURES = {"cxr3", "small_source", "curated_cxr3", "trained", "tb_screen_source", "four_class_source",
+                 "shenzhen_site", "five_sources"}
+SLOW_FIXTURES = {"curated_cxr3", "trained", "five_sources"}
+#: What in a test's own code reads ../shared/data.
+DATA_NAMES = ("need_data(", "real_images(", "DATA", "LUNGS", "DICOM")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test 'data' when it needs ../shared/data and 'slow' when a fixture it uses trains or scans
+    it all (tests that train by themselves carry the mark in their module), so that ``-m "not slow"`` is a
+    lane of a few minutes."""
+    import inspect
+
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        try:
+            source = inspect.getsource(item.function)
+        except (OSError, TypeError):
+            source = ""
+        if fixtures & DATA_FIXTURES or any(name in source for name in DATA_NAMES):
+            item.add_marker(pytest.mark.data)
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -152,3 +177,26 @@ def five_sources(tmp_path_factory) -> Path:
                 os.symlink(path, root / folder / path.name)
     plan = plan_curation(scan_folder(root), CurationSettings(seed=42))
     return export_dataset(plan, root.parent / "curated")
+
+
+
+# ------------------------------------------------------------------------------- the desktop application
+
+@pytest.fixture()
+def settings(tmp_path):
+    """Settings in a temporary file: a test never touches the user's."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+@pytest.fixture()
+def window(qtbot, settings, tmp_path):
+    from cxrdesk.gui.main_window import MainWindow
+
+    settings.setValue("diagnosis/models_dir", str(tmp_path / "no-models"))
+    settings.setValue("training/out", str(tmp_path / "models"))
+    win = MainWindow(settings, language="en")
+    qtbot.addWidget(win)
+    win.show()
+    win.start_background_work()  # as the application does right after the first paint
+    return win

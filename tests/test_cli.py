@@ -95,6 +95,7 @@ def test_compare_takes_a_folder_of_bundles_and_names_what_is_not_one(trained, tm
         assert "edited after CXRDesk wrote it" in result.stderr and "notes is not a CXRDesk model bundle" in result.stderr
 
 
+@pytest.mark.slow
 def test_too_little_data_is_said_at_curation_and_refused_at_training(tmp_path):
     from .conftest import make_source, real_images
 

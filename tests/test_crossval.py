@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,8 +103,9 @@ def test_crossval_end_to_end_stop_resume_final_model_and_uncertain(five_sources,
     and "uncertain" in diagnose --json."""
     from cxrdesk.bundle import read_card
     from cxrdesk.calibration import apply_temperature
+    from cxrdesk.calibration import reliability as calibration
     from cxrdesk.crossval import CrossvalRun, CrossvalSettings, crossval_dir
-    from cxrdesk.evaluation import calibration
+    from cxrdesk.events import CrossvalPlanned, FoldDone, Started, Stopped
     from cxrdesk.training import TrainConfig
 
     models = tmp_path / "models"
@@ -115,14 +115,13 @@ def test_crossval_end_to_end_stop_resume_final_model_and_uncertain(five_sources,
     events = []
     for event in run.events():
         events.append(event)
-        if event["type"] == "fold":
+        if isinstance(event, FoldDone):
             run.stop()
-    kinds = [e["type"] for e in events]
-    assert kinds[0] == "crossval" and "fold" in kinds and kinds[-1] == "finished", kinds
-    assert events[-1]["stopped_by_user"] and events[-1]["bundle"] is None
-    first = next(e for e in events if e["type"] == "fold")["held_out"]
-    started = [e for e in events if e["type"] == "started"]
-    assert started[0]["stage"] == "fold" and started[0]["training"] == 1 and started[0]["trainings"] == 6
+    assert isinstance(events[0], CrossvalPlanned) and isinstance(events[-1], Stopped), events[-1]
+    assert events[-1].bundle is None
+    first = next(e for e in events if isinstance(e, FoldDone)).held_out
+    started = [e for e in events if isinstance(e, Started)]
+    assert started[0].stage == "fold" and started[0].training == 1 and started[0].trainings == 6
     work = crossval_dir(models, "loho")
     assert (work / "folds" / first / "predictions.csv").is_file() and not (models / "loho").exists()
     assert not (work / "folds" / first / f"holding-out-{first}").exists()  # deleted once predicted
@@ -150,9 +149,13 @@ def test_crossval_end_to_end_stop_resume_final_model_and_uncertain(five_sources,
     from cxrdesk.calibration import fit_unseen
 
     crossed = np.zeros_like(raw)
+    form = summary["expected_at_new_hospital"]["calibration_form"]
+    assert form in ("temperature", "temperature and class offsets")
+    tried = summary["calibration"]["forms_tried"]  # the form kept has the lower cross-fitted loss
+    assert tried[form]["nll"] == min(t["nll"] for t in tried.values())
     for name in set(folds):
         here = folds == name
-        fitted = fit_unseen(raw[~here], y[~here], classes)
+        fitted = fit_unseen(raw[~here], y[~here], classes, offsets=form != "temperature")
         offsets = np.array([fitted["offsets"][c] for c in classes]) if fitted["offsets"] else None
         crossed[here] = apply_temperature(raw[here], fitted["temperature"], offsets)
     pooled = summary["pooled"]
@@ -189,5 +192,11 @@ def test_crossval_end_to_end_stop_resume_final_model_and_uncertain(five_sources,
     for record in out["results"]:
         assert record["uncertain"] == (max(record["probabilities"].values()) < card.uncertain["threshold"])
         assert record["uncertain_threshold"] == card.uncertain["threshold"]
+    # the estimate is a function of the predictions the model ships with: made again, it is the same
+    from cxrdesk.estimate import resummarise
+
+    again = resummarise(bundle)
+    assert {k: v for k, v in again.items() if k != "created"} == {k: v for k, v in summary.items() if k != "created"}
+    assert read_card(bundle).expected_at_new_hospital == expected
     compare = cxrdesk("compare", models)
     assert "expected at a new hospital" in compare.stdout and f"{pooled['accuracy']:.1%}" in compare.stdout

@@ -95,6 +95,7 @@ def test_shortcut_check_is_quiet_on_data_without_one(scan):
     assert not report.has_shortcut
 
 
+@pytest.mark.slow
 def test_live_counts_and_the_plan_keep_the_same_images(cxr3):
     """One keep rule: what the sliders count is what curation keeps, the band's ends included."""
     scan = scan_folder(cxr3)

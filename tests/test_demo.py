@@ -14,6 +14,7 @@ from cxrdesk.recipes import RECIPES
 from .conftest import need_data
 
 
+@pytest.mark.slow
 def test_demo_reaches_its_report(small_source, tmp_path):
     out = tmp_path / "demo"
     result = subprocess.run([sys.executable, "-m", "cxrdesk", "demo", "--data", str(small_source), "--out", str(out),
@@ -53,6 +54,7 @@ def test_demo_model_is_the_fallback_and_says_what_it_is(tmp_path):
     assert sum(p.stat().st_size for p in models.rglob("*") if p.is_file()) < 40_000_000  # models/ under 40 MB
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not DEMO_BUNDLE.is_dir(), reason="the demo model is not in models/")
 def test_plain_diagnose_says_it_is_the_demonstration_model_and_its_held_out_figure(tmp_path):
     from .conftest import real_images

@@ -54,6 +54,7 @@ def test_grad_cam_has_the_image_size(diagnoser):
     assert result.heatmap_class == result.predicted
 
 
+@pytest.mark.slow
 def test_grad_cam_highlights_what_drives_a_toy_decision():
     """A tiny network learns: a bright square on the left = class 0, on the right = class 1."""
     from keras import layers

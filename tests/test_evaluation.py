@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from cxrdesk.calibration import reliability as calibration
 from cxrdesk.classes import STUDY_CLASSES as CLASSES
-from cxrdesk.evaluation import calibration, confusion, metrics_from_confusion, roc
+from cxrdesk.evaluation import confusion, metrics_from_confusion, roc
 
 # Table II of the study: custom CNN on the GPU, 169 test images per class.
 TABLE_II = {

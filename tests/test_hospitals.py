@@ -29,6 +29,7 @@ def cxrdesk(*argv, timeout=600) -> subprocess.CompletedProcess:
 # ---------------------------------------------------------------------------------------- sources
 
 
+@pytest.mark.slow
 def test_sources_come_from_the_labels_csv_and_tell_the_class(cxr3):
     scan = scan_folder(cxr3)
     assert scan.sources == ("hannover", "ieee8023", "nih", "shenzhen128", "tbx11k")
@@ -81,6 +82,7 @@ def test_holdout_source_puts_whole_hospitals_in_the_test_split(cxr3):
         plan_curation(scan, CurationSettings(holdout_sources=("Mars",)))
 
 
+@pytest.mark.slow
 def test_curate_holdout_source_command(small_source, tmp_path):
     result = cxrdesk("curate", small_source, "--out", tmp_path / "ds", "--holdout-source", "shenzhen128")
     assert result.returncode == 0, result.stderr
@@ -272,9 +274,10 @@ def test_a_folder_of_images_the_model_learnt_from_is_not_called_another_hospital
 
 
 def test_an_older_card_is_checked_against_its_dataset_while_that_is_unchanged(trained, other_hospital, tmp_path):
-    from cxrdesk.bundle import Card, signed_card_json
-    from cxrdesk.evaluation import learned_from_dataset, seen_in_training
+    from cxrdesk.bundle import Card
+    from cxrdesk.card import signed_card_json
     from cxrdesk.dataset import load_dataset
+    from cxrdesk.evaluation import learned_from_dataset, seen_in_training
 
     card = json.loads((trained / "card.json").read_text())
     old = {k: v for k, v in card.items() if k != "card_sha256"}

@@ -98,7 +98,7 @@ def test_equalising_within_the_lungs_removes_brightness_and_contrast():
 def test_the_lungs_only_field_blacks_out_what_lies_outside_the_lungs():
     """'mask+normalise': a bright marker in the box's margin (between and beside the lungs) is gone,
     the lungs are kept (equalised), and the layer's configuration survives saving."""
-    from cxrdesk.lungs import _crop_layer
+    from cxrdesk.lungs.layers import _crop_layer
 
     probability = two_lungs()[np.newaxis, :, :, np.newaxis].astype(np.float32)
     image = np.full((1, 128, 128, 1), 100.0, np.float32)
@@ -143,10 +143,11 @@ def test_the_shipped_lung_model_card_records_its_held_out_dice(segmenter):
     assert (LUNG_BUNDLE / "model.keras").stat().st_size < 8_000_000
 
 
+@pytest.mark.slow
 def test_the_shipped_lung_model_on_the_patients_kept_out_of_its_training(segmenter):
     """Measured again here, not read from the card: the shipped model on the 15 % of each group's
     patients that `train-lungs` kept out (Shenzhen 0.959, JSRT 0.977, COVID-19 0.857 when trained)."""
-    from cxrdesk.lungs import evaluate_dice, load_pairs, split_test
+    from cxrdesk.lungs.training import evaluate_dice, load_pairs, split_test
 
     card = read_lung_card(LUNG_BUNDLE)
     _, testing = split_test(load_pairs(LUNGS), card["training"]["test_share"])
@@ -160,7 +161,7 @@ def test_the_shipped_lung_model_on_the_patients_kept_out_of_its_training(segment
 def test_the_shipped_lung_model_segments_the_groups_it_learnt_from(segmenter):
     """On images of its own training groups the masks match the hand-drawn ones closely: what the
     segmentation and its post-processing can do when the annotation protocol is the one learnt."""
-    from cxrdesk.lungs import evaluate_dice, load_pairs
+    from cxrdesk.lungs.training import evaluate_dice, load_pairs
 
     pairs = load_pairs(LUNGS)
     sample = [p for g in ("shenzhen", "jsrt", "covid") for p in [q for q in pairs if q.group == g][::40]]
@@ -179,6 +180,7 @@ def test_the_shipped_lung_model_finds_lungs_in_real_radiographs(segmenter):
     assert all(0.08 < f.share < 0.6 for f in fields if f.plausible)
 
 
+@pytest.mark.slow
 def test_lungs_command_on_dicom_and_png_writes_masks_of_the_inputs_size(tmp_path):
     inputs = sorted(DICOM.glob("*.dcm")) + real_images("normal", 1)
     bad = tmp_path / "broken.png"
@@ -202,6 +204,7 @@ def test_lungs_command_on_dicom_and_png_writes_masks_of_the_inputs_size(tmp_path
     assert not by_name["txv_cr_pa_monochrome1.dcm"]["plausible_lungs"]  # the negative is noticed
 
 
+@pytest.mark.slow
 def test_the_lung_model_chosen_as_a_classifier_is_named_for_what_it_is():
     from cxrdesk.lungs import LUNG_BUNDLE
 
@@ -342,6 +345,7 @@ def test_grad_cam_of_a_lung_field_model_stays_in_the_lungs_box(lung_field_bundle
 # --------------------------------------------------------------------------- curation by the lungs
 
 
+@pytest.mark.slow
 def test_curation_can_band_on_the_mean_inside_the_lungs(small_source, tmp_path):
     """Both means reach the manifest; the band then applies to the lungs' mean, as asked."""
     import csv
@@ -372,7 +376,7 @@ def test_the_lung_test_split_keeps_patients_whole():
     """The shipped model is tested on images it never saw: no Shenzhen patient (two films under one
     CHNCXR number) and no ieee8023 patient of the COVID-19 group (several films, patient ids from
     cxr3's labels) on both sides."""
-    from cxrdesk.lungs import load_pairs, split_test
+    from cxrdesk.lungs.training import load_pairs, split_test
 
     pairs = load_pairs(LUNGS)
     covid = [p for p in pairs if p.group == "covid"]
@@ -388,7 +392,7 @@ def test_the_lung_test_split_keeps_patients_whole():
 def test_balanced_lung_training_draws_every_group_equally_often():
     """`train-lungs --balance-groups`: a group of 4 images among 40 is drawn a third of the time, not a
     tenth, and an epoch still has as many images as the training set."""
-    from cxrdesk.lungs import LungTraining, _balanced
+    from cxrdesk.lungs.training import LungTraining, _balanced
 
     groups = ["shenzhen"] * 30 + ["jsrt"] * 6 + ["covid"] * 4
     images = np.array([{"shenzhen": 0, "jsrt": 1, "covid": 2}[g] for g in groups], dtype=np.float32)[:, None, None, None]
@@ -397,3 +401,28 @@ def test_balanced_lung_training_draws_every_group_equally_often():
     assert len(drawn) == 30 * 40
     shares = np.bincount(drawn, minlength=3) / len(drawn)
     assert np.allclose(shares, 1 / 3, atol=0.05), shares
+
+
+@pytest.mark.slow
+def test_the_lung_network_runs_once_per_diagnosed_image(tmp_path):
+    """A lung-field model's pass gives its own lung map with the probabilities (and with Grad-CAM): the
+    lungs checked come from it, not from running the lung network again - and they are the lungs the lung
+    model finds on its own."""
+    from cxrdesk.bundle import DEMO_BUNDLE, load_bundle
+    from cxrdesk.diagnosis import Diagnoser
+
+    diagnoser = Diagnoser(load_bundle(DEMO_BUNDLE))
+    assert diagnoser.inner_lungs  # fed at 128 px: its lung network sees what it sees alone
+    alone = load_lung_model()
+    image = real_images("tuberculosis", 1)[0]
+
+    def never(*_):
+        raise AssertionError("the lung network ran a second time")
+
+    diagnoser.lungs.segment = never
+    for heatmap in (False, True):
+        result = diagnoser.diagnose(image, heatmap=heatmap)
+        reference = alone.segment(result.image)
+        overlap = 2 * ((result.lungs.mask > 0) & (reference.mask > 0)).sum() / ((result.lungs.mask > 0).sum()
+                                                                              + (reference.mask > 0).sum())
+        assert result.lungs.plausible and overlap > 0.95, overlap

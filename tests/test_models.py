@@ -125,6 +125,7 @@ def test_big_cpu_batches_are_split_into_micro_batches():
     assert auto_accumulation(build_model("custom", 32), 64, "cpu") == 1
 
 
+@pytest.mark.slow
 def test_models_command_lists_sizes_and_parameter_counts():
     import json
     import subprocess
@@ -138,6 +139,7 @@ def test_models_command_lists_sizes_and_parameter_counts():
     assert rows["vgg16"]["trainable"] == STUDY_HEAD and rows["inceptionv3"]["input"] == "299x299x3"
 
 
+@pytest.mark.slow
 def test_efficientnet_is_one_registry_entry_with_its_own_preprocessing():
     """EfficientNetV2-B0 normalises 0-255 pixels itself: the model passes them unscaled (no 'rescale'
     layer), and every other part of CXRDesk picks it up from the registry."""
@@ -155,6 +157,7 @@ def test_efficientnet_is_one_registry_entry_with_its_own_preprocessing():
     assert any(isinstance(layer, keras.layers.Normalization) for layer in base.layers)  # ImageNet mean/sd
 
 
+@pytest.mark.slow
 def test_every_model_of_the_registry_builds_for_any_class_count():
     for name, spec in models.MODELS.items():
         model = build_model(name, spec.min_size, weights="none", n_classes=4)

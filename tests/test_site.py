@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cxrdesk.calibration import apply_temperature, expected_calibration_error, fit_site
 from cxrdesk.site import split_site
-
 
 DEMO = Path(__file__).resolve().parents[1] / "models" / "demo-custom-64"
 CLASSES = ("COVID-19", "Healthy", "Tuberculosis")
@@ -71,6 +71,7 @@ def test_the_check_split_keeps_each_patient_on_one_side():
     assert (split_site(groups, 0.5) == check).all()  # stable
 
 
+@pytest.mark.slow
 def test_calibrate_writes_a_new_site_model_and_checks_it_on_other_images(shenzhen_site, tmp_path):
     card_before = (DEMO / "card.json").read_bytes()
     out = tmp_path / "demo-shenzhen"
@@ -106,6 +107,7 @@ def test_calibrate_writes_a_new_site_model_and_checks_it_on_other_images(shenzhe
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
+@pytest.mark.slow
 def test_too_few_images_to_calibrate_is_a_clear_error(shenzhen_site, tmp_path):
     small = tmp_path / "small"
     for label in ("tuberculosis", "normal"):

@@ -17,12 +17,14 @@ import pytest
 
 from cxrdesk.bundle import BundleError, load_bundle, read_card
 from cxrdesk.cli import main
-from cxrdesk.training import TrainConfig, TrainingRun, resume_config, work_dir
+from cxrdesk.events import Batch, Epoch, Event, Failed, Finished, Started, Stopped
+from cxrdesk.runs import TrainingRun, resume_config
+from cxrdesk.training import TrainConfig, work_dir
 
 QUICK = dict(image_size=32, batch_size=32, seed=1)
 
 
-def collect(run: TrainingRun, on_event=None) -> list[dict]:
+def collect(run: TrainingRun, on_event=None) -> list[Event]:
     events = []
     for event in run.events():
         events.append(event)
@@ -102,28 +104,31 @@ def test_progress_events_stop_and_resume(curated_cxr3, tmp_path):
                          max_steps=6, accumulation=2, **QUICK)
 
     def stop_in_second_epoch(run, event):
-        if event["type"] == "batch" and event["epoch"] == 2:
+        if isinstance(event, Batch) and event.epoch == 2:
             run.stop()
 
     events = collect(TrainingRun(config).start(), stop_in_second_epoch)
-    kinds = [e["type"] for e in events]
-    assert kinds[0] == "started" and kinds[-1] == "finished" and "batch" in kinds
+    assert isinstance(events[0], Started) and any(isinstance(e, Batch) for e in events)
+    assert isinstance(events[-1], Stopped)  # the user asked: a Stopped, which is a Finished that can be resumed
     started = events[0]
-    assert started["steps_per_epoch"] == 6 and started["device"] == "cpu" and started["resumed_at_epoch"] == 0
-    assert started["accumulation"] == 2  # 16-image micro-batches, averaged into 32-image updates
-    batch = next(e for e in events if e["type"] == "batch")
-    assert set(batch) >= {"epoch", "batch", "steps", "loss", "accuracy", "seconds"}
-    epochs = [e for e in events if e["type"] == "epoch"]
-    assert [e["epoch"] for e in epochs] == [1, 2] and epochs[1]["partial"]
-    assert set(epochs[0]) >= {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
-    finished = events[-1]
-    assert finished["stopped_by_user"] and finished["stopped_early"]
+    assert started.steps_per_epoch == 6 and started.device == "cpu" and started.resumed_at_epoch == 0
+    assert started.accumulation == 2  # 16-image micro-batches, averaged into 32-image updates
+    batch = next(e for e in events if isinstance(e, Batch))
+    assert batch.steps == 6 and batch.seconds > 0 and batch.loss is not None
+    epochs = [e for e in events if isinstance(e, Epoch)]
+    assert [e.epoch for e in epochs] == [1, 2] and epochs[1].partial and not epochs[0].partial
+    assert epochs[0].val_loss is not None and epochs[0].seconds > 0
+    stopped = events[-1]
+    assert stopped.stopped_by_user and stopped.stopped_early and stopped.bundle
     assert read_card(tmp_path / "stoppable")["training"]["stopped_early"]  # what was trained is kept
     assert work_dir(tmp_path, "stoppable").is_dir()
+    # the events cross the process boundary as data and read back as they were
+    assert all(Event.parse(e.to_dict()) == e for e in events)
 
     events = collect(TrainingRun(resume_config(tmp_path, "stoppable")).start(resume=True))
-    assert events[0]["resumed_at_epoch"] == 2
-    assert [e["epoch"] for e in events if e["type"] == "epoch"] == [3]
+    assert events[0].resumed_at_epoch == 2
+    assert [e.epoch for e in events if isinstance(e, Epoch)] == [3]
+    assert type(events[-1]) is Finished and not events[-1].stopped_by_user
     card = read_card(tmp_path / "stoppable")
     assert [h["epoch"] for h in card["training"]["history"]] == [1, 2, 3]
     assert not card["training"]["stopped_early"]
@@ -141,15 +146,15 @@ def test_gpu_is_refused_with_the_reason_on_a_machine_without_one(curated_cxr3, t
 def test_a_killed_worker_is_reported_and_the_caller_survives(curated_cxr3, tmp_path):
     run = TrainingRun(TrainConfig(dataset=str(curated_cxr3), recipe="study", epochs=50, out=str(tmp_path), name="k",
                                   **QUICK)).start()
-    events = collect(run, lambda r, e: r.kill() if e["type"] == "batch" else None)
-    assert events[-1]["type"] == "error" and "ended unexpectedly" in events[-1]["message"]
+    events = collect(run, lambda r, e: r.kill() if isinstance(e, Batch) else None)
+    assert isinstance(events[-1], Failed) and "ended unexpectedly" in events[-1].message
 
 
 def test_mirrored_strategy_on_two_logical_cpus(curated_cxr3, tmp_path):
     config = TrainConfig(dataset=str(curated_cxr3), recipe="study", epochs=1, out=str(tmp_path), name="mirrored",
                          strategy="mirrored", cpu_replicas=2, max_steps=4, **QUICK)
     events = collect(TrainingRun(config).start())
-    assert events[0]["replicas"] == 2 and events[-1]["type"] == "finished", events[-1]
+    assert events[0].replicas == 2 and type(events[-1]) is Finished, events[-1]
     card = read_card(tmp_path / "mirrored")
     assert card["training"]["strategy"] == "mirrored" and card["training"]["replicas"] == 2
 
@@ -277,7 +282,7 @@ def test_the_worker_ends_soon_after_its_parent_is_killed(curated_cxr3, tmp_path)
 
 
 def test_a_crash_shows_the_worker_logs_meaningful_lines_not_tensorflow_noise(tmp_path):
-    from cxrdesk.training import log_tail
+    from cxrdesk.runs import log_tail
 
     log = tmp_path / "worker.log"
     log.write_text("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"

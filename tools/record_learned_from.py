@@ -16,22 +16,19 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(bundle: str, dataset_folder: str) -> int:
-    from cxrdesk.atomic import write_text
-    from cxrdesk.bundle import read_card, signed_card_json
+    from cxrdesk.bundle import amend_card, read_card
     from cxrdesk.errors import CxrdeskError
     from cxrdesk.evaluation import dataset_learned_from
 
     try:
-        card = read_card(bundle)  # refuses a card edited by hand
-        learned = dataset_learned_from(card, dataset_folder)
+        learned = dataset_learned_from(read_card(bundle), dataset_folder)  # read_card refuses a card edited by hand
+        amend_card(bundle, lambda card: card.update(dataset={**card["dataset"], **learned}))
     except CxrdeskError as exc:
         print(exc, file=sys.stderr)
         return 1
-    content = {k: v for k, v in card.items() if k != "card_sha256"}
-    content["dataset"] = {**content["dataset"], **learned}
-    write_text(Path(bundle) / "card.json", signed_card_json(content))
     print(f"{bundle}: learnt from {learned['learned_sources']} ({len(learned['learned_sha256'])} distinct image files)")
     return 0
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:

@@ -9,16 +9,18 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..curation import (PRESETS, CurationSettings, confounded_classes, histograms, plan_curation, shortcut_check,
                         threshold_counts)
 from ..dataset import LAYOUTS, export_dataset
+from ..devices import use_cpu_in_process
 from ..errors import CxrdeskError
 from ..imaging import read_grayscale
-from ..scanning import scan_folder
+from ..lungs import load_lung_model, overlay
+from ..scanning import measure_lungs, scan_folder
 from .charts import HistogramCanvas
 from .widgets import MessageLabel, class_name
 from .workers import Tasks
@@ -53,7 +55,6 @@ def _thumbnails(root: Path, paths: list[str], lungs: bool = False) -> list[tuple
     """Small copies of the images (gray), or with their lungs drawn by the lung model (RGB)."""
     segmenter = None
     if lungs:
-        from ..devices import use_cpu_in_process
 
         use_cpu_in_process()
         segmenter = _shipped_lungs()
@@ -61,7 +62,6 @@ def _thumbnails(root: Path, paths: list[str], lungs: bool = False) -> list[tuple
     for rel in paths:
         pixels = read_grayscale(root / rel).pixels
         if segmenter is not None:
-            from ..lungs import overlay
 
             pixels = np.asarray(overlay(pixels, segmenter.segment(pixels)))
         step = max(1, max(pixels.shape[:2]) // THUMB)
@@ -72,16 +72,11 @@ def _thumbnails(root: Path, paths: list[str], lungs: bool = False) -> list[tuple
 @lru_cache(maxsize=1)
 def _shipped_lungs():
     """The shipped lung model, loaded once per process (thumbnails ask for it often)."""
-    from ..lungs import load_lung_model
-
     return load_lung_model()
 
 
 def _measure_lungs(scan, progress=None, cancel=None):
     """The mean intensity inside the lungs of every scanned image (a worker task; cached)."""
-    from ..devices import use_cpu_in_process
-    from ..scanning import measure_lungs
-
     use_cpu_in_process()
     return measure_lungs(scan, _shipped_lungs(), progress=progress, cancel=cancel)
 

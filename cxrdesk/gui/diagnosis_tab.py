@@ -11,16 +11,19 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, Q
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from ..bundle import available_bundles, load_bundle
+from ..devices import use_cpu_in_process
 from ..diagnosis import Diagnoser, heatmap_overlay
+from ..errors import CxrdeskError
+from ..evaluation import evaluate_folder
+from ..lungs import outline
 from ..report import write_diagnosis_report
+from ..site import calibrate_at_site
 from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
 
 def _diagnose(diagnoser: Diagnoser, path: str):
     """The diagnosis with its heatmap, and the lungs' outline to draw on it (a worker task)."""
-    from ..lungs import outline
-
     result = diagnoser.diagnose(path, heatmap=True)
     edge = outline(result.lungs.mask) if result.lungs is not None and result.lungs.plausible else None
     return result, edge
@@ -35,26 +38,18 @@ def _colour_scale(width: int = 160, height: int = 12) -> QPixmap:
 
 
 def _load_diagnoser(folder: str) -> Diagnoser:
-    from ..devices import use_cpu_in_process
-
     use_cpu_in_process()
     return Diagnoser(load_bundle(folder))
 
 
 def _evaluate_folder(bundle_folder: str, folder: str):
     """The model on another hospital's labelled folder, stored in its card (a worker task)."""
-    from ..devices import use_cpu_in_process
-    from ..evaluation import evaluate_folder
-
     use_cpu_in_process()
     return evaluate_folder(bundle_folder, folder)[1]
 
 
 def _calibrate_site(bundle_folder: str, folder: str, out: str):
     """A site-calibrated copy of the model (a worker task; see cxrdesk.site)."""
-    from ..devices import use_cpu_in_process
-    from ..site import calibrate_at_site
-
     use_cpu_in_process()
     return calibrate_at_site(bundle_folder, folder, out)
 
@@ -503,11 +498,8 @@ class DiagnosisTab(QWidget):
                                  self.tr("Report written to {0}").format(written)))
 
 
-
 def _write_report(result, path: str, opacity: float) -> Path:
     """The one-page report (a worker task); a file that cannot be written is the user's to fix."""
-    from ..errors import CxrdeskError
-
     try:
         return write_diagnosis_report(result, path, opacity)
     except OSError as exc:

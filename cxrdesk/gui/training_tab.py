@@ -3,29 +3,33 @@ compare runs. Every list comes from a registry and every default from :class:`Tr
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from ..bundle import list_bundles
-from ..crossval import CrossvalRun, CrossvalSettings, Progress
+from ..crossval import CrossvalRun, CrossvalSettings, Progress, plan_folds
 from ..dataset import load_dataset
-from ..devices import DEVICES, probe
+from ..devices import DEVICES, probe, use_cpu_in_process
 from ..errors import CxrdeskError
 from ..evaluation import METRICS, comparison_rows, evaluate_bundle
+from ..events import (Batch, CrossvalPlanned, Epoch, EstimateDone, Event, Failed, Finished, FoldDone, Started,
+                      Stopped)
 from ..lungs import LUNG_FIELDS
 from ..models import MODELS
 from ..recipes import RECIPES
-from ..training import TrainConfig, TrainingRun
+from ..runs import TrainingRun
+from ..training import TrainConfig
 from .charts import CurvesCanvas
 from .widgets import MessageLabel, class_name
 from .workers import Tasks, TrainingRelay, run_in_background
 
 
 def _evaluate_bundle(bundle_folder: str, dataset_folder: str):
-    from ..devices import use_cpu_in_process
-
     use_cpu_in_process()
     return evaluate_bundle(bundle_folder, load_dataset(dataset_folder))[1]
 
@@ -62,7 +66,7 @@ class TrainingTab(QWidget):
         self.settings = settings
         self.run: TrainingRun | None = None
         self.relay: TrainingRelay | None = None
-        self.started: dict | None = None
+        self.started: Started | None = None
         self.crossval: Progress | None = None  # the overall progress of a leave-one-hospital-out run
         self.estimate: dict | None = None  # its summary, once the folds are done
         self.devices: dict | None = None
@@ -273,7 +277,6 @@ class TrainingTab(QWidget):
             config = self.config()
             dataset = load_dataset(config.dataset)  # a clear error now, not in the worker
             if estimate:
-                from ..crossval import plan_folds
 
                 plan_folds(dataset)  # one source only, or no fold possible: said before anything starts
                 self.run = CrossvalRun(config, CrossvalSettings()).start()
@@ -305,56 +308,61 @@ class TrainingTab(QWidget):
             self.stop_button.setEnabled(False)
             self.message.info(self.tr("Stopping at the end of this batch; what was trained is kept..."))
 
-    def on_event(self, event: dict) -> None:
-        kind = event["type"]
+    def on_event(self, event: Event) -> None:
+        """A typed event of the run (see cxrdesk.events), shown where it belongs."""
         if self.crossval is not None:
             self.on_crossval_event(event)
-        if kind == "started":
+        if isinstance(event, Started):
             self.started = event
             if self.crossval is not None:
                 self.curves.reset()  # each training of the estimate draws its own curves
             self.message.info(self.tr("Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}")
-                              .format(event["model"], event["device"].upper(), event["device_name"],
-                                      event["train_images"], event["val_images"], ", ".join(event["classes"])))
-        elif kind == "batch":
-            self.progress.setMaximum(event["steps"])
-            self.progress.setValue(event["batch"])
-            left = self._seconds_left(event)
-            epochs = self.started["epochs"] if self.started else "?"
-            if event["batch"] >= event["steps"] and event["epoch"] == epochs:
-                self.epoch_label.setText(self.tr("Epoch {0}/{1} - last batch done: validating and saving...").format(
-                    event["epoch"], epochs))
-            elif self.crossval is not None:
-                text = self.tr("{0} - epoch {1}/{2} - batch {3}/{4}").format(
-                    self._training_text(), event["epoch"], epochs, event["batch"], event["steps"])
-                if self.crossval.seconds_left is not None:
-                    text += " - " + self.tr("at most {0} left in all").format(_duration(self.crossval.seconds_left))
-                self.epoch_label.setText(text)
-            else:
-                self.epoch_label.setText(self.tr("Epoch {0}/{1} - batch {2}/{3} - about {4} left").format(
-                    event["epoch"], epochs, event["batch"], event["steps"], _duration(left)))
-        elif kind == "epoch":
-            self.curves.add_epoch(event)
+                              .format(event.model, event.device.upper(), event.device_name, event.train_images,
+                                      event.val_images, ", ".join(event.classes)))
+        elif isinstance(event, Batch):
+            self.show_batch(event)
+        elif isinstance(event, Epoch):
+            self.curves.add_epoch(event.to_dict())
             self.message.info(self.tr("Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch").format(
-                event["epoch"], event["loss"], event["accuracy"], event["seconds"]))
-        elif kind == "error":
-            self.message.error(self.tr("Training failed: {0}").format(event["message"]))
+                event.epoch, event.loss, event.accuracy, event.seconds))
+        elif isinstance(event, Failed):
+            self.message.error(self.tr("Training failed: {0}").format(event.message))
             self._idle()
-        elif kind == "finished":
-            self._idle()
-            if self.crossval is not None and not event.get("bundle"):
-                self.epoch_label.setText(self.tr("Stopped: the completed folds are kept (resume with 'cxrdesk crossval "
-                                                 "--resume {0} --out {1}')").format(self.run.config.name, self.run.config.out)
-                                         if event.get("stopped_by_user") else self.tr("Estimate done"))
-                return
-            self.epoch_label.setText(self.tr("Finished after {0} epoch(s)").format(event.get("epochs_run", "?")))
-            bundle = event.get("bundle")
-            if bundle:
-                self.message.info(self.tr("Model saved to {0}. Evaluating...").format(bundle))
-                self.bundle_written.emit(bundle)
-                self.tasks.start("evaluate", _evaluate_bundle, bundle, self.dataset.text().strip(),
-                                 on_success=self.show_evaluation)
-            self.refresh_comparison()
+        elif isinstance(event, Finished):
+            self.finished(event)
+
+    def show_batch(self, event: Batch) -> None:
+        self.progress.setMaximum(event.steps)
+        self.progress.setValue(event.batch)
+        epochs = self.started.epochs if self.started else "?"
+        if event.batch >= event.steps and event.epoch == epochs:
+            self.epoch_label.setText(self.tr("Epoch {0}/{1} - last batch done: validating and saving...").format(
+                event.epoch, epochs))
+        elif self.crossval is not None:
+            text = self.tr("{0} - epoch {1}/{2} - batch {3}/{4}").format(
+                self._training_text(), event.epoch, epochs, event.batch, event.steps)
+            if self.crossval.seconds_left is not None:
+                text += " - " + self.tr("at most {0} left in all").format(_duration(self.crossval.seconds_left))
+            self.epoch_label.setText(text)
+        else:
+            self.epoch_label.setText(self.tr("Epoch {0}/{1} - batch {2}/{3} - about {4} left").format(
+                event.epoch, epochs, event.batch, event.steps, _duration(self._seconds_left(event))))
+
+    def finished(self, event: Finished) -> None:
+        self._idle()
+        if self.crossval is not None and not event.bundle:
+            self.epoch_label.setText(self.tr("Stopped: the completed folds are kept (resume with 'cxrdesk crossval "
+                                             "--resume {0} --out {1}')").format(self.run.config.name, self.run.config.out)
+                                     if isinstance(event, Stopped) else self.tr("Estimate done"))
+            return
+        self.epoch_label.setText(self.tr("Finished after {0} epoch(s)").format(
+            event.epochs_run if event.epochs_run is not None else "?"))
+        if event.bundle:
+            self.message.info(self.tr("Model saved to {0}. Evaluating...").format(event.bundle))
+            self.bundle_written.emit(event.bundle)
+            self.tasks.start("evaluate", _evaluate_bundle, event.bundle, self.dataset.text().strip(),
+                             on_success=self.show_evaluation)
+        self.refresh_comparison()
 
     def _training_text(self) -> str:
         """'Fold 2 of 5: holding out nih' or 'Final model, on every source'."""
@@ -366,27 +374,21 @@ class TrainingTab(QWidget):
                                                                       progress.held_out)
         return text
 
-    def on_crossval_event(self, event: dict) -> None:
+    def on_crossval_event(self, event: Event) -> None:
         """The overall progress of a leave-one-hospital-out run, and what each fold measured."""
         progress = self.crossval
         progress.update(event)
         self.overall.setValue(int(progress.fraction * 1000))
         self.overall.setFormat(self.tr("Estimate for a new hospital: {0}% of {1} trainings").format(
             int(progress.fraction * 100), progress.trainings))
-        kind = event["type"]
-        if kind == "crossval":
-            notes = " ".join(event["notes"])
+        if isinstance(event, CrossvalPlanned):
             self.message.info(self.tr("Leave one hospital out: {0} folds ({1}), then the model on every source. {2}")
-                              .format(len(event["folds"]), ", ".join(f["name"] for f in event["folds"]), notes))
-        elif kind == "fold":
-            f = event["figures"]
+                              .format(len(event.folds), ", ".join(f["name"] for f in event.folds), " ".join(event.notes)))
+        elif isinstance(event, FoldDone):
             self.message.info(self.tr("Held out {0}: accuracy {1:.1%} on {2} images it never saw").format(
-                event["held_out"], f["accuracy"], f["n"]))
-        elif kind == "estimate":
-            import json
-            from pathlib import Path
-
-            self.estimate = json.loads(Path(event["summary"]).read_text(encoding="utf-8"))
+                event.held_out, event.figures["accuracy"], event.figures["n"]))
+        elif isinstance(event, EstimateDone):
+            self.estimate = json.loads(Path(event.summary).read_text(encoding="utf-8"))
             self.show_estimate(self.estimate)
 
     def show_estimate(self, summary: dict) -> None:
@@ -410,14 +412,14 @@ class TrainingTab(QWidget):
         self.message.info(self.tr("Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. "
                                   "Training the final model on every source...").format(e["accuracy"], e["ece"], sure))
 
-    def _seconds_left(self, event: dict) -> float:
+    def _seconds_left(self, event: Batch) -> float:
         if not self.started:
             return 0.0
         done = self.curves.history
         per_epoch = (sum(h["seconds"] for h in done) / len(done) if done
-                     else event["seconds"] / max(event["batch"], 1) * event["steps"])
-        this_epoch = max(per_epoch - event["seconds"], 0.0)
-        return this_epoch + per_epoch * max(self.started["epochs"] - event["epoch"], 0)
+                     else event.seconds / max(event.batch, 1) * event.steps)
+        this_epoch = max(per_epoch - event.seconds, 0.0)
+        return this_epoch + per_epoch * max(self.started.epochs - event.epoch, 0)
 
     def _idle(self) -> None:
         self.start_button.setEnabled(True)

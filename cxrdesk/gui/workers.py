@@ -18,6 +18,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..errors import CxrdeskError
+from ..events import Failed
 
 
 class Task(QThread):
@@ -115,9 +116,9 @@ class Tasks(QObject):
 
 
 class TrainingRelay(QThread):
-    """Iterates a :class:`cxrdesk.training.TrainingRun`'s events in a thread and emits each one."""
+    """Iterates a :class:`cxrdesk.runs.TrainingRun`'s typed events in a thread and emits each one."""
 
-    event = Signal(dict)
+    event = Signal(object)
 
     def __init__(self, run, parent: QObject | None = None):
         super().__init__(parent)
@@ -128,7 +129,7 @@ class TrainingRelay(QThread):
             for event in self.run_.events():
                 self.event.emit(event)
         except Exception as exc:
-            self.event.emit({"type": "error", "message": f"{type(exc).__name__}: {exc}"})
+            self.event.emit(Failed(message=f"{type(exc).__name__}: {exc}"))
 
 
 class _Relay(QObject):

@@ -1,0 +1,136 @@
+"""``cxrdesk diagnose`` and ``cxrdesk lungs``: class probabilities of radiographs (with "uncertain", the
+out-of-distribution warnings, Grad-CAM and a PDF report), and lung masks; one bad file never ends a batch."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from .. import RESEARCH_NOTICE
+from ..atomic import replacing
+from ..bundle import default_bundle_folder, load_bundle
+from ..devices import use_cpu_in_process
+from ..diagnosis import Diagnoser
+from ..errors import CxrdeskError
+from ..imaging import read_grayscale
+from ..lungs import load_lung_model, overlay
+from ..report import write_diagnosis_report, write_heatmap_png
+
+
+def register(sub) -> None:
+    p = sub.add_parser("lungs", help="lung masks and overlays of radiographs (any format, DICOM included)")
+    p.add_argument("images", nargs="+", help="radiograph files")
+    p.add_argument("--out", required=True, help="folder for <stem>.mask.png and <stem>.overlay.png")
+    p.add_argument("--model", help="lung model bundle (default: the one shipped in models/)")
+    p.add_argument("--json", action="store_true", help="print lung share, bounding box and plausibility as JSON")
+    p.set_defaults(func=cmd_lungs)
+
+    p = sub.add_parser("diagnose", help="class probabilities of radiographs, with an optional Grad-CAM heatmap")
+    p.add_argument("images", nargs="+", help="radiograph files (PNG, JPEG, BMP, TIFF, DICOM)")
+    p.add_argument("--model", help="model bundle folder (default: the newest in --models-dir)")
+    p.add_argument("--models-dir", default="models", help="where to look for the newest bundle")
+    p.add_argument("--heatmap", metavar="DIR", help="save a Grad-CAM overlay PNG per image to DIR")
+    p.add_argument("--heatmap-class", metavar="CLASS",
+                   help="one of the model's classes for the heatmap (default: the predicted one)")
+    p.add_argument("--report", metavar="DIR", help="write a one-page PDF report per image to DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diagnose)
+
+
+def cmd_diagnose(args) -> int:
+    folder = args.model or default_bundle_folder(args.models_dir)
+    use_cpu_in_process()
+    diagnoser = Diagnoser(load_bundle(folder))
+    if args.heatmap_class:
+        diagnoser.class_named(args.heatmap_class)  # a wrong class is refused before any image is read
+    summary = diagnoser.summary
+    if not args.json:
+        val = summary["validation_general_precision"]
+        print(f"Model: {summary['name']} ({summary['architecture']}, {summary['train_images']} training images, "
+              f"validation general precision {val:.2%})" if val is not None else f"Model: {summary['name']}")
+        print(f"Classes: {', '.join(summary['classes'])}")
+        print(f"Quality: {summary['quality']}")
+        if summary["demo"]:
+            print("This is the demonstration model shipped with CXRDesk, trained on about 1,500 public images: "
+                  "not a clinical model.")
+        print(RESEARCH_NOTICE)
+    outputs = {}
+    for option in ("heatmap", "report"):
+        if getattr(args, option):
+            outputs[option] = Path(getattr(args, option))
+            outputs[option].mkdir(parents=True, exist_ok=True)
+    failures = []
+    results = []
+    for path in args.images:
+        try:
+            result = diagnoser.diagnose(path, heatmap=bool(outputs), heatmap_class=args.heatmap_class)
+        except CxrdeskError as exc:
+            failures.append({"file": path, "error": str(exc)})
+            print(f"cxrdesk: error: {exc}", file=sys.stderr)
+            continue
+        heatmap_path = report_path = None
+        if "heatmap" in outputs:
+            heatmap_path = write_heatmap_png(result, outputs["heatmap"] / f"{Path(path).stem}.gradcam.png")
+        if "report" in outputs:
+            report_path = write_diagnosis_report(result, outputs["report"] / f"{Path(path).stem}.cxrdesk.pdf")
+        record = {**result.to_dict(), "heatmap": str(heatmap_path) if heatmap_path else None,
+                  "report": str(report_path) if report_path else None}
+        results.append(record)
+        if args.json:
+            continue
+        probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
+        answer = (result.uncertain_sentence()[0].upper() + result.uncertain_sentence()[1:] if result.uncertain
+                  else f"predicted: {result.predicted}")
+        print(f"\n{path}\n  {answer}\n  probabilities: {probs}")
+        for line in result.screening_sentences():
+            print(f"  Screening: {line}")
+        for warning in result.warnings:
+            print(f"  WARNING: may not be a frontal chest radiograph: {warning}")
+        if result.lungs is not None and result.lungs.plausible:
+            print(f"  Lungs: {result.lungs.share:.0%} of the image, box {result.lungs.bbox}")
+        if result.heatmap is not None:
+            print(f"  Grad-CAM ({result.heatmap_class}): {result.heat_sentence() or 'no lung model for the heat share'}"
+                  + (f"; {heatmap_path}" if heatmap_path else ""))
+            if result.shortcut_suspected:
+                print("  WARNING: the heatmap lies mostly outside the lungs: the model may be using a shortcut")
+        if report_path:
+            print(f"  Report: {report_path}")
+    if args.json:
+        print(json.dumps({"model": summary, "notice": RESEARCH_NOTICE, "results": results, "failed": failures},
+                         indent=2))
+    return 1 if failures else 0
+
+
+def cmd_lungs(args) -> int:
+    """Lung masks and overlays of radiographs; one line per unreadable file, the rest still run."""
+    use_cpu_in_process()
+    segmenter = load_lung_model(args.model)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results, failures = [], []
+    for path in args.images:
+        try:
+            pixels = read_grayscale(path).pixels
+        except CxrdeskError as exc:
+            failures.append({"file": path, "error": str(exc)})
+            print(f"cxrdesk: error: {exc}", file=sys.stderr)
+            continue
+        found = segmenter.segment(pixels)
+        stem = Path(path).stem
+        mask_path, overlay_path = out / f"{stem}.mask.png", out / f"{stem}.overlay.png"
+        with replacing(mask_path) as tmp:
+            Image.fromarray(found.mask, mode="L").save(tmp, format="PNG")
+        with replacing(overlay_path) as tmp:
+            overlay(pixels, found).save(tmp, format="PNG")
+        record = {"file": path, "width": int(pixels.shape[1]), "height": int(pixels.shape[0]), **found.to_dict(),
+                  "mask": str(mask_path), "overlay": str(overlay_path)}
+        results.append(record)
+        if not args.json:
+            verdict = "plausible lungs" if found.plausible else f"NO PLAUSIBLE LUNGS ({found.reason})"
+            print(f"{path}: lungs {found.share:.1%} of the image, box {found.bbox}, {verdict}; {mask_path}")
+    if args.json:
+        print(json.dumps({"model": segmenter.card.get("name"), "results": results, "failed": failures}, indent=2))
+    return 1 if failures else 0

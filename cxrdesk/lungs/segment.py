@@ -1,0 +1,144 @@
+"""Finding the lungs in one radiograph: the mask at the image's own size, and whether it is a plausible
+pair of lungs (two regions side by side, taller than wide, darker than the rest of the chest)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+#: A plausible pair of lungs: two regions side by side (their centres at least MIN_SEPARATION of the
+#: width apart, one in each half), each covering at least MIN_LUNG_SHARE of the image and at least
+#: MIN_TALLNESS times as tall as wide (a lying or rotated chest fails this), together between these
+#: shares. Every mask of ../shared/data/lungs has its lungs within 0.08-0.50 of the image.
+MIN_LUNG_SHARE = 0.02
+MIN_SEPARATION = 0.15
+MIN_TALLNESS = 0.8
+PAIR_SHARE_RANGE = (0.06, 0.60)
+#: Lungs hold air: in a radiograph they are darker than the rest of their bounding box (heart,
+#: mediastinum, diaphragm). Over 264 images of ../shared/data the lungs' mean was 1 to 100 levels below
+#: the rest's (median 54); in the inverted MONOCHROME1 file read as MONOCHROME2 it is 32 above.
+MAX_LUNG_CONTRAST = 5.0
+
+
+@dataclass
+class LungField:
+    """The lungs found in one radiograph, at the image's own size."""
+
+    mask: np.ndarray = field(repr=False)  # uint8, 0 background, 255 lung, the image's height x width
+    share: float  # of the image's pixels that are lung
+    bbox: tuple[int, int, int, int] | None  # (left, top, right, bottom), right/bottom exclusive
+    plausible: bool
+    reason: str  # why the lungs are not plausible ('' when they are)
+    regions: list[float] = field(default_factory=list)  # share of the image of each kept region
+
+    def to_dict(self) -> dict:
+        return {"lung_share": round(self.share, 4), "bbox": list(self.bbox) if self.bbox else None,
+                "plausible_lungs": self.plausible, "reason": self.reason,
+                "regions": [round(r, 4) for r in self.regions]}
+
+
+def probability_to_field(probability: np.ndarray, width: int, height: int) -> LungField:
+    """Upsample the network's probability map to ``width`` x ``height``, threshold it at 0.5, keep the
+    two largest regions and judge whether they are a plausible pair of lungs."""
+    from scipy import ndimage
+
+    prob = Image.fromarray(np.asarray(probability, dtype=np.float32), mode="F").resize(
+        (width, height), Image.Resampling.BILINEAR)
+    binary = np.asarray(prob) >= 0.5
+    labels, n = ndimage.label(binary)
+    if n:
+        sizes = np.bincount(labels.ravel())[1:]
+        keep = np.argsort(sizes)[::-1][:2] + 1
+        # each lung whole: a consolidation the network missed inside a lung is still lung
+        regions = [ndimage.binary_fill_holes(labels == k) for k in keep]
+        binary = np.logical_or.reduce(regions)
+    else:
+        regions = []
+    total = width * height
+    shares = [float(r.sum()) / total for r in regions]
+    share = float(binary.sum()) / total
+    reason = ""
+    if len(regions) < 2 or min(shares) < MIN_LUNG_SHARE:
+        reason = "fewer than two lung regions found"
+    else:
+        centres, tallness = [], []
+        for region in regions:
+            rows, cols = np.nonzero(region)
+            centres.append(float(cols.mean()) / width)
+            tallness.append((rows.max() - rows.min() + 1) / (cols.max() - cols.min() + 1))
+        if not (min(centres) < 0.5 < max(centres)) or max(centres) - min(centres) < MIN_SEPARATION:
+            reason = "the two regions are not side by side, one in each half of the image"
+        elif min(tallness) < MIN_TALLNESS:
+            reason = "the regions are wider than tall, unlike the lungs of an upright frontal radiograph"
+        elif not PAIR_SHARE_RANGE[0] <= share <= PAIR_SHARE_RANGE[1]:
+            reason = (f"the lungs cover {share:.0%} of the image (expected "
+                      f"{PAIR_SHARE_RANGE[0]:.0%}-{PAIR_SHARE_RANGE[1]:.0%})")
+    bbox = None
+    if binary.any():
+        rows, cols = np.nonzero(binary.any(axis=1))[0], np.nonzero(binary.any(axis=0))[0]
+        bbox = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    return LungField((binary * 255).astype(np.uint8), share, bbox, not reason, reason, shares)
+
+
+class LungSegmenter:
+    """A loaded lung model, ready for many images (traced once for any size)."""
+
+    def __init__(self, model, card: dict | None = None, folder: Path | None = None):
+        import tensorflow as tf
+
+        self.model, self.card, self.folder = model, card or {}, folder
+        self._predict = tf.function(lambda x: model(x, training=False), autograph=False,
+                                    input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
+
+    def probability(self, pixels: np.ndarray) -> np.ndarray:
+        """The lung probability map at the network's size for one 8-bit image."""
+        return self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0, :, :, 0]
+
+    def segment(self, pixels: np.ndarray) -> LungField:
+        found = probability_to_field(self.probability(pixels), pixels.shape[1], pixels.shape[0])
+        return check_darker(pixels, found)
+
+
+def check_darker(pixels: np.ndarray, found: LungField) -> LungField:
+    """Lungs brighter than the rest of their box are not lungs of a radiograph as read: an inverted
+    (negative) image, or not a radiograph at all."""
+    if not found.plausible or found.bbox is None:
+        return found
+    left, top, right, bottom = found.bbox
+    lung = found.mask[top:bottom, left:right] > 0
+    box = pixels[top:bottom, left:right].astype(np.float64)
+    if lung.all() or not lung.any():
+        return found
+    contrast = float(box[lung].mean() - box[~lung].mean())
+    if contrast > MAX_LUNG_CONTRAST:
+        found.plausible = False
+        found.reason = (f"the 'lungs' are {contrast:.0f} levels brighter than the rest of the chest: "
+                        "an inverted (negative) image?")
+    return found
+
+
+def outline(mask: np.ndarray, width: int | None = None) -> np.ndarray:
+    """The boolean outline of a mask, ``width`` pixels thick (default: about 1/256 of the image)."""
+    from scipy import ndimage
+
+    lung = mask > 0
+    width = width or max(1, min(mask.shape) // 256)
+    return lung & ~ndimage.binary_erosion(lung, iterations=width)
+
+
+def overlay(pixels: np.ndarray, field_: LungField, opacity: float = 0.35) -> Image.Image:
+    """The radiograph in gray, the lungs tinted green with their outline and bounding box in colour."""
+    gray = np.repeat(pixels[..., None], 3, axis=2).astype(np.float64)
+    lung = field_.mask > 0
+    tint = np.array([40.0, 200.0, 80.0])
+    gray[lung] = gray[lung] * (1 - opacity) + tint * opacity
+    gray[outline(field_.mask)] = (60, 255, 90)
+    if field_.bbox:
+        left, top, right, bottom = field_.bbox
+        colour = (255, 200, 0) if field_.plausible else (255, 60, 60)
+        gray[top, left:right] = gray[bottom - 1, left:right] = colour
+        gray[top:bottom, left] = gray[top:bottom, right - 1] = colour
+    return Image.fromarray(np.clip(gray, 0, 255).astype(np.uint8))

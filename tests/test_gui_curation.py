@@ -1,0 +1,99 @@
+"""The Curation tab, driven as a user would on real radiographs (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from cxrdesk.classes import STUDY_CLASSES as CLASSES  # noqa: E402
+from cxrdesk.curation import threshold_counts  # noqa: E402
+
+
+def test_curation_scan_sliders_and_export(window, qtbot, small_source, tmp_path):
+    tab = window.curation
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    assert tab.counts.item(0, 1).text() == "24"
+    tab.low.slider.setValue(120)  # as a user drags the slider
+    tab.high.spin.setValue(140)  # and types in the spin box
+    expected = threshold_counts(tab.scan, 120, 140)
+    for row, name in enumerate(CLASSES):
+        assert tab.counts.item(row, 0).text() == name
+        assert (int(tab.counts.item(row, 2).text()), int(tab.counts.item(row, 3).text())) == expected[name]
+    tab.all_button.click()
+    assert tab.low.value() == 0 and tab.high.value() == 255 and tab.counts.item(0, 2).text() == "24"
+    qtbot.waitUntil(lambda: tab.thumbs_low.count() > 1, timeout=20000)  # thumbnails near the thresholds
+    assert "SHORTCUT" in tab.shortcut.text()
+
+    tab.output.setText(str(tmp_path / "curated"))
+    tab.export_button.click()
+    qtbot.waitUntil(lambda: "written to" in tab.message.text(), timeout=60000)
+    assert (tmp_path / "curated" / "manifest.csv").is_file()
+    assert window.training.dataset.text() == str(tmp_path / "curated")
+
+def test_errors_are_shown_in_the_window(window, qtbot, tmp_path):
+    tab = window.curation
+    tab.source.setText(str(tmp_path / "nowhere"))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: "folder not found" in tab.message.text(), timeout=20000)
+    assert tab.scan_button.isEnabled()
+
+def test_four_classes_in_the_curation_tab(window, qtbot, four_class_source):
+    tab = window.curation
+    tab.source.setText(str(four_class_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    assert [tab.counts.item(r, 0).text() for r in range(tab.counts.rowCount())] == [
+        "COVID-19", "Healthy", "Pneumonia", "Tuberculosis"]
+    assert all(tab.counts.item(r, 1).text() == "24" for r in range(4))
+
+@pytest.mark.slow
+def test_curation_by_the_lungs_and_lung_overlays(window, qtbot, small_source):
+    tab = window.curation
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    tab.show_lungs.setChecked(True)  # thumbnails with the lungs drawn (colour)
+    qtbot.waitUntil(lambda: tab.thumbs_low.count() > 1 and not tab.tasks.running("thumbnails"), timeout=120000)
+    first = tab.thumbs_low.itemAt(0).widget().pixmap().toImage()
+    assert not first.isGrayscale()
+    tab.lung_measure.setChecked(True)  # the band applies to the mean inside the lungs
+    qtbot.waitUntil(lambda: tab.scan.lung_means is not None and tab.measure() == "lungs", timeout=180000)
+    qtbot.waitUntil(lambda: "inside the lungs" in tab.histogram.ax.get_xlabel(), timeout=10000)
+    tab.set_band(110, 150)
+    expected = threshold_counts(tab.scan, 110, 150, "lungs")
+    for row, name in enumerate(tab.scan.classes):
+        assert (int(tab.counts.item(row, 2).text()), int(tab.counts.item(row, 3).text())) == expected[name]
+    assert tab.current_settings().measure == "lungs"
+
+def test_curation_shows_sources_and_holds_out_a_hospital(window, qtbot, small_source, tmp_path):
+    from PySide6.QtCore import Qt
+
+    tab = window.curation
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    headers = [tab.sources.horizontalHeaderItem(c).text() for c in range(1, tab.sources.columnCount())]
+    assert headers == list(tab.scan.sources) and "hannover" in headers
+    assert "CONFOUNDED" in tab.shortcut.text() and "sources apart" in tab.shortcut.text()
+    items = {tab.holdout.item(i).text(): tab.holdout.item(i) for i in range(tab.holdout.count())}
+    items["shenzhen128"].setCheckState(Qt.CheckState.Checked)
+    assert tab.current_settings().holdout_sources == ("shenzhen128",)
+    tab.output.setText(str(tmp_path / "held"))
+    tab.export_button.click()
+    qtbot.waitUntil(lambda: "written to" in tab.message.text(), timeout=60000)
+    description = json.loads((tmp_path / "held" / "dataset.json").read_text())
+    assert set(description["split_sources"]["test"]) == {"shenzhen128"}
+
+def test_the_default_curated_folder_is_outside_the_source(window, qtbot, small_source):
+    tab = window.curation
+    tab.output.setText(str(small_source / "curated"))  # inside the source: replaced
+    tab.source.setText(str(small_source))
+    tab.scan_button.click()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=60000)
+    output = __import__("pathlib").Path(tab.output.text())
+    assert small_source.resolve() not in output.parents and output.parent.name == "CXRDesk"
+    assert output.name == f"{small_source.name}-curated"

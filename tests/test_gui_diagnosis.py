@@ -1,0 +1,107 @@
+"""The Diagnosis tab: a radiograph diagnosed, the demo model on a first run, a model tested and
+calibrated for a hospital, class names in Spanish (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from .conftest import real_images  # noqa: E402
+
+
+def test_diagnose_a_radiograph(window, qtbot, trained, tmp_path, monkeypatch):
+    tab = window.diagnosis
+    tab.models_dir = str(trained.parent)
+    tab.refresh_models()
+    qtbot.waitUntil(lambda: tab.diagnoser is not None, timeout=120000)
+    assert "quick" in tab.card.text() and "validation general precision" in tab.card.text()
+    tab.diagnose(str(real_images("tuberculosis", 1)[0]))
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
+    total = sum(bar.value() for bar in tab.bars.values())
+    assert abs(total - 1000) <= 2
+    assert tab.predicted.text() == f"Predicted: {tab.result.predicted}"
+    assert tab.bars[tab.result.predicted].text().endswith("%")
+    assert tab.view.pixmap() is not None and not tab.view.pixmap().isNull()
+    tab.opacity.setValue(90)
+    from PySide6.QtWidgets import QFileDialog
+
+    report = tmp_path / "report.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(report), "PDF (*.pdf)"))
+    tab.export_button.click()  # the report is written by a worker, then said so on the message line
+    qtbot.waitUntil(lambda: "Report written" in tab.message.text(), timeout=60000)
+    assert report.read_bytes().startswith(b"%PDF")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "no-such-folder" / "r.pdf"), "PDF (*.pdf)"))
+    tab.export_button.click()  # an unwritable place is the tab's error, not a traceback
+    qtbot.waitUntil(lambda: "cannot write" in tab.message.text(), timeout=60000)
+
+def test_diagnosis_without_a_model_says_how_to_get_one(window, monkeypatch, tmp_path):
+    from cxrdesk import bundle
+
+    monkeypatch.setattr(bundle, "DEMO_BUNDLE", tmp_path / "no-demo")  # as if no demo model shipped
+    window.diagnosis.refresh_models()
+    assert "No trained model" in window.diagnosis.card.text()
+    assert not window.diagnosis.open_button.isEnabled()
+
+def test_first_run_offers_the_demo_model(window, qtbot):
+    from cxrdesk.bundle import DEMO_BUNDLE
+
+    if not DEMO_BUNDLE.is_dir():
+        pytest.skip("no demo model in models/")
+    qtbot.waitUntil(lambda: window.diagnosis.diagnoser is not None, timeout=120000)
+    assert "(demo)" in window.diagnosis.model.currentText()
+    assert "not a clinical model" in window.diagnosis.card.text()
+
+def test_class_names_are_translated_in_spanish(window, qtbot, trained):
+    window.set_language("es")
+    try:
+        tab = window.diagnosis
+        tab.models_dir = str(trained.parent)
+        tab.refresh_models()
+        qtbot.waitUntil(lambda: tab.diagnoser is not None, timeout=120000)
+        tab.diagnose(str(real_images("normal", 1)[0]))
+        qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
+        labels = [tab.bar_grid.itemAtPosition(i, 0).widget().text() for i in range(3)]
+        assert labels == ["COVID-19", "Sano", "Tuberculosis"]
+        expected = {"Healthy": "Sano"}.get(tab.result.predicted, tab.result.predicted)
+        assert tab.predicted.text() == f"Predicción: {expected}"
+    finally:
+        window.set_language("en")
+
+@pytest.mark.slow
+def test_test_and_calibrate_a_model_for_a_hospital(window, qtbot, shenzhen_site, tmp_path, monkeypatch):
+    """From the Diagnosis tab: measure the model on a hospital's labelled folder (the figure joins its
+    card), then make a copy calibrated for that hospital, which the tab then uses."""
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from cxrdesk.bundle import DEMO_BUNDLE
+
+    if not DEMO_BUNDLE.is_dir():
+        pytest.skip("no demo model in models/")
+    bundle = tmp_path / "models" / "demo-copy"
+    shutil.copytree(DEMO_BUNDLE, bundle)
+    tab = window.diagnosis
+    tab.models_dir = str(bundle.parent)
+    tab.refresh_models(select=str(bundle))
+    qtbot.waitUntil(lambda: tab.diagnoser is not None and tab.test_button.isEnabled(), timeout=120000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(shenzhen_site))
+    tab.test_button.click()
+    qtbot.waitUntil(lambda: "kept on the model's card" in tab.message.text(), timeout=120000)
+    assert "120 images of shenzhen" in tab.message.text()
+    # the card's headline stays its larger held-out test (246 Shenzhen images), the new one is counted
+    assert "On hospitals it never saw (shenzhen128)" in tab.card.text() and "largest of its 2" in tab.card.text()
+    out = tmp_path / "models" / "demo-shenzhen"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    tab.calibrate_button.click()
+    qtbot.waitUntil(lambda: "New model: demo-shenzhen" in tab.message.text(), timeout=120000)
+    assert tab.model.currentData() == str(out) and tab.diagnoser is not None
+    assert "Calibrated for shenzhen" in tab.card.text()
+    assert (bundle / "card.json").is_file() and (out / "model.keras").is_file()
+    copy = json.loads((out / "card.json").read_text())  # the original's test was made without the site's calibration
+    assert [e["split"] for e in copy["external_evaluations"]] == ["site check"]
+    assert [e["n"] for e in copy["created_from"]["external_evaluations"]] == [120]
