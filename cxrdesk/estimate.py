@@ -246,9 +246,16 @@ def _screening(predictions: Predictions, crossed: dict) -> tuple[dict, dict | No
     return screening, who
 
 
+def _probability_map(calibration: dict) -> tuple:
+    """What of a calibration changes the probabilities a model gives (and so its evaluations)."""
+    return calibration.get("temperature"), json.dumps(calibration.get("offsets"), sort_keys=True)
+
+
 def resummarise(bundle_folder: str | Path) -> dict:
     """The estimate of a model made again from the out-of-source predictions it ships with (after the way
-    they are summarised or calibrated has changed: no training needed), into its card and summary."""
+    they are summarised or calibrated has changed: no training needed), into its card and summary. When
+    the calibration changes, the evaluations the card held were made through the old one: they are kept
+    under ``superseded_evaluations``, no longer the model's figures, to be made again."""
     folder = Path(bundle_folder) / CROSSVAL_FOLDER
     old = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
     cfg = TrainConfig.from_dict(old["train_config"])
@@ -269,9 +276,17 @@ def attach_estimate(bundle_folder: Path, summary: dict, work: Path | None) -> No
 
     def amend(card: dict) -> None:
         previous = card.get("calibration") or {}
-        replaced = previous.get("replaces") if previous.get("fitted_on") == "unseen hospitals" else {
-            k: v for k, v in previous.items() if k != "thresholds"}
-        card["calibration"] = {**summary["calibration"], "replaces": replaced}
+        again = previous.get("fitted_on") == "unseen hospitals"  # an estimate made again (resummarise)
+        replaced = previous.get("replaces") if again else {k: v for k, v in previous.items() if k != "thresholds"}
+        new = {**summary["calibration"], "replaces": replaced}
+        if again and _probability_map(previous) != _probability_map(new) and (
+                card.get("evaluations") or card.get("external_evaluations")):
+            # what was measured through the calibration this one replaces is no figure of the model as it is now
+            card.setdefault("superseded_evaluations", []).append({
+                "why": "made with a calibration for unseen hospitals that was replaced when the estimate was made again",
+                "calibration": {k: previous.get(k) for k in ("temperature", "offsets", "uncertain")},
+                "evaluations": card.pop("evaluations", {}), "external_evaluations": card.pop("external_evaluations", [])})
+        card["calibration"] = new
         card["expected_at_new_hospital"] = summary["expected_at_new_hospital"]
 
     amend_card(bundle_folder, amend)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cxrdesk.bundle import amend_card
 from cxrdesk.calibration import answered_figures, choose_confidence_threshold
 from cxrdesk.errors import CxrdeskError
 
@@ -198,5 +199,14 @@ def test_crossval_end_to_end_stop_resume_final_model_and_uncertain(five_sources,
     again = resummarise(bundle)
     assert {k: v for k, v in again.items() if k != "created"} == {k: v for k, v in summary.items() if k != "created"}
     assert read_card(bundle).expected_at_new_hospital == expected
+    # an estimate made again with another calibration (as older code made it): what was measured through
+    # the old one is set aside, not left as the model's figures
+    assert cxrdesk("evaluate", five_sources, "--model", bundle).returncode == 0
+    assert read_card(bundle).evaluations
+    amend_card(bundle, lambda card: card["calibration"].update(temperature=7.0))
+    resummarise(bundle)
+    card = read_card(bundle)
+    assert not card.evaluations and card["superseded_evaluations"][0]["calibration"]["temperature"] == 7.0
+    assert card.temperature == summary["calibration"]["temperature"] and card.expected_at_new_hospital == expected
     compare = cxrdesk("compare", models)
     assert "expected at a new hospital" in compare.stdout and f"{pooled['accuracy']:.1%}" in compare.stdout
