@@ -8,7 +8,9 @@ gives for an ordinary 8-bit image.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
 import warnings
 from dataclasses import dataclass
@@ -83,16 +85,31 @@ def _open(path: str | Path, data: bytes | None, measure_colour: bool = True) -> 
     if not data:
         raise ImageReadError(f"{path}: empty file (0 bytes)")
     colour = 0.0
-    if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
-        pixels, mode = _decode_dicom(path, data)
-        image = Image.fromarray(pixels)
-    else:
-        image, mode, colour = _decode_pillow(path, data, measure_colour)
+    with _decoder_warnings():
+        if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
+            pixels, mode = _decode_dicom(path, data)
+            image = Image.fromarray(pixels)
+        else:
+            image, mode, colour = _decode_pillow(path, data, measure_colour)
     if min(image.size) < MIN_SIDE:
         raise ImageReadError(
             f"{path}: too small to be a radiograph ({image.size[0]}x{image.size[1]} px; "
             f"at least {MIN_SIDE} px a side is needed)")
     return image, mode, colour
+
+
+@contextlib.contextmanager
+def _decoder_warnings():
+    """pydicom's and Pillow's warnings about a file (a non-standard header, EXIF trouble) are for the
+    curious: shown with ``cxrdesk --verbose`` (CXRDESK_DEBUG=1), otherwise kept off the user's screen;
+    what matters about a file is said by CXRDesk's own refusal or result."""
+    if os.environ.get("CXRDESK_DEBUG"):
+        yield
+        return
+    logging.getLogger("pydicom").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def max_pixels() -> int:
@@ -115,12 +132,7 @@ def _check_size(path: Path, width: int, height: int) -> None:
 
 def _decode_pillow(path: Path, data: bytes, measure_colour: bool) -> tuple[Image.Image, str, float]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = None  # our own limit (_check_size, before decoding) rules, with its message
-            image = Image.open(io.BytesIO(data))
-            _check_size(path, *image.size)
-            image.load()
+        return _pillow_image(path, data, measure_colour)
     except ImageReadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -129,8 +141,20 @@ def _decode_pillow(path: Path, data: bytes, measure_colour: bool) -> tuple[Image
     except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not a recognised image file "
                              "(PNG, JPEG, BMP, TIFF and DICOM are supported)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageReadError(f"{path}: truncated or corrupt image ({exc})") from None
+    except MemoryError:
+        raise ImageReadError(f"{path}: corrupt image (its header asks for more memory than there is)") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise many types on damaged files; one never ends a batch
+        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise ImageReadError(f"{path}: truncated or corrupt image ({first})") from None
+
+
+def _pillow_image(path: Path, data: bytes, measure_colour: bool) -> tuple[Image.Image, str, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        Image.MAX_IMAGE_PIXELS = None  # our own limit (_check_size, before decoding) rules, with its message
+        image = Image.open(io.BytesIO(data))
+        _check_size(path, *image.size)
+        image.load()
     mode = image.mode
     if image.getexif().get(0x0112, 1) != 1:  # phone photos of films carry an orientation tag
         image = ImageOps.exif_transpose(image)
@@ -203,16 +227,34 @@ def _stretch(values: np.ndarray) -> np.ndarray:
 def _decode_dicom(path: Path, data: bytes) -> tuple[np.ndarray, str]:
     """DICOM: modality LUT, then VOI LUT / window, then MONOCHROME1 inverted, then 8 bits.
 
-    Messages never include patient data from the header.
+    pydicom parses elements lazily, so a damaged header can raise almost anything on any access (a
+    fuzzed file-meta group raised ``BytesLengthException`` from ``dcmread``): every failure of a file
+    becomes a one-line refusal of that file. Messages never include patient data from the header.
     """
+    try:
+        return _dicom_pixels(path, data)
+    except ImageReadError:
+        raise
+    except MemoryError:
+        raise ImageReadError(f"{path}: damaged DICOM file (its header asks for more memory than there is)") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file must never end a batch
+        first = str(exc).splitlines()[0][:120] if str(exc) else ""
+        raise ImageReadError(f"{path}: damaged DICOM file ({type(exc).__name__}{': ' + first if first else ''})") from None
+
+
+def _dicom_pixels(path: Path, data: bytes) -> tuple[np.ndarray, str]:
     import pydicom
     from pydicom.errors import InvalidDicomError
     from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
+    preamble = data[128:132] == b"DICM"
     try:
         ds = pydicom.dcmread(io.BytesIO(data), force=path.suffix.lower() in DICOM_SUFFIXES)
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError) as exc:
         raise ImageReadError(f"{path}: not a readable DICOM file ({type(exc).__name__})") from None
+    if not preamble and not any(tag in ds for tag in ("SOPClassUID", "Modality", "PixelData", "Rows")):
+        # forced reading of a file named .dcm parses any bytes into some elements: say what it is
+        raise ImageReadError(f"{path}: not a DICOM file (no DICOM header; named .dcm but holds something else)")
     if "PixelData" not in ds:
         raise ImageReadError(f"{path}: DICOM file has no image (no Pixel Data element)")
     rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
@@ -242,6 +284,8 @@ def _decode_dicom(path: Path, data: bytes) -> tuple[np.ndarray, str]:
             pixels = np.asarray(Image.fromarray(arr.astype(np.uint8)).convert("L"))
         else:
             pixels = scale_to_8bit(arr)
+    if pixels.ndim != 2:
+        raise ImageReadError(f"{path}: DICOM image is not one 2-D frame (shape {tuple(pixels.shape)})")
     return np.ascontiguousarray(pixels, dtype=np.uint8), f"DICOM {photometric}"
 
 

@@ -47,3 +47,30 @@ def write_dicom(path: Path, stored: np.ndarray, photometric: str = "MONOCHROME2"
     ds.PixelData = stored.astype(np.uint16).tobytes()
     ds.save_as(path, enforce_file_format=True)
     return path
+
+
+#: The ways a file gets damaged on a disk, a network or a careless tool (each mutant uses one).
+MUTATIONS = ("flip", "header", "truncate", "repeat", "zero")
+
+
+def mutant(data: bytes, rng) -> tuple[str, bytes]:
+    """One damaged copy of ``data`` (``rng``: a ``random.Random``): bits flipped anywhere, bytes of the
+    first kilobyte (the header) replaced, the file cut short, a block repeated, or a block zeroed."""
+    data = bytearray(data)
+    kind = rng.choice(MUTATIONS)
+    if kind == "flip":
+        for _ in range(rng.randint(1, 20)):
+            i = rng.randrange(len(data))
+            data[i] ^= 1 << rng.randrange(8)
+    elif kind == "header":
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(min(len(data), 1024))] = rng.randrange(256)
+    elif kind == "truncate":
+        data = data[: rng.randrange(1, len(data))]
+    elif kind == "repeat":
+        i, n = rng.randrange(len(data)), rng.randint(1, 4096)
+        data[i:i] = data[i:i + n] * rng.randint(1, 4)
+    else:
+        i, n = rng.randrange(len(data)), rng.randint(1, 4096)
+        data[i:i + n] = bytes(len(data[i:i + n]))
+    return kind, bytes(data)
