@@ -144,7 +144,8 @@ def _index(summary: dict, bundles: list[str], folder: Path) -> str:
         f"<td><a href='reports/{esc(str(r['run']))}/report.html'>report</a></td></tr>" for r in summary["comparison"])
     cases = "".join(
         f"<figure><img src='diagnoses/{esc(d['heatmap'])}' width='256'><figcaption>true {esc(d['true_class'])}, "
-        f"predicted <b>{esc(d['predicted'])}</b> ({d['probabilities'][d['predicted']]:.1%})"
+        + (f"predicted <b>{esc(d['predicted'])}</b> ({d['probabilities'][d['predicted']]:.1%})" if d["predicted"]
+           else "<b>no diagnosis</b> (may not be a chest radiograph)")
         + ("<br>warning: " + esc("; ".join(d["warnings"])) if d["warnings"] else "") + "</figcaption></figure>"
         for d in summary["diagnoses"])
     shortcut = (summary.get("shortcut_check") or {}).get("verdict", "")

@@ -29,16 +29,23 @@ MIN_CONTRAST = 10.0  # standard deviation of intensity; the lowest of cxr3 is 14
 MAX_ROUGHNESS = 0.45  # mean neighbour difference / sd at 256 px: cxr3 at most 0.18, noise ~1.0
 ASPECT_RANGE = (0.5, 2.0)  # width / height
 MEAN_MARGIN = 20.0  # intensity levels beyond the 1st-99th percentile of the training means
-#: Below this share of a heatmap's heat inside the lungs, the model looked mostly elsewhere (markers,
-#: borders, text, the neck or the abdomen): a sign of a shortcut, flagged with the result.
+#: Below this share of a heatmap's heat inside the lungs, the model looked mostly elsewhere (between the
+#: lungs, at the heart and mediastinum, or outside the lung field): a sign of a shortcut, flagged with the result.
 MIN_HEAT_IN_LUNGS = 0.5
+#: Where a heatmap's heat can lie, named for a person (see :func:`heat_regions`).
+HEAT_REGIONS = {"lungs": "the lungs", "between": "between the lungs (mediastinum, heart)",
+                "outside": "outside the lung field (neck, shoulders, abdomen, borders)"}
 
 
 @dataclass
 class Diagnosis:
+    """One radiograph's result. An input the guard rejects (``warnings``: not a chest radiograph, no
+    plausible lungs, turned) gets no diagnosis: ``predicted`` is None and the probabilities are not
+    shown, unless the user asked for them anyway (``forced``), which every output then says."""
+
     path: str
     probabilities: dict[str, float]
-    predicted: str
+    most_likely: str  # the class of highest probability, whether or not it is given as the answer
     warnings: list[str]  # why the input may not be a frontal chest radiograph; empty when none
     model: dict  # name, architecture, classes, training size, validation general precision
     image: np.ndarray = field(repr=False)  # the radiograph as read (uint8)
@@ -49,17 +56,40 @@ class Diagnosis:
     screening: dict = field(default_factory=dict)  # class -> {threshold, above}: the saved screening thresholds
     #: The model's "uncertain" rule (see :attr:`cxrdesk.bundle.Card.uncertain`), None when it has none.
     uncertain_rule: dict | None = None
+    forced: bool = False  # the probabilities of a refused input were asked for anyway
+    #: Shares of the heat in the lungs, between them and outside the lung field (see :func:`heat_regions`).
+    heat_where: dict[str, float] | None = None
     notice: str = RESEARCH_NOTICE
 
     @property
+    def refused(self) -> bool:
+        """The guard rejected the input and nobody asked for its probabilities anyway: no diagnosis."""
+        return bool(self.warnings) and not self.forced
+
+    @property
+    def predicted(self) -> str | None:
+        """The answer: the most likely class, or None for a refused input."""
+        return None if self.refused else self.most_likely
+
+    @property
     def confidence(self) -> float:
-        return self.probabilities[self.predicted]
+        return self.probabilities[self.most_likely]
 
     @property
     def uncertain(self) -> bool:
         """Below the confidence at which this model's answers were right the stated share of the time
         at hospitals it never saw: no answer, refer."""
         return self.uncertain_rule is not None and self.confidence < self.uncertain_rule["threshold"]
+
+    def refusal_sentence(self) -> str:
+        """Why there is no diagnosis (or, when forced, why the probabilities shown are not one); '' otherwise."""
+        if not self.warnings:
+            return ""
+        why = "; ".join(self.warnings)
+        if self.forced:
+            return (f"not a diagnosis: the probabilities of an input that may not be a frontal chest radiograph "
+                    f"({why}), shown because they were asked for")
+        return f"no diagnosis: this may not be a frontal chest radiograph ({why})"
 
     def uncertain_sentence(self) -> str:
         """Why the result is "uncertain" (or ''), for a person."""
@@ -68,21 +98,29 @@ class Diagnosis:
         rule = self.uncertain_rule
         if not rule.get("reached", True):
             return (f"uncertain - refer: this model's answers never reached {rule['target_accuracy']:.0%} accuracy at "
-                    f"hospitals it never saw (most likely {self.predicted}, {self.confidence:.1%})")
-        return (f"uncertain - refer: most likely {self.predicted} at {self.confidence:.1%}, below the "
+                    f"hospitals it never saw (most likely {self.most_likely}, {self.confidence:.1%})")
+        return (f"uncertain - refer: most likely {self.most_likely} at {self.confidence:.1%}, below the "
                 f"{rule['threshold']:.0%} at which this model was right {rule['target_accuracy']:.0%} of the time "
                 "at hospitals it never saw")
 
+    def answer_sentence(self) -> str:
+        """The one line that answers: no diagnosis, uncertain, or the predicted class."""
+        if self.refused:
+            return self.refusal_sentence()
+        if self.forced:
+            return f"{self.refusal_sentence()}; most likely {self.most_likely} ({self.confidence:.1%})"
+        if self.uncertain:
+            return self.uncertain_sentence()
+        return f"predicted: {self.most_likely} ({self.confidence:.1%})"
+
     def screening_sentences(self) -> list[str]:
-        """'Above the Tuberculosis screening threshold (0.31, chosen for 90 % sensitivity)...' per class."""
-        lines = []
-        for name, s in self.screening.items():
-            where = "this hospital's images" if s.get("chosen_on") == "site" else "validation"
-            target = f", chosen on {where} for {s['target_sensitivity']:.0%} sensitivity" if s.get(
-                "target_sensitivity") else ""
-            lines.append(f"{'ABOVE' if s['above'] else 'below'} the {name} screening threshold "
-                         f"({self.probabilities[name]:.1%} vs {s['threshold']:.1%}{target})")
-        return lines
+        """One short line per class at or above its screening threshold ("Tuberculosis 75.0 % is above its
+        screening threshold 60.0 %: refer for a confirmatory test"); nothing for those below, nothing for a
+        refused input."""
+        if self.refused:
+            return []
+        return [f"{name} {self.probabilities[name]:.1%} is above its screening threshold {s['threshold']:.1%}: "
+                "refer for a confirmatory test" for name, s in self.screening.items() if s["above"]]
 
     @property
     def shortcut_suspected(self) -> bool:
@@ -94,28 +132,34 @@ class Diagnosis:
         return self.heatmap is not None and not float(self.heatmap.max()) > 0
 
     def heat_sentence(self) -> str:
-        """The heatmap's heat inside the lungs, said for a person; '' without a heatmap or lungs."""
+        """The heatmap's heat inside the lungs, said for a person, and where the rest went; '' without a
+        heatmap or lungs."""
         if self.heat_empty:
             return "the heatmap is empty: no part of the image raises this class's score"
         if self.heat_in_lungs is None:
             return ""
         text = f"{self.heat_in_lungs:.0%} of the heatmap's heat is inside the lungs"
-        if self.shortcut_suspected:
-            text += (": the model looked mostly outside the lungs (markers, borders, text?), a sign it may "
-                     "use a shortcut rather than the disease")
+        if self.shortcut_suspected and self.heat_where:
+            region, share = max(((k, v) for k, v in self.heat_where.items() if k != "lungs"), key=lambda kv: kv[1])
+            text += (f": the model looked mostly {HEAT_REGIONS[region]} ({share:.0%}), a sign it may use a shortcut "
+                     "rather than the disease")
         return text
 
     def to_dict(self) -> dict:
-        return {"file": self.path, "probabilities": self.probabilities, "predicted": self.predicted,
-                "uncertain": self.uncertain,
+        shown = not self.refused
+        return {"file": self.path, "predicted": self.predicted, "most_likely": self.most_likely if shown else None,
+                "probabilities": self.probabilities if shown else None,
+                "uncertain": self.uncertain if shown else None,
                 "uncertain_threshold": self.uncertain_rule["threshold"] if self.uncertain_rule else None,
-                "out_of_distribution": bool(self.warnings), "warnings": self.warnings, "model": self.model,
+                "out_of_distribution": bool(self.warnings), "reasons": self.warnings, "warnings": self.warnings,
+                "forced": self.forced, "model": self.model,
                 "heatmap_class": self.heatmap_class,
                 "lungs": self.lungs.to_dict() if self.lungs is not None else None,
                 "heat_in_lungs": round(self.heat_in_lungs, 4) if self.heat_in_lungs is not None else None,
+                "heat_where": ({k: round(v, 4) for k, v in self.heat_where.items()} if self.heat_where else None),
                 "heat_empty": self.heat_empty if self.heatmap is not None else None,
                 "heat_mostly_outside_lungs": self.shortcut_suspected if self.heat_in_lungs is not None else None,
-                "screening": self.screening,
+                "screening": self.screening if shown else {},
                 "notice": self.notice}
 
 
@@ -177,9 +221,12 @@ class Diagnoser:
         raw, lung_map = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32))
         return raw.numpy()[0], (lung_map.numpy()[0, :, :, 0] if self.inner_lungs else None), None
 
-    def diagnose(self, path: str | Path, heatmap: bool = False, heatmap_class: str | None = None) -> Diagnosis:
+    def diagnose(self, path: str | Path, heatmap: bool = False, heatmap_class: str | None = None,
+                 force: bool = False, loaded: LoadedImage | None = None) -> Diagnosis:
+        """``force``: give the probabilities of an input the guard rejects (marked as such); ``loaded``: the
+        image already read from ``path`` (as a batch checks every file before the model is loaded)."""
         target = self.class_named(heatmap_class) if heatmap_class is not None else None
-        loaded = read_grayscale(path)
+        loaded = loaded if loaded is not None else read_grayscale(path)
         raw, lung_map, cam = self._one_pass(loaded.pixels, heatmap, target)
         probs = self._calibrated(raw)
         predicted = self.classes[int(probs.argmax())]
@@ -191,11 +238,16 @@ class Diagnoser:
             lungs = self.lungs.segment(loaded.pixels) if self.lungs is not None else None
         if lungs is not None and not lungs.plausible:
             warnings.append(f"no plausible lungs found ({lungs.reason})")
-        share = heat_in_lungs(cam, lungs.mask) if cam is not None and lungs is not None else None
+        elif lungs is not None and self.lungs is not None:
+            turned = self.lungs.turned(loaded.pixels)
+            if turned:
+                warnings.append(turned)
+        where = heat_regions(cam, lungs) if cam is not None and lungs is not None else None
         probabilities = {c: float(p) for c, p in zip(self.classes, probs)}
         return Diagnosis(str(path), probabilities, predicted, warnings, self.summary, loaded.pixels, cam,
-                         (target or predicted) if heatmap else None, lungs, share, self.screening(probabilities),
-                         self.bundle.card.uncertain)
+                         (target or predicted) if heatmap else None, lungs, where["lungs"] if where else None,
+                         self.screening(probabilities), self.bundle.card.uncertain, forced=force and bool(warnings),
+                         heat_where=where)
 
 
 def has_lung_field(model) -> bool:
@@ -235,6 +287,26 @@ def default_segmenter(model) -> LungSegmenter | None:
         return load_lung_model()
     except LungModelError:
         return None
+
+
+def heat_regions(heatmap: np.ndarray, lungs: LungField) -> dict[str, float] | None:
+    """The shares of a heatmap's heat inside the lungs, between them (the columns between the two lungs
+    inside the lungs' box: mediastinum and heart) and outside the lung field; None for an empty heatmap.
+    A lung-field model sees black outside the field, so heat there is heat on the field's own outline."""
+    total = float(heatmap.sum())
+    if total <= 0:
+        return None
+    mask = lungs.mask > 0
+    inside = float(heatmap[mask].sum())
+    # per row, the pixels between that row's first and last lung pixel that are not lung
+    width = mask.shape[1]
+    has = mask.any(axis=1)
+    first = np.where(has, mask.argmax(axis=1), width)
+    last = np.where(has, width - 1 - mask[:, ::-1].argmax(axis=1), -1)
+    columns = np.arange(width)[np.newaxis, :]
+    spans = (columns >= first[:, np.newaxis]) & (columns <= last[:, np.newaxis])
+    between = float(heatmap[spans & ~mask].sum())
+    return {"lungs": inside / total, "between": between / total, "outside": max(0.0, 1.0 - (inside + between) / total)}
 
 
 def heat_in_lungs(heatmap: np.ndarray, lung_mask: np.ndarray) -> float | None:

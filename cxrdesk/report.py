@@ -221,23 +221,54 @@ class, each class's probability).</p>
 
 def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> Path:
     """One radiograph's analysis on one page (PDF, or PNG by the suffix): the image, its Grad-CAM
-    heatmap, the probability of each of the model's classes, the model, the date, any warning and
-    the research notice. Written atomically."""
+    heatmap, the probability of each of the model's classes (or, for an input the guard rejected, why
+    there is no diagnosis), the model, the date, any warning and the research notice. Written atomically."""
     path = Path(path)
+    fig = diagnosis_figure(result, opacity)
+    with replacing(path) as tmp:
+        fig.savefig(tmp, dpi=150, format=path.suffix.lstrip(".").lower() or "pdf")
+    return path
+
+
+def diagnosis_notes(result) -> list[tuple[str, str]]:
+    """The report's notes, most severe first, each with its colour: a refusal red, a shortcut amber,
+    information grey (the research notice last, always)."""
+    red, amber, grey = "#b00020", "#b26a00", "#424242"
+    notes = []
+    if result.warnings:
+        sentence = result.refusal_sentence()
+        notes.append((sentence[0].upper() + sentence[1:] + ".", red))
+    if result.uncertain and not result.refused:
+        notes.append((result.uncertain_sentence()[0].upper() + result.uncertain_sentence()[1:] + ".", grey))
+    notes += [(f"Screening: {line}.", amber) for line in result.screening_sentences()]
+    if result.heat_sentence() and not result.refused:
+        notes.append(("Grad-CAM: " + result.heat_sentence() + " (green line: the lungs found by CXRDesk's lung model).",
+                      amber if result.shortcut_suspected else grey))
+    notes.append((RESEARCH_NOTICE, grey))
+    return notes
+
+
+def diagnosis_figure(result, opacity: float = 0.45):
+    """The report's page as a Matplotlib figure: a header, the two images, the probabilities and the notes,
+    each in its own row so that nothing is drawn over anything else (a test checks the text boxes)."""
+    import textwrap
+
+    notes = [(textwrap.fill(text, 120), colour) for text, colour in diagnosis_notes(result)]
+    note_lines = sum(text.count("\n") + 1 for text, _ in notes)
     fig = _figure(8.27, 11.69)  # A4 portrait
-    grid = fig.add_gridspec(3, 2, height_ratios=[0.5, 3, 0.6 + 0.25 * len(result.probabilities)])
+    grid = fig.add_gridspec(4, 2, height_ratios=[0.75, 3, 0.6 + 0.25 * len(result.probabilities),
+                                                 0.2 + 0.16 * note_lines])
     head = fig.add_subplot(grid[0, :])
     head.axis("off")
     model = result.model
     val = model.get("validation_general_precision")
-    head.text(0, 1, "CXRDesk - radiograph analysis", fontsize=16, weight="bold", va="top")
-    head.text(0, 0.55, f"File: {Path(result.path).name}    Date: {time.strftime('%Y-%m-%d %H:%M')}", va="top")
     described = f"Model: {model['name']} ({model['architecture']}, {model['train_images']} training images)"
     if model.get("demo"):
         described += " - a demonstration model, not a clinical one"
-    described += "\nQuality: " + (model.get("quality") or (f"validation general precision {val:.1%}"
-                                                          if val is not None else "unknown"))
-    head.text(0, 0.25, described, va="top", fontsize=8, wrap=True)
+    quality = model.get("quality") or (f"validation general precision {val:.1%}" if val is not None else "unknown")
+    head.text(0, 1, "CXRDesk - radiograph analysis", fontsize=16, weight="bold", va="top")
+    head.text(0, 0.62, f"File: {Path(result.path).name}    Date: {time.strftime('%Y-%m-%d %H:%M')}", va="top")
+    head.text(0, 0.36, described + "\n" + textwrap.fill("Quality: " + quality, 115), va="top", fontsize=8)
     heat = (np.asarray(heatmap_overlay(result.image, result.heatmap, opacity))
             if result.heatmap is not None else result.image)
     panels = (("Radiograph", result.image),
@@ -249,28 +280,35 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
             ax.contour(result.lungs.mask > 0, levels=[0.5], colors=["#00ff66"], linewidths=0.6)
         ax.set_title(title)
         ax.axis("off")
-    bars = fig.add_subplot(grid[2, :])
+    _probability_panel(fig.add_subplot(grid[2, :]), result)
+    box = fig.add_subplot(grid[3, :])
+    box.axis("off")
+    y = 1.0
+    for text, colour in notes:
+        box.text(0, y, text, fontsize=8, va="top", color=colour, transform=box.transAxes)
+        y -= (text.count("\n") + 1 + 0.4) / (note_lines + 0.4 * len(notes))
+    return fig
+
+
+def _probability_panel(bars, result) -> None:
+    """The class probabilities as bars; grey and titled so when the result names no class; for a refused
+    input no bars at all, only why."""
+    if result.refused:
+        bars.axis("off")
+        bars.text(0, 0.5, "No diagnosis: the input may not be a frontal chest radiograph (see below).",
+                  fontsize=12, weight="bold", color="#b00020", va="center", transform=bars.transAxes)
+        return
     names = list(result.probabilities)
     values = [result.probabilities[n] * 100 for n in names]
     colours = class_colours(names)
-    # an uncertain result names no class: grey bars, and the title says why
-    bars.barh(names, values, color=["#9e9e9e" if result.uncertain else colours[n] for n in names])
+    grey = result.uncertain or result.forced
+    bars.barh(names, values, color=["#9e9e9e" if grey else colours[n] for n in names])
     for i, value in enumerate(values):
         bars.text(min(value + 1, 90), i, f"{value:.1f} %", va="center")
-    bars.set(xlim=(0, 100), xlabel="probability (%)",
-             title="Uncertain - refer" if result.uncertain else f"Predicted: {result.predicted}")
+    title = ("Not a diagnosis: probabilities asked for anyway" if result.forced else
+             "Uncertain - refer" if result.uncertain else f"Predicted: {result.predicted}")
+    bars.set(xlim=(0, 100), xlabel="probability (%)", title=title)
     bars.invert_yaxis()
-    notes = [RESEARCH_NOTICE] + [f"Warning: may not be a frontal chest radiograph: {w}" for w in result.warnings]
-    if result.uncertain:
-        notes.append(result.uncertain_sentence()[0].upper() + result.uncertain_sentence()[1:])
-    notes += [f"Screening: {line}" for line in result.screening_sentences()]
-    if result.heat_sentence():
-        notes.append(("Warning: " if result.shortcut_suspected else "") + "Grad-CAM: " + result.heat_sentence()
-                     + " (green line: the lungs found by CXRDesk's lung model).")
-    fig.text(0.02, 0.005, "\n".join(notes), fontsize=8, va="bottom", wrap=True)
-    with replacing(path) as tmp:
-        fig.savefig(tmp, dpi=150, format=path.suffix.lstrip(".").lower() or "pdf")
-    return path
 
 
 def write_heatmap_png(result, path: str | Path, opacity: float = 0.45) -> Path:
@@ -291,7 +329,9 @@ def write_heatmap_png(result, path: str | Path, opacity: float = 0.45) -> Path:
     ax.axis("off")
     probability = result.probabilities[result.heatmap_class]
     title = f"Grad-CAM for {result.heatmap_class} ({probability:.1%})"
-    if result.heatmap_class != result.predicted:
+    if result.refused:
+        title += "; no diagnosis (may not be a chest radiograph)"
+    elif result.heatmap_class != result.predicted:
         title += f"; predicted {result.predicted}"
     ax.set_title(title, fontsize=11)
     lines = [result.heat_sentence() or "lung share of the heat: no lung model"]

@@ -154,3 +154,117 @@ def test_newest_bundle_is_the_default_then_the_demo_model(trained, tmp_path, mon
     monkeypatch.setattr(bundle, "DEMO_BUNDLE", tmp_path / "no-demo")
     with pytest.raises(BundleError, match="no trained model"):
         default_bundle_folder(tmp_path)
+
+
+def test_an_input_the_guard_rejects_gets_no_diagnosis_unless_forced(diagnoser, tmp_path):
+    noise = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256)).astype(np.uint8)).save(noise)
+    result = diagnoser.diagnose(noise)
+    assert result.refused and result.predicted is None and result.most_likely in result.probabilities
+    assert result.answer_sentence().startswith("no diagnosis") and "noise-like" in result.answer_sentence()
+    assert result.screening_sentences() == []
+    record = result.to_dict()
+    assert record["predicted"] is None and record["probabilities"] is None and record["out_of_distribution"]
+    assert any("noise-like" in r for r in record["reasons"]) and record["forced"] is False
+    forced = diagnoser.diagnose(noise, force=True)
+    assert not forced.refused and forced.forced and forced.predicted == forced.most_likely
+    assert forced.answer_sentence().startswith("not a diagnosis") and forced.most_likely in forced.answer_sentence()
+    assert forced.to_dict()["probabilities"] == forced.probabilities and forced.to_dict()["out_of_distribution"]
+    upright = diagnoser.diagnose(real_images("normal", 1)[0])
+    assert not upright.warnings and not upright.forced and upright.predicted is not None
+
+
+def test_screening_says_one_short_line_per_class_above_its_threshold(diagnoser):
+    from dataclasses import replace
+
+    result = diagnoser.diagnose(real_images("tuberculosis", 1)[0])
+    p = result.probabilities
+    screening = {name: {"threshold": p[name] - 0.01 if name == "Tuberculosis" else min(p[name] + 0.01, 1.0),
+                        "above": name == "Tuberculosis"} for name in p}
+    lines = replace(result, screening=screening).screening_sentences()
+    assert lines == [f"Tuberculosis {p['Tuberculosis']:.1%} is above its screening threshold "
+                     f"{p['Tuberculosis'] - 0.01:.1%}: refer for a confirmatory test"]
+
+
+def test_heat_regions_split_the_heat_between_lungs_mediastinum_and_outside():
+    from cxrdesk.diagnosis import heat_regions
+    from cxrdesk.lungs import LungField
+
+    mask = np.zeros((10, 10), np.uint8)
+    mask[2:8, 1:4] = 255  # right lung (image left)
+    mask[2:8, 6:9] = 255  # left lung
+    heat = np.zeros((10, 10), np.float32)
+    heat[4, 2] = 1.0  # in a lung
+    heat[4, 5] = 2.0  # between the lungs
+    heat[0, 0] = 1.0  # above the lungs
+    field = LungField(mask=mask, share=float((mask > 0).mean()), bbox=(1, 2, 9, 8), plausible=True, reason="")
+    regions = heat_regions(heat, field)
+    assert regions == pytest.approx({"lungs": 0.25, "between": 0.5, "outside": 0.25})
+    assert heat_regions(np.zeros_like(heat), field) is None
+
+
+def test_diagnose_checks_every_file_before_the_model_is_loaded(tmp_path):
+    """A wrong file is said at once: no TensorFlow import, no model read (the model path is not even there)."""
+    (tmp_path / "notes.dcm").write_text("not a DICOM file\n")
+    code = ("import sys; from cxrdesk.cli import main; rc = main(['diagnose', sys.argv[1], '--model', sys.argv[2]]);"
+            "print('tensorflow' in sys.modules, rc)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "notes.dcm"), str(tmp_path / "no-model")],
+                            capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "1"], result.stdout + result.stderr
+    assert "not a DICOM file" in result.stderr and "no-model" not in result.stderr
+
+
+def test_diagnose_command_refuses_a_non_radiograph_and_forces_it_on_request(trained, tmp_path):
+    noise = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (256, 256)).astype(np.uint8)).save(noise)
+    good = real_images("normal", 1)[0]
+
+    def run(*extra):
+        return subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", str(noise), str(good), "--model",
+                               str(trained), *extra], capture_output=True, text=True)
+
+    text = run()
+    assert text.returncode == 0 and "No diagnosis: this may not be a frontal chest radiograph" in text.stdout
+    assert "--force gives its probabilities" in text.stdout and "NOT A DIAGNOSIS" not in text.stdout
+    refused, answered = json.loads(run("--json").stdout)["results"]
+    assert refused["predicted"] is None and refused["out_of_distribution"] and refused["probabilities"] is None
+    assert answered["predicted"] is not None and not answered["out_of_distribution"]
+    forced = run("--force")
+    assert "probabilities (NOT A DIAGNOSIS)" in forced.stdout and "Not a diagnosis" in forced.stdout
+
+
+@pytest.mark.parametrize("kind", ["radiograph", "refused", "forced"])
+def test_the_report_page_draws_no_text_over_other_text(diagnoser, tmp_path, kind):
+    """Every text box of the one-page report (header, titles, bar labels, the notes) is apart from every
+    other: the notice and screening lines once ran over the chart."""
+    from cxrdesk.report import diagnosis_figure
+
+    path = real_images("tuberculosis", 1)[0]
+    if kind != "radiograph":
+        path = tmp_path / "noise.png"
+        Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256)).astype(np.uint8)).save(path)
+    result = diagnoser.diagnose(path, heatmap=True, force=kind == "forced")
+    result.screening = {name: {"threshold": 0.0, "above": True} for name in result.probabilities}  # every line shown
+    fig = diagnosis_figure(result)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    page = fig.bbox
+
+    texts = list(fig.texts)
+    for ax in fig.axes:  # an image panel's axes are off: its tick labels are never drawn
+        texts += [*ax.texts, ax.title]
+        if ax.axison:
+            texts += [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text().strip()]
+    assert len(boxes) >= 6
+    for i, (text, box) in enumerate(boxes):
+        assert page.contains(box.x0, box.y0) and page.contains(box.x1, box.y1), f"{text!r} leaves the page"
+        for other, other_box in boxes[i + 1:]:
+            assert not box.overlaps(other_box), f"{text!r} is drawn over {other!r}"
+    report = tmp_path / "r.pdf"
+    from cxrdesk.report import write_diagnosis_report
+
+    assert write_diagnosis_report(result, report).read_bytes().startswith(b"%PDF")

@@ -296,6 +296,20 @@ ES = {
         "una partición aleatoria de {2} de sus propios hospitales: {3:.1%}",
     "Expected at a\nnew hospital": "Esperado en un\nhospital nuevo",
     "not estimated": "sin estimar",
+    "Show the probabilities anyway (not a diagnosis)": "Mostrar las probabilidades igualmente (no es un diagnóstico)",
+    "{0}: no diagnosis": "{0}: sin diagnóstico",
+    "Not a diagnosis: these probabilities were asked for although the input may not be a frontal chest radiograph:":
+        "No es un diagnóstico: se pidieron estas probabilidades aunque la imagen puede no ser una radiografía de "
+        "tórax frontal:",
+    "No diagnosis: this may not be a frontal chest radiograph:":
+        "Sin diagnóstico: puede no ser una radiografía de tórax frontal:",
+    "No diagnosis": "Sin diagnóstico",
+    "Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.":
+        "Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre "
+        "todo {2} ({3:.0%}), señal de un atajo.",
+    "between the lungs (mediastinum, heart)": "entre los pulmones (mediastino, corazón)",
+    "outside the lung field (neck, shoulders, abdomen, borders)":
+        "fuera del campo pulmonar (cuello, hombros, abdomen, bordes)",
 }
 
 

@@ -36,12 +36,42 @@ def register(sub) -> None:
     p.add_argument("--heatmap-class", metavar="CLASS",
                    help="one of the model's classes for the heatmap (default: the predicted one)")
     p.add_argument("--report", metavar="DIR", help="write a one-page PDF report per image to DIR")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--force", action="store_true",
+                   help="give the probabilities even of an input that does not look like a frontal chest radiograph "
+                        "(marked as not a diagnosis; by default such an input gets no diagnosis)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON (one object, every file listed)")
     p.set_defaults(func=cmd_diagnose)
+
+
+#: Files read before the model is loaded are kept for the diagnosis when there are at most this many
+#: (a larger batch reads each file again rather than hold every image in memory).
+KEEP_READ = 32
+
+
+def check_files(paths: list[str]) -> tuple[dict, list[dict]]:
+    """Every file read before the model is loaded, so that a wrong or unreadable file is said in well under
+    a second: (the images read, by path, when few; one failure record per unreadable file)."""
+    loaded, failures = {}, []
+    for path in paths:
+        try:
+            image = read_grayscale(path)
+        except CxrdeskError as exc:
+            failures.append({"file": path, "error": str(exc)})
+            print(f"cxrdesk: error: {exc}", file=sys.stderr)
+            continue
+        if len(paths) <= KEEP_READ:
+            loaded[path] = image
+    return loaded, failures
 
 
 def cmd_diagnose(args) -> int:
     folder = args.model or default_bundle_folder(args.models_dir)
+    loaded, failures = check_files(args.images)
+    failed = {f["file"] for f in failures}
+    if len(failed) == len(args.images):
+        if args.json:
+            print(json.dumps({"model": None, "notice": RESEARCH_NOTICE, "results": [], "failed": failures}, indent=2))
+        return 1
     use_cpu_in_process()
     diagnoser = Diagnoser(load_bundle(folder))
     if args.heatmap_class:
@@ -62,11 +92,13 @@ def cmd_diagnose(args) -> int:
         if getattr(args, option):
             outputs[option] = Path(getattr(args, option))
             outputs[option].mkdir(parents=True, exist_ok=True)
-    failures = []
     results = []
     for path in args.images:
+        if path in failed:
+            continue
         try:
-            result = diagnoser.diagnose(path, heatmap=bool(outputs), heatmap_class=args.heatmap_class)
+            result = diagnoser.diagnose(path, heatmap=bool(outputs), heatmap_class=args.heatmap_class,
+                                        force=args.force, loaded=loaded.pop(path, None))
         except CxrdeskError as exc:
             failures.append({"file": path, "error": str(exc)})
             print(f"cxrdesk: error: {exc}", file=sys.stderr)
@@ -81,14 +113,15 @@ def cmd_diagnose(args) -> int:
         results.append(record)
         if args.json:
             continue
-        probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
-        answer = (result.uncertain_sentence()[0].upper() + result.uncertain_sentence()[1:] if result.uncertain
-                  else f"predicted: {result.predicted}")
-        print(f"\n{path}\n  {answer}\n  probabilities: {probs}")
+        answer = result.answer_sentence()
+        print(f"\n{path}\n  {answer[0].upper() + answer[1:]}")
+        if result.refused:
+            print("  (--force gives its probabilities anyway, marked as not a diagnosis)")
+        else:
+            probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
+            print(f"  probabilities{' (NOT A DIAGNOSIS)' if result.forced else ''}: {probs}")
         for line in result.screening_sentences():
             print(f"  Screening: {line}")
-        for warning in result.warnings:
-            print(f"  WARNING: may not be a frontal chest radiograph: {warning}")
         if result.lungs is not None and result.lungs.plausible:
             print(f"  Lungs: {result.lungs.share:.0%} of the image, box {result.lungs.bbox}")
         if result.heatmap is not None:

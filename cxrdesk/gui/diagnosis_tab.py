@@ -21,6 +21,10 @@ from ..site import calibrate_at_site
 from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
+#: Severity colours of the result's texts: a refusal red (and first), a shortcut or screening line amber,
+#: information grey.
+RED, AMBER, GREY = "#b00020", "#9a5b00", "#424242"
+
 
 def _diagnose(diagnoser: Diagnoser, path: str):
     """The diagnosis with its heatmap, and the lungs' outline to draw on it (a worker task)."""
@@ -107,9 +111,15 @@ class DiagnosisTab(QWidget):
         self.uncertain_reason.setWordWrap(True)
         self.uncertain_reason.setStyleSheet("color: #616161")
         self.uncertain_reason.hide()
-        self.warning = QLabel()
+        self.refusal = QLabel()  # why an input gets no diagnosis: red, first
+        self.refusal.setWordWrap(True)
+        self.refusal.setStyleSheet(f"color: {RED}; font-weight: bold")
+        self.refusal.hide()
+        self.force_button = QPushButton()  # the probabilities of a refused input, asked for anyway
+        self.force_button.hide()
+        self.warning = QLabel()  # screening lines: amber
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #9a5b00; font-weight: bold")
+        self.warning.setStyleSheet(f"color: {AMBER}")
         self.heat = QLabel()  # the share of the heatmap's heat inside the lungs
         self.heat.setWordWrap(True)
         self.scale_low, self.scale_high = QLabel(), QLabel()
@@ -135,6 +145,8 @@ class DiagnosisTab(QWidget):
         hospital.addWidget(self.calibrate_button)
         model_layout.addLayout(hospital)
         result_layout = QVBoxLayout(self.result_box)
+        result_layout.addWidget(self.refusal)
+        result_layout.addWidget(self.force_button)
         result_layout.addLayout(self.bar_grid)
         result_layout.addWidget(self.predicted)
         result_layout.addWidget(self.uncertain_reason)
@@ -172,6 +184,7 @@ class DiagnosisTab(QWidget):
         self.calibrate_button.clicked.connect(self.calibrate_for_hospital)
         self.open_button.clicked.connect(self.choose_image)
         self.export_button.clicked.connect(self.export_report)
+        self.force_button.clicked.connect(self.force_probabilities)
         self.opacity.valueChanged.connect(self.redraw_image)
 
     def show_classes(self, classes) -> None:
@@ -206,6 +219,7 @@ class DiagnosisTab(QWidget):
                                                  "new model (this one is kept as it is)"))
         self.open_button.setText(self.tr("Open radiograph..."))
         self.export_button.setText(self.tr("Export report..."))
+        self.force_button.setText(self.tr("Show the probabilities anyway (not a diagnosis)"))
         self.opacity_label.setText(self.tr("Heatmap opacity"))
         self.scale_low.setText(self.tr("Grad-CAM: low"))
         self.scale_high.setText(self.tr("high"))
@@ -412,65 +426,102 @@ class DiagnosisTab(QWidget):
         else:
             self.outline = None
         self.result = result
-        self.show_classes(list(result.probabilities))
-        for name, bar in self.bars.items():
-            p = result.probabilities[name]
-            bar.setValue(int(round(p * 1000)))
-            bar.setFormat(f"{p:.1%}")
-            # an uncertain result shows its probabilities in grey: no class stands out as an answer
-            bar.setStyleSheet("QProgressBar::chunk { background: #9e9e9e; }" if result.uncertain else "")
-        self.show_result_texts()
+        self.show_probabilities()
         self.message.info(Path(result.path).name)
         self.export_button.setEnabled(True)
         self.redraw_image()
-        if result.uncertain:
-            self.status.emit(self.tr("{0}: uncertain").format(Path(result.path).name))
+        name = Path(result.path).name
+        if result.refused:
+            self.status.emit(self.tr("{0}: no diagnosis").format(name))
+        elif result.uncertain:
+            self.status.emit(self.tr("{0}: uncertain").format(name))
         else:
-            self.status.emit(self.tr("{0}: {1} ({2:.1%})").format(Path(result.path).name, result.predicted,
-                                                                 result.probabilities[result.predicted]))
+            self.status.emit(self.tr("{0}: {1} ({2:.1%})").format(name, result.predicted, result.confidence))
+
+    def show_probabilities(self) -> None:
+        """The bars: empty for a refused input, grey when no class stands out as an answer (uncertain, or
+        asked for anyway), else each class's colour."""
+        result = self.result
+        self.show_classes(list(result.probabilities))
+        for name, bar in self.bars.items():
+            p = result.probabilities[name]
+            bar.setValue(0 if result.refused else int(round(p * 1000)))
+            bar.setFormat("-" if result.refused else f"{p:.1%}")
+            bar.setStyleSheet("QProgressBar::chunk { background: #9e9e9e; }"
+                              if result.uncertain or result.forced else "")
+        self.show_result_texts()
+
+    def force_probabilities(self) -> None:
+        """The user asks for the probabilities of an input the guard rejected: shown grey, marked."""
+        if self.result is not None and self.result.refused:
+            self.result.forced = True
+            self.show_probabilities()
+            self.redraw_image()
 
     def show_result_texts(self) -> None:
-        if self.result.uncertain:
-            rule = self.result.uncertain_rule
+        result = self.result
+        self.force_button.setVisible(result.refused)
+        self.refusal.setVisible(bool(result.warnings))
+        if result.warnings:
+            reasons = "\n".join(f"- {w}" for w in result.warnings)
+            self.refusal.setText((self.tr("Not a diagnosis: these probabilities were asked for although the input may "
+                                          "not be a frontal chest radiograph:") if result.forced else
+                                  self.tr("No diagnosis: this may not be a frontal chest radiograph:")) + "\n" + reasons)
+        if result.refused:
+            self.predicted.setText(self.tr("No diagnosis"))
+            self.predicted.setStyleSheet(f"font-size: 14pt; color: {RED}")
+            self.predicted.setToolTip("")
+            self.uncertain_reason.hide()
+        elif result.uncertain:
+            rule = result.uncertain_rule
             self.predicted.setText(self.tr("Uncertain - refer"))
             self.predicted.setStyleSheet("font-size: 14pt; color: #616161")
             if rule.get("reached", True):
                 why = self.tr("Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of "
                               "the time at hospitals it never saw.").format(
-                    class_name(self.result.predicted), self.result.confidence, rule["threshold"], rule["target_accuracy"])
+                    class_name(result.most_likely), result.confidence, rule["threshold"], rule["target_accuracy"])
             else:
                 why = self.tr("This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely "
-                              "{1} at {2:.1%}).").format(rule["target_accuracy"], class_name(self.result.predicted),
-                                                         self.result.confidence)
+                              "{1} at {2:.1%}).").format(rule["target_accuracy"], class_name(result.most_likely),
+                                                         result.confidence)
             self.predicted.setToolTip(why)
             self.uncertain_reason.setText(why)
             self.uncertain_reason.show()
         else:
-            self.predicted.setText(self.tr("Predicted: {0}").format(class_name(self.result.predicted)))
-            self.predicted.setStyleSheet("font-size: 16pt; font-weight: bold")
+            self.predicted.setText(self.tr("Predicted: {0}").format(class_name(result.predicted)))
+            self.predicted.setStyleSheet("font-size: 16pt; font-weight: bold" if not result.forced else
+                                         "font-size: 14pt; color: #616161")
             self.predicted.setToolTip("")
             self.uncertain_reason.hide()
-        share = self.result.heat_in_lungs
-        if self.result.heat_empty:
+        self.show_heat_text()
+        self.warning.setText("\n".join(self.tr("Screening: {0}").format(line) for line in result.screening_sentences()))
+        self.warning.setVisible(bool(self.warning.text()))
+
+    def show_heat_text(self) -> None:
+        """Where the heatmap's heat lies: grey information, amber when it lies mostly outside the lungs."""
+        result = self.result
+        share = result.heat_in_lungs
+        self.heat.setStyleSheet(f"color: {GREY}")
+        if result.heat_empty:
             self.heat.setText(self.tr("The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's "
-                                      "score.").format(class_name(self.result.heatmap_class)))
-            self.heat.setStyleSheet("")
+                                      "score.").format(class_name(result.heatmap_class)))
         elif share is None:
             self.heat.setText(self.tr("Heat inside the lungs: unknown (no lung model)"))
-            self.heat.setStyleSheet("")
-        elif self.result.shortcut_suspected:
+        elif result.shortcut_suspected:
+            where = result.heat_where or {}
+            region, part = max(((k, v) for k, v in where.items() if k != "lungs"), key=lambda kv: kv[1],
+                               default=("outside", 1.0 - share))
             self.heat.setText(self.tr("Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the "
-                                      "model looked mostly elsewhere, a sign of a shortcut.").format(
-                                          share, class_name(self.result.heatmap_class)))
-            self.heat.setStyleSheet("color: #b00020; font-weight: bold")
+                                      "model looked mostly {2} ({3:.0%}), a sign of a shortcut.").format(
+                                          share, class_name(result.heatmap_class), self.region_name(region), part))
+            self.heat.setStyleSheet(f"color: {AMBER}; font-weight: bold")
         else:
             self.heat.setText(self.tr("{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).").format(
-                share, class_name(self.result.heatmap_class)))
-            self.heat.setStyleSheet("")
-        self.warning.setText("\n".join([self.tr("Screening: {0}").format(line)
-                                        for line in self.result.screening_sentences()]
-                                       + [self.tr("May not be a frontal chest radiograph: {0}").format(w)
-                                          for w in self.result.warnings]))
+                share, class_name(result.heatmap_class)))
+
+    def region_name(self, region: str) -> str:
+        return {"between": self.tr("between the lungs (mediastinum, heart)"),
+                "outside": self.tr("outside the lung field (neck, shoulders, abdomen, borders)")}.get(region, region)
 
     def redraw_image(self, *_):
         self.settings.setValue("diagnosis/opacity", self.opacity.value())
