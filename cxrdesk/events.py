@@ -105,6 +105,7 @@ class Finished(Event):
     bundle: str | None = None  # the bundle written (None on a non-chief worker, or a crossval estimate only)
     chief: bool = True
     epochs_run: int | None = None
+    best_epoch: int | None = None  # the epoch the bundle holds (lowest validation loss); None without validation
     stopped_early: bool = False
     stopped_by_user: bool = False
     crossval: str | None = None  # a crossval run's working folder (kept while it can be resumed)

@@ -186,7 +186,8 @@ def resumable_runs(out: str | Path) -> list[dict]:
             if not run.is_dir():
                 continue
             history = run / "history.json"
-            epochs = len(json.loads(history.read_text(encoding="utf-8"))) if history.is_file() else 0
+            epochs = sum(not h.get("partial") for h in json.loads(history.read_text(encoding="utf-8"))
+                         ) if history.is_file() else 0  # an epoch a stop cut short is not done
             runs.append({"name": run.name, "folder": str(run), "bytes": folder_size(run), "epochs_done": epochs,
                          "age_hours": round((time.time() - run.stat().st_mtime) / 3600, 1),
                          "resumable": (run / "config.json").is_file()})

@@ -260,7 +260,16 @@ def _fit(cfg: TrainConfig, setup: _Setup, history: list[dict], folder: Path, emi
 
     monitor = "val_loss" if setup.pipes.val is not None else "loss"
     progress = _progress_callback(emit, should_stop, setup.steps, history, folder)
-    callbacks = [keras.callbacks.BackupAndRestore(str(folder / "backup"), delete_checkpoint=False),
+
+    class WholeEpochBackup(keras.callbacks.BackupAndRestore):
+        """Backs up whole epochs only: an epoch a stop cut short (Ctrl-C in the last one included) is not
+        counted as done, and ``--resume`` repeats it."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if not progress.cut_short:
+                super().on_epoch_end(epoch, logs)
+
+    callbacks = [WholeEpochBackup(str(folder / "backup"), delete_checkpoint=False),
                  keras.callbacks.ModelCheckpoint(str(folder / "best.weights.h5"), monitor=monitor,
                                                  save_best_only=True, save_weights_only=True),
                  progress]
@@ -275,7 +284,8 @@ def _fit(cfg: TrainConfig, setup: _Setup, history: list[dict], folder: Path, emi
 def _finish(cfg: TrainConfig, setup: _Setup, progress, dataset, folder: Path, device_name: str, policy: str) -> dict:
     """Keep the best epoch, calibrate on validation, write the bundle (the chief only)."""
     epochs_done = len(progress.history)
-    completed = epochs_done >= cfg.epochs or (cfg.early_stopping and not progress.stopped_by_user)
+    whole = sum(not h.get("partial") for h in progress.history)  # an epoch cut short is not done: resume repeats it
+    completed = whole >= cfg.epochs or (cfg.early_stopping and not progress.stopped_by_user)
     if not progress.history:
         raise CxrdeskError("the run was stopped before its first epoch ended: nothing to save")
     if (folder / "best.weights.h5").exists():
@@ -295,7 +305,7 @@ def _finish(cfg: TrainConfig, setup: _Setup, progress, dataset, folder: Path, de
     if completed:
         shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
     return {"bundle": str(bundle), "chief": True, "epochs_run": epochs_done, "stopped_early": not completed,
-            "stopped_by_user": progress.stopped_by_user}
+            "stopped_by_user": progress.stopped_by_user, "best_epoch": result.best_epoch}
 
 
 def _calibrate(model, val, dataset, target: float) -> dict | None:
@@ -398,9 +408,11 @@ def _best_epoch(history: list[dict], monitor: str) -> int | None:
 
 
 def _load_history(folder: Path) -> list[dict]:
+    """The whole epochs a run to resume has done (an epoch a stop cut short is repeated, as its backup is of
+    the epoch before)."""
     path = folder / "history.json"
     if path.exists() and (folder / "backup").exists():
-        return json.loads(path.read_text(encoding="utf-8"))
+        return [h for h in json.loads(path.read_text(encoding="utf-8")) if not h.get("partial")]
     return []
 
 
@@ -419,6 +431,11 @@ def _progress_callback(emit: Emit, should_stop: Callable[[], bool], steps: int, 
             self._last_event = 0.0
             self._started = time.perf_counter()
             self._batches = 0
+
+        @property
+        def cut_short(self) -> bool:
+            """The epoch now ending was stopped before its last batch."""
+            return self._batches < steps
 
         def on_epoch_begin(self, epoch, logs=None):
             self._started = time.perf_counter()

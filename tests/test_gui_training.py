@@ -30,6 +30,9 @@ def test_train_one_epoch_with_live_charts_then_compare(window, qtbot, curated_cx
     assert tab.metrics.item(len(CLASSES), 0).text() == "General precision"
     assert tab.compare.rowCount() == 1 and tab.compare.item(0, 3).text() == "CPU"
     assert window.diagnosis.model.count() == 1  # the new model is offered for diagnosis
+    card = json.loads(next(__import__("pathlib").Path(tab.out.text()).glob("*/card.json")).read_text())
+    assert f"the model saved is epoch {card['training']['best_epoch']}, the one of lowest validation loss" in (
+        tab.epoch_label.text())  # which epoch the saved model is, said
 
 def test_stop_keeps_what_was_trained(window, qtbot, curated_cxr3):
     tab = window.training

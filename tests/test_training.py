@@ -18,7 +18,7 @@ import pytest
 from cxrdesk.bundle import BundleError, load_bundle, read_card
 from cxrdesk.cli import main
 from cxrdesk.events import Batch, Epoch, Event, Failed, Finished, Started, Stopped
-from cxrdesk.runs import TrainingRun, resume_config
+from cxrdesk.runs import TrainingRun, resumable_runs, resume_config
 from cxrdesk.training import TrainConfig, work_dir
 
 QUICK = dict(image_size=32, batch_size=32, seed=1)
@@ -100,7 +100,9 @@ def test_a_bad_bundle_is_refused(trained, tmp_path):
 
 
 def test_progress_events_stop_and_resume(curated_cxr3, tmp_path):
-    config = TrainConfig(dataset=str(curated_cxr3), recipe="study", epochs=3, out=str(tmp_path), name="stoppable",
+    """A stop in the last epoch (as Ctrl-C there) keeps a run that --resume finishes; the epoch it cut short is
+    not counted as done, and the resumed run repeats it."""
+    config = TrainConfig(dataset=str(curated_cxr3), recipe="study", epochs=2, out=str(tmp_path), name="stoppable",
                          max_steps=6, accumulation=2, **QUICK)
 
     def stop_in_second_epoch(run, event):
@@ -125,12 +127,15 @@ def test_progress_events_stop_and_resume(curated_cxr3, tmp_path):
     # the events cross the process boundary as data and read back as they were
     assert all(Event.parse(e.to_dict()) == e for e in events)
 
+    assert [r["epochs_done"] for r in resumable_runs(tmp_path) if r["name"] == "stoppable"] == [1]
     events = collect(TrainingRun(resume_config(tmp_path, "stoppable")).start(resume=True))
-    assert events[0].resumed_at_epoch == 2
-    assert [e.epoch for e in events if isinstance(e, Epoch)] == [3]
+    assert events[0].resumed_at_epoch == 1  # the second epoch was cut short: it is trained again
+    assert [e.epoch for e in events if isinstance(e, Epoch)] == [2]
     assert type(events[-1]) is Finished and not events[-1].stopped_by_user
     card = read_card(tmp_path / "stoppable")
-    assert [h["epoch"] for h in card["training"]["history"]] == [1, 2, 3]
+    assert events[-1].best_epoch == card["training"]["best_epoch"] in (1, 2)  # which epoch the bundle holds
+    assert [h["epoch"] for h in card["training"]["history"]] == [1, 2]
+    assert not any(h["partial"] for h in card["training"]["history"])
     assert not card["training"]["stopped_early"]
     assert not work_dir(tmp_path, "stoppable").exists()
 

@@ -40,7 +40,7 @@ def register_runs(sub) -> None:
     p.add_argument("names", nargs="*", help="runs to clean (default: all listed)")
     p.add_argument("--out", default=d["out"], help=f"models folder (default ./{d['out']})")
     p.add_argument("--clean", action="store_true", help="delete the listed runs' checkpoints")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the resumable runs as JSON")
     p.set_defaults(func=cmd_runs)
 
 
@@ -237,6 +237,9 @@ class _RunView:
     def finished(self, event: Finished) -> None:
         if event.bundle:
             print(f"Model bundle written to {event.bundle}")
+            if event.best_epoch and event.epochs_run:
+                print(f"It holds epoch {event.best_epoch} of {event.epochs_run}, the one of lowest validation loss"
+                      + (" (the last)" if event.best_epoch == event.epochs_run else ""))
         if isinstance(event, Stopped):
             kept = self.run.work_folder()
             print(f"Stopped after {event.epochs_run} epoch(s); the bundle holds the best epoch so far. "

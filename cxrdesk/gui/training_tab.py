@@ -355,8 +355,11 @@ class TrainingTab(QWidget):
                                              "--resume {0} --out {1}')").format(self.run.config.name, self.run.config.out)
                                      if isinstance(event, Stopped) else self.tr("Estimate done"))
             return
-        self.epoch_label.setText(self.tr("Finished after {0} epoch(s)").format(
-            event.epochs_run if event.epochs_run is not None else "?"))
+        text = self.tr("Finished after {0} epoch(s)").format(event.epochs_run if event.epochs_run is not None else "?")
+        if event.bundle and event.best_epoch:
+            text += " - " + self.tr("the model saved is epoch {0}, the one of lowest validation loss").format(
+                event.best_epoch)
+        self.epoch_label.setText(text)
         if event.bundle:
             self.message.info(self.tr("Model saved to {0}. Evaluating...").format(event.bundle))
             self.bundle_written.emit(event.bundle)
