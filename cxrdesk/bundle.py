@@ -41,6 +41,14 @@ FORMAT = CLASSIFIER_FORMAT
 DEMO_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "demo-custom-64"
 
 
+def is_demo_bundle(folder: str | Path) -> bool:
+    """The demo model shipped in ``models/``: read-only in practice (nothing CXRDesk does changes it)."""
+    try:
+        return Path(folder).resolve() == DEMO_BUNDLE.resolve()
+    except OSError:
+        return False
+
+
 class BundleError(CxrdeskError):
     """A folder that is not a usable CXRDesk model bundle."""
 

@@ -294,7 +294,7 @@ def record_in_card(bundle_folder: Path, evaluation: Evaluation, record: bool = T
     installed, read-only model) does not cost the user the evaluation just computed: the reason is kept
     in ``evaluation.not_recorded`` for the caller to show."""
     if not record:
-        evaluation.not_recorded = "not recorded in the model's card, as asked"
+        evaluation.not_recorded = "not recorded in the model's card (the model is left as it was; --record keeps it there)"
         return
     try:
         store_in_card(bundle_folder, evaluation)

@@ -201,7 +201,7 @@ def test_crossval_end_to_end_stop_resume_final_model_and_uncertain(five_sources,
     assert read_card(bundle).expected_at_new_hospital == expected
     # an estimate made again with another calibration (as older code made it): what was measured through
     # the old one is set aside, not left as the model's figures
-    assert cxrdesk("evaluate", five_sources, "--model", bundle).returncode == 0
+    assert cxrdesk("evaluate", five_sources, "--model", bundle, "--record").returncode == 0
     assert read_card(bundle).evaluations
     amend_card(bundle, lambda card: card["calibration"].update(temperature=7.0))
     resummarise(bundle)

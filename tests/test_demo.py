@@ -86,3 +86,27 @@ def test_plain_diagnose_says_it_is_the_demonstration_model_and_its_expected_figu
     assert result.returncode == 0, result.stderr
     assert "demonstration model" in result.stdout and "expected at a hospital it never saw" in result.stdout
     assert "leave-one-hospital-out over 5 hospitals" in result.stdout
+
+
+def test_the_shipped_demo_model_is_never_changed_by_an_evaluation(tmp_path):
+    if not DEMO_BUNDLE.is_dir():
+        pytest.skip("no demo model in models/")
+    folder = tmp_path / "site" / "Normal"
+    folder.mkdir(parents=True)
+    before = (DEMO_BUNDLE / "card.json").read_bytes()
+    refused = subprocess.run([sys.executable, "-m", "cxrdesk", "evaluate", str(folder.parent), "--model",
+                              str(DEMO_BUNDLE), "--record"], capture_output=True, text=True)
+    assert refused.returncode == 1 and "never changed" in refused.stderr and "copy the folder" in refused.stderr
+    assert (DEMO_BUNDLE / "card.json").read_bytes() == before
+
+
+def test_the_demo_card_carries_no_temporary_or_machine_path():
+    """tools/portable_card.py, run by make_demo_model.sh: paths beside the repository are relative
+    (../shared/data/...), temporary ones say so; no absolute path of the machine that made it is left."""
+    import re
+
+    if not DEMO_BUNDLE.is_dir():
+        pytest.skip("no demo model in models/")
+    for path in (DEMO_BUNDLE / "card.json", DEMO_BUNDLE / "crossval" / "summary.json"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'(?<![\w.<>])/(?:tmp|work|home|root|usr|var)/', text), path

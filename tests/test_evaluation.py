@@ -67,8 +67,13 @@ def test_roc_and_calibration():
 
 def test_evaluate_command_writes_report_and_card(trained, curated_cxr3, tmp_path):
     report = tmp_path / "report"
+    before = (trained / "card.json").read_bytes()
+    left = subprocess.run([sys.executable, "-m", "cxrdesk", "evaluate", str(curated_cxr3), "--model", str(trained),
+                           "--split", "test"], capture_output=True, text=True)
+    assert left.returncode == 0 and "--record keeps it there" in left.stdout, left.stderr
+    assert (trained / "card.json").read_bytes() == before  # by default the model is left exactly as it was
     result = subprocess.run([sys.executable, "-m", "cxrdesk", "evaluate", str(curated_cxr3), "--model", str(trained),
-                             "--split", "test", "--report", str(report)], capture_output=True, text=True)
+                             "--split", "test", "--report", str(report), "--record"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "general precision" in result.stdout and "research tool" in result.stdout
     for name in ("curves.png", "confusion_matrix.png", "roc.png", "calibration.png", "report.html"):

@@ -158,7 +158,7 @@ def other_hospital(tmp_path_factory) -> Path:
 def test_evaluate_on_a_labelled_folder_from_another_hospital(trained, other_hospital, tmp_path):
     bundle = tmp_path / "bundle"
     shutil.copytree(trained, bundle)
-    result = cxrdesk("evaluate", other_hospital, "--model", bundle, "--json")
+    result = cxrdesk("evaluate", other_hospital, "--model", bundle, "--json", "--record")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["external"] and report["n"] == 20 and report["sources"] == ["jsrt"]
@@ -181,7 +181,7 @@ def test_a_small_folder_tested_later_does_not_replace_a_larger_test_as_the_headl
                                                                                     tmp_path):
     bundle = tmp_path / "bundle"
     shutil.copytree(trained, bundle)
-    assert cxrdesk("evaluate", other_hospital, "--model", bundle).returncode == 0  # 20 JSRT films
+    assert cxrdesk("evaluate", other_hospital, "--model", bundle, "--record").returncode == 0  # 20 JSRT films
     few = make_source(tmp_path / "few", {"Normal": sorted((other_hospital / "Normal").glob("*.png"))[:4]})
     for path in (few / "Normal").glob("*.png"):
         path.rename(path.with_name(path.name.replace("jsrt__", "smallsite__")))
@@ -189,7 +189,7 @@ def test_a_small_folder_tested_later_does_not_replace_a_larger_test_as_the_headl
     asked = cxrdesk("evaluate", few, "--model", bundle, "--no-record", "--json")
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout)["recorded"] is False and (bundle / "card.json").read_bytes() == card_before
-    later = cxrdesk("evaluate", few, "--model", bundle)
+    later = cxrdesk("evaluate", few, "--model", bundle, "--record")
     assert later.returncode == 0, later.stderr
     card = json.loads((bundle / "card.json").read_text())
     assert [e["n"] for e in card["external_evaluations"]] == [20, 4]  # both kept
@@ -254,7 +254,7 @@ def test_a_folder_of_images_the_model_learnt_from_is_not_called_another_hospital
     bundle = tmp_path / "bundle"
     shutil.copytree(trained, bundle)
     named = make_source(tmp_path / "named", {"Tuberculosis": [i.file for i in learnt]})  # '<source>__' names kept
-    result = cxrdesk("evaluate", named, "--model", bundle, "--json")
+    result = cxrdesk("evaluate", named, "--model", bundle, "--json", "--record")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["seen_images"] == 6 and report["seen_sources"] == sorted({i.source for i in learnt})

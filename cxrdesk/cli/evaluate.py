@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import RESEARCH_NOTICE
-from ..bundle import BundleError, read_card
+from ..bundle import BundleError, is_demo_bundle, read_card
 from ..card import CARD_FILE
 from ..curation import SPLITS
 from ..dataset import DESCRIPTION, load_dataset
@@ -30,10 +30,14 @@ def register(sub) -> None:
     p.add_argument("--split", choices=list(SPLITS), help="split of a curated dataset (default: test, else val)")
     p.add_argument("--source-pattern", metavar="REGEX", help="for a labelled folder: the source in file names")
     p.add_argument("--report", metavar="DIR", help="write PNG figures and report.html to DIR")
-    p.add_argument("--no-record", action="store_true",
-                   help="leave the model's card unchanged (by default the result is stored in it; the card's "
-                        "headline held-out figure is its largest test on hospitals never seen)")
-    p.add_argument("--json", action="store_true")
+    record = p.add_mutually_exclusive_group()
+    record.add_argument("--record", action="store_true",
+                        help="store the result in the model's card (by default the model is left exactly as it was; "
+                             "the card's headline stays its estimate for a new hospital, or its largest test on "
+                             "hospitals it never saw)")
+    record.add_argument("--no-record", action="store_true",
+                        help="leave the model's card unchanged (the default; kept for scripts written before --record)")
+    p.add_argument("--json", action="store_true", help="print the evaluation as JSON (figures, per source, coverage, where it was recorded)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("calibrate", help="a copy of a model calibrated for a new hospital on some of its labelled "
@@ -47,30 +51,33 @@ def register(sub) -> None:
     p.add_argument("--target-sensitivity", type=float, metavar="S",
                    help="sensitivity the screening thresholds are chosen for (default 0.9)")
     p.add_argument("--source-pattern", metavar="REGEX", help="the source in file names")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the calibrated copy's figures as JSON")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("compare", help="the study's Table VII across model bundles")
     p.add_argument("bundles", nargs="+", help="model bundle folders, or folders of bundles (e.g. models/)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the comparison table as JSON (one row per bundle)")
     p.set_defaults(func=cmd_compare)
 
 
 def cmd_evaluate(args) -> int:
     """A curated dataset's split, or any labelled folder (another hospital's images)."""
+    if args.record and is_demo_bundle(args.model):
+        raise CxrdeskError(f"{args.model} is the demo model shipped with CXRDesk, which is never changed: evaluate it "
+                           "without --record, or copy the folder and record into the copy")
     curated = (Path(args.dataset) / DESCRIPTION).is_file()
     dataset = load_dataset(args.dataset) if curated else None
     if not curated and args.split:
         raise CxrdeskError(f"{args.dataset} is a labelled folder, not a curated dataset: --split does not apply")
     use_cpu_in_process()
     if curated:
-        bundle, result = evaluate_bundle(args.model, dataset, args.split, record=not args.no_record)
+        bundle, result = evaluate_bundle(args.model, dataset, args.split, record=args.record)
         where = f"the '{result.split}' split of {dataset.folder}"
     else:
         update, close = progress_bar("reading", enabled=not args.json)
         try:
             bundle, result, _ = evaluate_folder(args.model, args.dataset, source_pattern=args.source_pattern,
-                                                progress=update, record=not args.no_record)
+                                                progress=update, record=args.record)
         finally:
             close()
         where = f"the labelled folder {result.dataset} (external)"

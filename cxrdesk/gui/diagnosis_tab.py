@@ -10,7 +10,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from ..bundle import available_bundles, load_bundle
+from ..bundle import available_bundles, is_demo_bundle, load_bundle
 from ..devices import use_cpu_in_process
 from ..diagnosis import Diagnoser, heatmap_overlay
 from ..errors import CxrdeskError
@@ -47,9 +47,10 @@ def _load_diagnoser(folder: str) -> Diagnoser:
 
 
 def _evaluate_folder(bundle_folder: str, folder: str):
-    """The model on another hospital's labelled folder, stored in its card (a worker task)."""
+    """The model on another hospital's labelled folder, stored in its card - except the shipped demo
+    model's, which is never changed (a worker task)."""
     use_cpu_in_process()
-    return evaluate_folder(bundle_folder, folder)[1]
+    return evaluate_folder(bundle_folder, folder, record=not is_demo_bundle(bundle_folder))[1]
 
 
 def _calibrate_site(bundle_folder: str, folder: str, out: str):
@@ -312,7 +313,9 @@ class DiagnosisTab(QWidget):
             text += ". " + self.tr("Not a figure for a hospital it never saw: {0} of these images are among those it "
                                    "learnt from; sources it learnt from: {1}").format(
                 result.seen_images or 0, ", ".join(result.seen_sources or []) or self.tr("none"))
-        if result.not_recorded:
+        if result.not_recorded and is_demo_bundle(self.diagnoser.bundle.folder):
+            text += "; " + self.tr("not kept on the card: the shipped demo model is never changed.")
+        elif result.not_recorded:
             text += "; " + self.tr("not kept on the model's card: its folder cannot be written.")
         elif learnt:
             text += "; " + self.tr("kept on the model's card, never as its figure for other hospitals.")
@@ -494,7 +497,11 @@ class DiagnosisTab(QWidget):
             self.predicted.setToolTip("")
             self.uncertain_reason.hide()
         self.show_heat_text()
-        self.warning.setText("\n".join(self.tr("Screening: {0}").format(line) for line in result.screening_sentences()))
+        self.warning.setText("\n".join(
+            self.tr("Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory "
+                    "test").format(class_name(name), result.probabilities[name], s["threshold"],
+                                   self.tr(" (chosen on this hospital's images)") if s.get("chosen_on") == "site" else "")
+            for name, s in result.screening.items() if s["above"] and not result.refused))
         self.warning.setVisible(bool(self.warning.text()))
 
     def show_heat_text(self) -> None:
