@@ -119,8 +119,9 @@ class Diagnosis:
         refused input."""
         if self.refused:
             return []
-        return [f"{name} {self.probabilities[name]:.1%} is above its screening threshold {s['threshold']:.1%}: "
-                "refer for a confirmatory test" for name, s in self.screening.items() if s["above"]]
+        return [f"{name} {self.probabilities[name]:.1%} is above its screening threshold {s['threshold']:.1%}"
+                + (" (chosen on this hospital's images)" if s.get("chosen_on") == "site" else "")
+                + ": refer for a confirmatory test" for name, s in self.screening.items() if s["above"]]
 
     @property
     def shortcut_suspected(self) -> bool:

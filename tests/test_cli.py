@@ -127,3 +127,22 @@ def test_no_tensorflow_chatter_unless_verbose(trained):
         assert noise not in quiet.stderr + quiet.stdout
     models = subprocess.run([sys.executable, "-m", "cxrdesk", "models", "--json"], capture_output=True, text=True)
     assert models.returncode == 0 and "I0000" not in models.stderr and "absl" not in models.stderr
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    import argparse
+
+    from cxrdesk.cli import build_parser
+
+    silent = []
+
+    def walk(parser, command):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, name)
+            elif not isinstance(action, argparse._HelpAction) and not (action.help or "").strip():
+                silent.append(f"{command} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "cxrdesk")
+    assert not silent, f"options without help: {silent}"

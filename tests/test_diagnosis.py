@@ -268,3 +268,44 @@ def test_the_report_page_draws_no_text_over_other_text(diagnoser, tmp_path, kind
     from cxrdesk.report import write_diagnosis_report
 
     assert write_diagnosis_report(result, report).read_bytes().startswith(b"%PDF")
+
+
+def test_a_folder_of_films_to_one_csv_row_each(tmp_path):
+    """diagnose FOLDER --recursive --csv: every file one row in order (answered, refused or unreadable), with
+    the shipped demo model; a folder with no films is said before anything else."""
+    import csv
+    import shutil
+
+    from cxrdesk.bundle import DEMO_BUNDLE
+
+    if not DEMO_BUNDLE.is_dir():
+        pytest.skip("no demo model in models/")
+    films = tmp_path / "films"
+    (films / "more").mkdir(parents=True)
+    for path in real_images("normal", 2) + real_images("covid", 1):
+        shutil.copy(path, films / path.name)
+    shutil.copy(real_images("tuberculosis", 1)[0], films / "more" / "tb.png")
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256)).astype(np.uint8)).save(films / "noise.png")
+    (films / "broken.png").write_bytes(b"\x89PNG not really")
+    (films / "notes.txt").write_text("not a film, not listed")
+    out = tmp_path / "results.csv"
+    result = subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", str(films), "--recursive", "--csv", str(out),
+                             "--model", str(DEMO_BUNDLE)], capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr  # one unreadable file: exit 1, the rest done
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    names = [Path(r["file"]).name for r in rows]
+    assert sorted(names) == sorted(["broken.png", "noise.png", "tb.png"] + [p.name for p in real_images("normal", 2)
+                                                                            + real_images("covid", 1)])
+    by_name = dict(zip(names, rows))
+    assert by_name["broken.png"]["error"] and not by_name["broken.png"]["predicted"]
+    assert by_name["noise.png"]["out_of_distribution"] == "true" and by_name["noise.png"]["predicted"] == ""
+    assert by_name["noise.png"]["p_Healthy"] == "" and "noise-like" in by_name["noise.png"]["reasons"]
+    film = by_name["tb.png"]
+    total = sum(float(film[f"p_{c}"]) for c in ("COVID-19", "Healthy", "Tuberculosis"))
+    assert abs(total - 1) < 1e-4 and film["uncertain"] in ("true", "false") and not film["error"]
+    assert result.stdout.strip().splitlines()[-1].startswith(f"Wrote {len(rows)} rows to {out}")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", str(empty), "--csv", str(out)],
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and "no radiograph files in this folder" in refused.stderr

@@ -33,6 +33,11 @@ def test_curation_scan_sliders_and_export(window, qtbot, small_source, tmp_path)
     qtbot.waitUntil(lambda: "written to" in tab.message.text(), timeout=60000)
     assert (tmp_path / "curated" / "manifest.csv").is_file()
     assert window.training.dataset.text() == str(tmp_path / "curated")
+    from cxrdesk.curation import plan_curation
+
+    few = [n for n in plan_curation(tab.scan, tab.current_settings()).notes if n.kind == "few_images"]
+    assert few and "fewer than 10 images of" in tab.message.text()  # the CLI's small-split warning, here too
+    assert "9a5b00" in tab.message.styleSheet()  # amber: done, but it may mislead
 
 def test_errors_are_shown_in_the_window(window, qtbot, tmp_path):
     tab = window.curation

@@ -304,6 +304,17 @@ ES = {
     "No diagnosis: this may not be a frontal chest radiograph:":
         "Sin diagnóstico: puede no ser una radiografía de tórax frontal:",
     "No diagnosis": "Sin diagnóstico",
+    "Warning: the {0} split has fewer than {1} images of {2}: its figures would be noise.":
+        "Aviso: la partición de {0} tiene menos de {1} imágenes de {2}: sus cifras serían ruido.",
+    "test": "testeo",
+    "Warning: {0}": "Aviso: {0}",
+    "Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory test":
+        "Cribado: {0} {1:.1%} supera su umbral de cribado {2:.1%}{3}: derivar para una prueba de confirmación",
+    " (chosen on this hospital's images)": " (elegido con las imágenes de este hospital)",
+    "the model saved is epoch {0}, the one of lowest validation loss":
+        "el modelo guardado es la época {0}, la de menor pérdida de validación",
+    "not kept on the card: the shipped demo model is never changed.":
+        "no se guarda en la ficha: el modelo de demostración incluido nunca se modifica.",
     "Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.":
         "Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre "
         "todo {2} ({3:.0%}), señal de un atajo.",

@@ -44,13 +44,16 @@ def register_lungs(sub) -> None:
     p.add_argument("--epochs", type=int, help=f"epochs (default {lung_defaults.epochs})")
     p.add_argument("--size", type=int, help=f"input size in px (default {lung_defaults.size})")
     p.add_argument("--batch-size", type=int, help=f"images per batch (default {lung_defaults.batch_size})")
-    p.add_argument("--seed", type=int, default=lung_defaults.seed)
+    p.add_argument("--seed", type=int, default=lung_defaults.seed,
+                   help=f"random seed of the split into groups, the augmentation and the weights (default "
+                        f"{lung_defaults.seed}; CPU training is still not bit-for-bit repeatable)")
     p.add_argument("--balance-groups", action=argparse.BooleanOptionalAction, default=lung_defaults.balance_groups,
                    help="draw every group (hospital / annotation protocol) equally often in training")
     p.add_argument("--test-share", type=float, metavar="SHARE",
                    help=f"share of each group's patients kept out of the final model to test it "
                         f"(default {lung_defaults.test_share})")
-    p.add_argument("--device", choices=list(DEVICES), default="cpu")
+    p.add_argument("--device", choices=list(DEVICES), default="cpu",
+                   help="train on the CPU (default) or the GPU (an NVIDIA GPU that TensorFlow can see)")
     p.add_argument("--no-validation", action="store_true", help="skip the held-out-group validation")
     p.add_argument("--folds", metavar="GROUP[,GROUP]", help="hold out only these groups (default: each in turn)")
     p.add_argument("--validation-only", action="store_true",

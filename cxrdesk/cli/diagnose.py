@@ -3,8 +3,10 @@ out-of-distribution warnings, Grad-CAM and a PDF report), and lung masks; one ba
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -15,9 +17,10 @@ from ..bundle import default_bundle_folder, load_bundle
 from ..devices import use_cpu_in_process
 from ..diagnosis import Diagnoser
 from ..errors import CxrdeskError
-from ..imaging import read_grayscale
+from ..imaging import is_image_file, read_grayscale
 from ..lungs import load_lung_model, overlay
 from ..report import write_diagnosis_report, write_heatmap_png
+from .common import progress_bar
 
 
 def register(sub) -> None:
@@ -29,7 +32,11 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_lungs)
 
     p = sub.add_parser("diagnose", help="class probabilities of radiographs, with an optional Grad-CAM heatmap")
-    p.add_argument("images", nargs="+", help="radiograph files (PNG, JPEG, BMP, TIFF, DICOM)")
+    p.add_argument("images", nargs="+", help="radiograph files (PNG, JPEG, BMP, TIFF, DICOM) or folders of them")
+    p.add_argument("--recursive", action="store_true", help="for a folder: its sub-folders' films too")
+    p.add_argument("--csv", metavar="FILE", help="write one row per file to FILE (file, predicted or empty, each class's "
+                                                  "probability, uncertain, out of distribution and why, heat share, "
+                                                  "error); the text output is then one summary line")
     p.add_argument("--model", help="model bundle folder (default: the newest in --models-dir)")
     p.add_argument("--models-dir", default="models", help="where to look for the newest bundle")
     p.add_argument("--heatmap", metavar="DIR", help="save a Grad-CAM overlay PNG per image to DIR")
@@ -64,11 +71,32 @@ def check_files(paths: list[str]) -> tuple[dict, list[dict]]:
     return loaded, failures
 
 
+def expand_inputs(paths: list[str], recursive: bool) -> list[str]:
+    """Files as given; a folder becomes the image files in it (sorted; with ``recursive``, in its sub-folders
+    too). A folder without any is an error, said before anything else is done."""
+    files = []
+    for given in paths:
+        folder = Path(given)
+        if not folder.is_dir():
+            files.append(given)
+            continue
+        found = sorted(f for f in (folder.rglob("*") if recursive else folder.iterdir())
+                       if f.is_file() and is_image_file(f))
+        if not found:
+            raise CxrdeskError(f"{folder}: no radiograph files in this folder"
+                               + ("" if recursive else " (--recursive looks in its sub-folders too)"))
+        files += [str(f) for f in found]
+    return files
+
+
 def cmd_diagnose(args) -> int:
     folder = args.model or default_bundle_folder(args.models_dir)
-    loaded, failures = check_files(args.images)
+    if args.csv and not Path(args.csv).resolve().parent.is_dir():
+        raise CxrdeskError(f"cannot write {args.csv}: its folder does not exist")
+    images = expand_inputs(args.images, args.recursive)
+    loaded, failures = check_files(images) if len(images) <= KEEP_READ else ({}, [])
     failed = {f["file"] for f in failures}
-    if len(failed) == len(args.images):
+    if len(failed) == len(images):
         if args.json:
             print(json.dumps({"model": None, "notice": RESEARCH_NOTICE, "results": [], "failed": failures}, indent=2))
         return 1
@@ -76,24 +104,18 @@ def cmd_diagnose(args) -> int:
     diagnoser = Diagnoser(load_bundle(folder))
     if args.heatmap_class:
         diagnoser.class_named(args.heatmap_class)  # a wrong class is refused before any image is read
-    summary = diagnoser.summary
-    if not args.json:
-        val = summary["validation_general_precision"]
-        print(f"Model: {summary['name']} ({summary['architecture']}, {summary['train_images']} training images, "
-              f"validation general precision {val:.2%})" if val is not None else f"Model: {summary['name']}")
-        print(f"Classes: {', '.join(summary['classes'])}")
-        print(f"Quality: {summary['quality']}")
-        if summary["demo"]:
-            print("This is the demonstration model shipped with CXRDesk, trained on about 1,500 public images: "
-                  "not a clinical model.")
-        print(RESEARCH_NOTICE)
+    quiet = args.json or args.csv
+    if not quiet:
+        print_model(diagnoser.summary)
     outputs = {}
     for option in ("heatmap", "report"):
         if getattr(args, option):
             outputs[option] = Path(getattr(args, option))
             outputs[option].mkdir(parents=True, exist_ok=True)
-    results = []
-    for path in args.images:
+    results, started = [], time.perf_counter()
+    update, close = progress_bar("Diagnosing", enabled=bool(quiet) and len(images) > 1)
+    for done, path in enumerate(images, 1):
+        update(done - 1, len(images))
         if path in failed:
             continue
         try:
@@ -108,33 +130,84 @@ def cmd_diagnose(args) -> int:
             heatmap_path = write_heatmap_png(result, outputs["heatmap"] / f"{Path(path).stem}.gradcam.png")
         if "report" in outputs:
             report_path = write_diagnosis_report(result, outputs["report"] / f"{Path(path).stem}.cxrdesk.pdf")
-        record = {**result.to_dict(), "heatmap": str(heatmap_path) if heatmap_path else None,
-                  "report": str(report_path) if report_path else None}
-        results.append(record)
-        if args.json:
-            continue
-        answer = result.answer_sentence()
-        print(f"\n{path}\n  {answer[0].upper() + answer[1:]}")
-        if result.refused:
-            print("  (--force gives its probabilities anyway, marked as not a diagnosis)")
-        else:
-            probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
-            print(f"  probabilities{' (NOT A DIAGNOSIS)' if result.forced else ''}: {probs}")
-        for line in result.screening_sentences():
-            print(f"  Screening: {line}")
-        if result.lungs is not None and result.lungs.plausible:
-            print(f"  Lungs: {result.lungs.share:.0%} of the image, box {result.lungs.bbox}")
-        if result.heatmap is not None:
-            print(f"  Grad-CAM ({result.heatmap_class}): {result.heat_sentence() or 'no lung model for the heat share'}"
-                  + (f"; {heatmap_path}" if heatmap_path else ""))
-            if result.shortcut_suspected:
-                print("  WARNING: the heatmap lies mostly outside the lungs: the model may be using a shortcut")
-        if report_path:
-            print(f"  Report: {report_path}")
+        results.append({**result.to_dict(), "heatmap": str(heatmap_path) if heatmap_path else None,
+                        "report": str(report_path) if report_path else None})
+        if not quiet:
+            print_result(path, result, heatmap_path, report_path)
+    close()
+    seconds = time.perf_counter() - started
+    if args.csv:
+        write_csv(Path(args.csv), images, results, failures, diagnoser.classes)
+        if not args.json:
+            print(csv_summary(Path(args.csv), images, results, failures, seconds))
     if args.json:
-        print(json.dumps({"model": summary, "notice": RESEARCH_NOTICE, "results": results, "failed": failures},
-                         indent=2))
+        print(json.dumps({"model": diagnoser.summary, "notice": RESEARCH_NOTICE, "results": results,
+                          "failed": failures}, indent=2))
     return 1 if failures else 0
+
+
+def print_model(summary: dict) -> None:
+    val = summary["validation_general_precision"]
+    print(f"Model: {summary['name']} ({summary['architecture']}, {summary['train_images']} training images, "
+          f"validation general precision {val:.2%})" if val is not None else f"Model: {summary['name']}")
+    print(f"Classes: {', '.join(summary['classes'])}")
+    print(f"Quality: {summary['quality']}")
+    if summary["demo"]:
+        print("This is the demonstration model shipped with CXRDesk, trained on about 1,500 public images: "
+              "not a clinical model.")
+    print(RESEARCH_NOTICE)
+
+
+def print_result(path: str, result, heatmap_path, report_path) -> None:
+    answer = result.answer_sentence()
+    print(f"\n{path}\n  {answer[0].upper() + answer[1:]}")
+    if result.refused:
+        print("  (--force gives its probabilities anyway, marked as not a diagnosis)")
+    else:
+        probs = "  ".join(f"{c} {p:6.1%}" for c, p in result.probabilities.items())
+        print(f"  probabilities{' (NOT A DIAGNOSIS)' if result.forced else ''}: {probs}")
+    for line in result.screening_sentences():
+        print(f"  Screening: {line}")
+    if result.lungs is not None and result.lungs.plausible:
+        print(f"  Lungs: {result.lungs.share:.0%} of the image, box {result.lungs.bbox}")
+    if result.heatmap is not None:
+        print(f"  Grad-CAM ({result.heatmap_class}): {result.heat_sentence() or 'no lung model for the heat share'}"
+              + (f"; {heatmap_path}" if heatmap_path else ""))
+    if report_path:
+        print(f"  Report: {report_path}")
+
+
+def write_csv(path: Path, images: list[str], results: list[dict], failures: list[dict], classes) -> None:
+    """One row per file, in the order given (atomically): the answer, each class's probability (empty for a
+    refused input), uncertain, out of distribution and why, the heat share when asked, or the error."""
+    by_file = {r["file"]: r for r in results}
+    errors = {f["file"]: f["error"] for f in failures}
+    columns = ["file", "predicted", *[f"p_{c}" for c in classes], "uncertain", "out_of_distribution", "reasons",
+               "forced", "heat_in_lungs", "error"]
+    with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for file in images:
+            r = by_file.get(file)
+            if r is None:
+                writer.writerow({"file": file, "error": errors.get(file, "not diagnosed")})
+                continue
+            probabilities = r["probabilities"] or {}
+            writer.writerow({"file": file, "predicted": r["predicted"] or "",
+                             **{f"p_{c}": f"{probabilities[c]:.6f}" if c in probabilities else "" for c in classes},
+                             "uncertain": "" if r["uncertain"] is None else str(r["uncertain"]).lower(),
+                             "out_of_distribution": str(r["out_of_distribution"]).lower(),
+                             "reasons": "; ".join(r["reasons"]), "forced": str(r["forced"]).lower(),
+                             "heat_in_lungs": "" if r["heat_in_lungs"] is None else r["heat_in_lungs"], "error": ""})
+
+
+def csv_summary(path: Path, images, results, failures, seconds: float) -> str:
+    answered = sum(1 for r in results if r["predicted"] and not r["uncertain"])
+    refused = sum(1 for r in results if r["out_of_distribution"] and not r["forced"])
+    uncertain = sum(1 for r in results if r["uncertain"])
+    return (f"Wrote {len(images)} rows to {path}: {answered} answered, {uncertain} uncertain, {refused} with no "
+            f"diagnosis (may not be a chest radiograph), {len(failures)} unreadable; "
+            f"{len(results) / max(seconds, 1e-9):.1f} films/s")
 
 
 def cmd_lungs(args) -> int:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..curation import (PRESETS, CurationSettings, confounded_classes, histograms, plan_curation, shortcut_check,
-                        threshold_counts)
+from ..curation import (MIN_PER_SPLIT, PRESETS, WARNING_NOTES, CurationSettings, confounded_classes, histograms,
+                        plan_curation, shortcut_check, threshold_counts)
 from ..dataset import LAYOUTS, export_dataset
 from ..devices import use_cpu_in_process
 from ..errors import CxrdeskError
@@ -137,6 +137,7 @@ class CurationTab(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.scan = None
+        self.plan_warnings = []  # the last export's warnings (few images in a split, confounded classes...)
         self.setAcceptDrops(True)
         self._build()
         self._layout()
@@ -518,8 +519,22 @@ class CurationTab(QWidget):
             return
         self.settings.setValue("curation/output", out)
         layout = LAYOUTS[self.layout_choice.currentIndex()]
+        self.plan_warnings = [note for note in plan.notes if note.kind in WARNING_NOTES]  # as the CLI warns
         self._run(export_dataset, plan, out, layout=layout, force=force, on_success=self.export_done)
 
     def export_done(self, folder) -> None:
-        self.message.info(self.tr("Curated dataset written to {0}").format(folder))
+        text = self.tr("Curated dataset written to {0}").format(folder)
+        if self.plan_warnings:
+            self.message.warning(text + "\n" + "\n".join(self.warning_text(note) for note in self.plan_warnings))
+        else:
+            self.message.info(text)
         self.dataset_exported.emit(str(folder))
+
+    def warning_text(self, note) -> str:
+        """A curation warning for a person, in the interface language where its kind is known."""
+        if note.kind == "few_images":
+            return self.tr("Warning: the {0} split has fewer than {1} images of {2}: its figures would be noise.").format(
+                {"train": self.tr("training"), "val": self.tr("validation"), "test": self.tr("test")}.get(
+                    note.data["split"], note.data["split"]), MIN_PER_SPLIT,
+                ", ".join(f"{class_name(c)} ({n})" for c, n in note.data["classes"].items()))
+        return self.tr("Warning: {0}").format(note.text)

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel
 
 
 class MessageLabel(QLabel):
-    """A tab's message line: errors in red, information in the normal colour; each message is also
+    """A tab's message line: errors in red, warnings in amber, information in the normal colour; each message is also
     emitted (``shown``) for the status bar. Errors are shown here, never as a traceback."""
 
     shown = Signal(str)
@@ -23,6 +23,12 @@ class MessageLabel(QLabel):
 
     def error(self, text: str) -> None:
         self.setStyleSheet("color: #b00020")
+        self.setText(text)
+        self.shown.emit(text)
+
+    def warning(self, text: str) -> None:
+        """Done, but the user should know something may mislead (amber)."""
+        self.setStyleSheet("color: #9a5b00; font-weight: bold")
         self.setText(text)
         self.shown.emit(text)
 

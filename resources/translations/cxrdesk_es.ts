@@ -3,576 +3,611 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="277" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
         <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
         <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="306" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
         <source>Band on the mean intensity inside the lungs (lung model)</source>
         <translation>Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
         <source>Show the lungs on the thumbnails</source>
         <translation>Mostrar los pulmones en las miniaturas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
         <source>Keep pictures found in two classes</source>
         <translation>Conservar imágenes presentes en dos clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="293" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="293" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
         <source>Hold out hospitals
 (test split: never trained on)</source>
         <translation>Reservar hospitales
 (testeo: nunca entrenados)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="303" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="333" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="304" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="334" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="304" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="306" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="307" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="307" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="308" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="308" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="309" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="310" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="311" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="327" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="328" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="357" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="359" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="360" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="365" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="366" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="367" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="368" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="369" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="370" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="372" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="373" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="396" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="397" />
         <source>Class \ source</source>
         <translation>Clase \ fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="431" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="432" />
         <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
         <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="441" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="442" />
         <source>mean pixel intensity inside the lungs (0-255)</source>
         <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="442" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="443" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="443" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="444" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="504" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="505" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="509" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="510" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="510" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="511" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="524" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="526" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="536" />
+        <source>Warning: the {0} split has fewer than {1} images of {2}: its figures would be noise.</source>
+        <translation>Aviso: la partición de {0} tiene menos de {1} imágenes de {2}: sus cifras serían ruido.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
+        <source>training</source>
+        <translation>entrenamiento</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
+        <source>validation</source>
+        <translation>validación</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
+        <source>test</source>
+        <translation>testeo</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="540" />
+        <source>Warning: {0}</source>
+        <translation>Aviso: {0}</translation>
     </message>
 </context>
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
         <source>Model</source>
         <extracomment>Severity colours of the result's texts: a refusal red (and first), a shortcut or screening line amber, information grey.</extracomment>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="213" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="213" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="214" />
         <source>Test on a hospital's images...</source>
         <translation>Probar con imágenes de un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="214" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="215" />
         <source>Measure this model on a labelled folder from another hospital (one sub-folder per class); the figure is kept on its card</source>
         <translation>Medir este modelo con una carpeta etiquetada de otro hospital (una subcarpeta por clase); la cifra queda en su ficha</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="216" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="217" />
         <source>Calibrate for a hospital...</source>
         <translation>Calibrar para un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="217" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="218" />
         <source>Fit the probabilities and screening thresholds to a hospital on half of its labelled images, check them on the other half, and save a new model (this one is kept as it is)</source>
         <translation>Ajustar las probabilidades y los umbrales de cribado a un hospital con la mitad de sus imágenes etiquetadas, comprobarlos con la otra mitad y guardar un modelo nuevo (este se conserva tal cual)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="220" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="221" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="222" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="222" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="223" />
         <source>Show the probabilities anyway (not a diagnosis)</source>
         <translation>Mostrar las probabilidades igualmente (no es un diagnóstico)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="223" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="224" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="224" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="225" />
         <source>Grad-CAM: low</source>
         <translation>Grad-CAM: bajo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="225" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="226" />
         <source>high</source>
         <translation>alto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="226" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="227" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="228" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="234" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="235" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="263" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="264" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="276" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="284" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="300" />
         <source>Labelled folder from another hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada de otro hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="302" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="303" />
         <source>Testing {0} on {1}...</source>
         <translation>Probando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="312" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="313" />
         <source>Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it learnt from: {1}</source>
         <translation>No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes de las que aprendió: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="314" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="315" />
         <source>none</source>
         <translation>ninguna</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="318" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="317" />
+        <source>not kept on the card: the shipped demo model is never changed.</source>
+        <translation>no se guarda en la ficha: el modelo de demostración incluido nunca se modifica.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="321" />
         <source>kept on the model's card, never as its figure for other hospitals.</source>
         <translation>guardada en la ficha del modelo, nunca como su cifra para otros hospitales.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="328" />
         <source>Labelled folder of the hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada del hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="330" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="333" />
         <source>New folder for the calibrated model</source>
         <translation>Carpeta nueva para el modelo calibrado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="333" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="336" />
         <source>Calibrating {0} on {1}...</source>
         <translation>Calibrando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="339" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="342" />
         <source>Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. New model: {6}</source>
         <translation>Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. Modelo nuevo: {6}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="345" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="348" />
         <source>Calibrated on {0} images (none kept to check it). New model: {1}</source>
         <translation>Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="357" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="360" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="363" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="364" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="367" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="367" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="370" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="372" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="375" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals, {2} films; calibration error {3:.2f})</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales, {2} radiografías; error de calibración {3:.2f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="376" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="379" />
         <source>When sure ({0:.0%} of films) right {1:.0%} of the time; otherwise it says 'uncertain'.</source>
         <translation>Cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces; si no, dice «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="379" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="382" />
         <source>Never sure enough to reach {0:.0%} there: every answer is 'uncertain'.</source>
         <translation>Nunca lo bastante seguro para llegar al {0:.0%} allí: toda respuesta es «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="382" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="385" />
         <source>Tested on {0}: general precision {1:.1%} on {2} images</source>
         <translation>Probado en {0}: precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="385" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="388" />
         <source>Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}</source>
         <translation>Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="389" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="392" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="392" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="395" />
         <source>(the largest of its {0} such tests)</source>
         <translation>(la mayor de sus {0} pruebas de este tipo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="394" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="397" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="396" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="399" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="411" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="412" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="418" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="421" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="420" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="423" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="435" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="438" />
         <source>{0}: no diagnosis</source>
         <translation>{0}: sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="437" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="440" />
         <source>{0}: uncertain</source>
         <translation>{0}: incierto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="470" />
         <source>Not a diagnosis: these probabilities were asked for although the input may not be a frontal chest radiograph:</source>
         <translation>No es un diagnóstico: se pidieron estas probabilidades aunque la imagen puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="469" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="472" />
         <source>No diagnosis: this may not be a frontal chest radiograph:</source>
         <translation>Sin diagnóstico: puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="471" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="474" />
         <source>No diagnosis</source>
         <translation>Sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="477" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="480" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="480" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="483" />
         <source>Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of the time at hospitals it never saw.</source>
         <translation>Lo más probable: {0} con {1:.1%}, por debajo del {2:.0%} con el que este modelo acertó el {3:.0%} de las veces en hospitales que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="484" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="487" />
         <source>This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely {1} at {2:.1%}).</source>
         <translation>Las respuestas de este modelo nunca llegaron al {0:.0%} de exactitud en hospitales que nunca vio (lo más probable: {1} con {2:.1%}).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="491" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="494" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="506" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="513" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="509" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="516" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="519" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="526" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="497" />
-        <source>Screening: {0}</source>
-        <translation>Cribado: {0}</translation>
-    </message>
-    <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="439" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="442" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="307" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="308" />
         <source>General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})</source>
         <translation>Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="316" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="319" />
         <source>not kept on the model's card: its folder cannot be written.</source>
         <translation>no se guardó en la ficha del modelo: no se puede escribir en su carpeta.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="320" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="323" />
         <source>kept on the model's card (whose headline is its largest such test).</source>
         <translation>guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="514" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="501" />
+        <source>Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory test</source>
+        <translation>Cribado: {0} {1:.1%} supera su umbral de cribado {2:.1%}{3}: derivar para una prueba de confirmación</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="503" />
+        <source> (chosen on this hospital's images)</source>
+        <translation> (elegido con las imágenes de este hospital)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="521" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo {2} ({3:.0%}), señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="523" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="530" />
         <source>between the lungs (mediastinum, heart)</source>
         <translation>entre los pulmones (mediastino, corazón)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="524" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="531" />
         <source>outside the lung field (neck, shoulders, abdomen, borders)</source>
         <translation>fuera del campo pulmonar (cuello, hombros, abdomen, bordes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="545" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="552" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="549" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="556" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
@@ -656,7 +691,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="464" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
@@ -667,7 +702,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="464" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -703,7 +738,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="464" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -744,7 +779,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="216" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="450" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
@@ -805,8 +840,8 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="441" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="444" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
@@ -896,190 +931,195 @@
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="361" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="360" />
+        <source>the model saved is epoch {0}, the one of lowest validation loss</source>
+        <translation>el modelo guardado es la época {0}, la de menor pérdida de validación</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="364" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="371" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="374" />
         <source>Final model, on every source</source>
         <translation>Modelo final, con todas las fuentes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="373" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="376" />
         <source>Fold {0} of {1}: holding out {2}</source>
         <translation>Pliegue {0} de {1}: dejando fuera {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="382" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="385" />
         <source>Estimate for a new hospital: {0}% of {1} trainings</source>
         <translation>Estimación para un hospital nuevo: {0}% de {1} entrenamientos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="385" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="388" />
         <source>Leave one hospital out: {0} folds ({1}), then the model on every source. {2}</source>
         <translation>Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="388" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="391" />
         <source>Held out {0}: accuracy {1:.1%} on {2} images it never saw</source>
         <translation>Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="402" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
         <source>All held out (pooled)</source>
         <translation>Todas las dejadas fuera (juntas)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
         <source>Held-out source</source>
         <translation>Fuente dejada fuera</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
         <source>ECE</source>
         <translation>ECE</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="406" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
         <source>Recall {0}</source>
         <translation>Sensibilidad {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="406" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
         <source>Answered</source>
         <translation>Respondidas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="407" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="410" />
         <source>AUC within the source</source>
         <translation>AUC dentro de la fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
         <source>Expected at a hospital it never saw (each source held out in turn)</source>
         <translation>Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="412" />
         <source>when sure ({0:.0%} of films) right {1:.0%} of the time</source>
         <translation>cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="414" />
         <source>never sure enough: every answer 'uncertain'</source>
         <translation>nunca lo bastante seguro: toda respuesta «incierto»</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="412" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="415" />
         <source>Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo final con todas las fuentes...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="437" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="440" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="438" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="441" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="441" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="444" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="441" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="444" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="448" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en una partición aleatoria de {2} de sus propios hospitales: {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="452" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="458" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="457" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="460" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="464" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="465" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="465" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>Expected at a
 new hospital</source>
         <translation>Esperado en un
 hospital nuevo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="466" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="466" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="470" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="471" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="474" />
         <source>not estimated</source>
         <translation>sin estimar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="475" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="478" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
@@ -1087,17 +1127,17 @@ reservados</translation>
 <context>
     <name>classes</name>
     <message>
-        <location filename="../../cxrdesk/gui/widgets.py" line="41" />
+        <location filename="../../cxrdesk/gui/widgets.py" line="47" />
         <source>COVID-19</source>
         <translation>COVID-19</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/widgets.py" line="42" />
+        <location filename="../../cxrdesk/gui/widgets.py" line="48" />
         <source>Healthy</source>
         <translation>Sano</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/widgets.py" line="43" />
+        <location filename="../../cxrdesk/gui/widgets.py" line="49" />
         <source>Tuberculosis</source>
         <translation>Tuberculosis</translation>
     </message>
