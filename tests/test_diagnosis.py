@@ -309,3 +309,7 @@ def test_a_folder_of_films_to_one_csv_row_each(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", str(empty), "--csv", str(out)],
                              capture_output=True, text=True)
     assert refused.returncode == 1 and "no radiograph files in this folder" in refused.stderr
+    (empty / "cut.png").write_bytes(b"\x89PNG cut")  # only unreadable files: still one row each
+    alone = subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", str(empty), "--csv", str(out)],
+                           capture_output=True, text=True)
+    assert alone.returncode == 1 and [r["error"] != "" for r in csv.DictReader(out.open(encoding="utf-8"))] == [True]

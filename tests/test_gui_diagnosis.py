@@ -54,7 +54,7 @@ def test_a_non_radiograph_gets_no_diagnosis_until_asked_for_anyway(window, qtbot
     assert tab.predicted.text() == "No diagnosis" and "noise-like" in tab.refusal.text()
     assert not tab.refusal.isHidden() and not tab.force_button.isHidden()
     assert all(bar.value() == 0 and bar.text() == "-" for bar in tab.bars.values())
-    assert tab.warning.isHidden()  # no screening line for an input with no diagnosis
+    assert tab.warning.isHidden() and tab.heat.isHidden()  # no screening line, no heat share for it
     tab.force_button.click()
     assert tab.result.forced and tab.force_button.isHidden()
     assert tab.refusal.text().startswith("Not a diagnosis") and tab.predicted.text().startswith("Predicted:")
@@ -62,7 +62,7 @@ def test_a_non_radiograph_gets_no_diagnosis_until_asked_for_anyway(window, qtbot
     assert all("#9e9e9e" in bar.styleSheet() for bar in tab.bars.values())  # grey: not an answer
     tab.diagnose(str(real_images("normal", 1)[0]))
     qtbot.waitUntil(lambda: not tab.result.warnings, timeout=60000)
-    assert tab.refusal.isHidden() and tab.force_button.isHidden()
+    assert tab.refusal.isHidden() and tab.force_button.isHidden() and not tab.heat.isHidden()
 
 
 def test_diagnosis_without_a_model_says_how_to_get_one(window, monkeypatch, tmp_path):

@@ -97,6 +97,8 @@ def cmd_diagnose(args) -> int:
     loaded, failures = check_files(images) if len(images) <= KEEP_READ else ({}, [])
     failed = {f["file"] for f in failures}
     if len(failed) == len(images):
+        if args.csv:
+            write_csv(Path(args.csv), images, [], failures, [])
         if args.json:
             print(json.dumps({"model": None, "notice": RESEARCH_NOTICE, "results": [], "failed": failures}, indent=2))
         return 1

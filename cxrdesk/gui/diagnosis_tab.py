@@ -497,6 +497,7 @@ class DiagnosisTab(QWidget):
             self.predicted.setToolTip("")
             self.uncertain_reason.hide()
         self.show_heat_text()
+        self.heat.setVisible(not result.refused)  # where a non-radiograph's heat lies says nothing
         self.warning.setText("\n".join(
             self.tr("Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory "
                     "test").format(class_name(name), result.probabilities[name], s["threshold"],
