@@ -294,11 +294,11 @@ def heat_regions(heatmap: np.ndarray, lungs: LungField) -> dict[str, float] | No
     """The shares of a heatmap's heat inside the lungs, between them (the columns between the two lungs
     inside the lungs' box: mediastinum and heart) and outside the lung field; None for an empty heatmap.
     A lung-field model sees black outside the field, so heat there is heat on the field's own outline."""
-    total = float(heatmap.sum())
-    if total <= 0:
+    inside = heat_in_lungs(heatmap, lungs.mask)
+    if inside is None:
         return None
+    total = float(heatmap.sum())
     mask = lungs.mask > 0
-    inside = float(heatmap[mask].sum())
     # per row, the pixels between that row's first and last lung pixel that are not lung
     width = mask.shape[1]
     has = mask.any(axis=1)
@@ -307,7 +307,7 @@ def heat_regions(heatmap: np.ndarray, lungs: LungField) -> dict[str, float] | No
     columns = np.arange(width)[np.newaxis, :]
     spans = (columns >= first[:, np.newaxis]) & (columns <= last[:, np.newaxis])
     between = float(heatmap[spans & ~mask].sum())
-    return {"lungs": inside / total, "between": between / total, "outside": max(0.0, 1.0 - (inside + between) / total)}
+    return {"lungs": inside, "between": between / total, "outside": max(0.0, 1.0 - inside - between / total)}
 
 
 def heat_in_lungs(heatmap: np.ndarray, lung_mask: np.ndarray) -> float | None:

@@ -22,6 +22,9 @@ from .evaluation import METRICS, Evaluation
 
 #: The study's classes keep their colours everywhere; other classes take the next free colour.
 _FIXED_COLOURS = {"COVID-19": "#d62728", "Healthy": "#2ca02c", "Tuberculosis": "#1f77b4"}
+#: Severity colours of a result's texts, in the report and the window alike: a refusal red (and first), a
+#: shortcut or screening line amber, information grey.
+RED, AMBER, GREY = "#b00020", "#9a5b00", "#424242"
 _MORE_COLOURS = ("#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
@@ -233,7 +236,7 @@ def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> P
 def diagnosis_notes(result) -> list[tuple[str, str]]:
     """The report's notes, most severe first, each with its colour: a refusal red, a shortcut amber,
     information grey (the research notice last, always)."""
-    red, amber, grey = "#b00020", "#b26a00", "#424242"
+    red, amber, grey = RED, AMBER, GREY
     notes = []
     if result.warnings:
         sentence = result.refusal_sentence()
@@ -296,7 +299,7 @@ def _probability_panel(bars, result) -> None:
     if result.refused:
         bars.axis("off")
         bars.text(0, 0.5, "No diagnosis: the input may not be a frontal chest radiograph (see below).",
-                  fontsize=12, weight="bold", color="#b00020", va="center", transform=bars.transAxes)
+                  fontsize=12, weight="bold", color=RED, va="center", transform=bars.transAxes)
         return
     names = list(result.probabilities)
     values = [result.probabilities[n] * 100 for n in names]
@@ -338,7 +341,7 @@ def write_heatmap_png(result, path: str | Path, opacity: float = 0.45) -> Path:
     if result.lungs is not None:
         lines.append("green line: the lungs found by CXRDesk's lung model")
     fig.text(0.02, 0.005, "\n".join(lines), ha="left", va="bottom", fontsize=8, wrap=True,
-             color="#b00020" if result.shortcut_suspected else "black")
+             color=AMBER if result.shortcut_suspected else "black")
     bar = fig.colorbar(ScalarMappable(Normalize(0, 1), colormaps["jet"]), ax=ax, fraction=0.046, pad=0.02)
     bar.set_label("contribution to the class score (0 = none, 1 = most)", fontsize=8)
     with replacing(path) as tmp:

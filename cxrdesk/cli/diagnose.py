@@ -57,7 +57,8 @@ KEEP_READ = 32
 
 def check_files(paths: list[str]) -> tuple[dict, list[dict]]:
     """Every file read before the model is loaded, so that a wrong or unreadable file is said in well under
-    a second: (the images read, by path, when few; one failure record per unreadable file)."""
+    a second (called for at most :data:`KEEP_READ` files): (the images read, by path; one failure record per
+    unreadable file)."""
     loaded, failures = {}, []
     for path in paths:
         try:
@@ -66,8 +67,7 @@ def check_files(paths: list[str]) -> tuple[dict, list[dict]]:
             failures.append({"file": path, "error": str(exc)})
             print(f"cxrdesk: error: {exc}", file=sys.stderr)
             continue
-        if len(paths) <= KEEP_READ:
-            loaded[path] = image
+        loaded[path] = image
     return loaded, failures
 
 

@@ -16,14 +16,11 @@ from ..diagnosis import Diagnoser, heatmap_overlay
 from ..errors import CxrdeskError
 from ..evaluation import evaluate_folder
 from ..lungs import outline
-from ..report import write_diagnosis_report
+from ..report import AMBER, GREY, RED, write_diagnosis_report
 from ..site import calibrate_at_site
 from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
-#: Severity colours of the result's texts: a refusal red (and first), a shortcut or screening line amber,
-#: information grey.
-RED, AMBER, GREY = "#b00020", "#9a5b00", "#424242"
 
 
 def _diagnose(diagnoser: Diagnoser, path: str):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel
 
+from ..report import AMBER, RED
+
 
 class MessageLabel(QLabel):
     """A tab's message line: errors in red, warnings in amber, information in the normal colour; each message is also
@@ -22,13 +24,13 @@ class MessageLabel(QLabel):
         self.shown.emit(text)
 
     def error(self, text: str) -> None:
-        self.setStyleSheet("color: #b00020")
+        self.setStyleSheet(f"color: {RED}")
         self.setText(text)
         self.shown.emit(text)
 
     def warning(self, text: str) -> None:
         """Done, but the user should know something may mislead (amber)."""
-        self.setStyleSheet("color: #9a5b00; font-weight: bold")
+        self.setStyleSheet(f"color: {AMBER}; font-weight: bold")
         self.setText(text)
         self.shown.emit(text)
 
