@@ -28,6 +28,7 @@ from .card import amend_card as _amend_card
 from .classes import classes_of
 from .dataset import CuratedDataset
 from .errors import CxrdeskError
+from .export import card_section, export_bundle_files
 from .integrity import file_sha256, load_verified_model
 from .lungs import LUNG_FIELDS, register_layers
 from .lungs.layers import source_size
@@ -406,6 +407,7 @@ def write_bundle(model, result: TrainingResult, folder: Path) -> Path:
     with building_folder(folder) as tmp:  # a resumed run replaces its earlier (stopped) bundle
         model.save(tmp / MODEL_FILE)
         card["model_sha256"] = file_sha256(tmp / MODEL_FILE)
+        card.update(card_section(export_bundle_files, model, tmp, result_lung_field(result) != "off"))
         write_card(tmp, card)
     return folder
 

@@ -22,6 +22,9 @@ from .atomic import write_text
 from .errors import CxrdeskError
 
 MODEL_FILE = "model.keras"
+#: The same model for ONNX Runtime (see :mod:`cxrdesk.export`), and a lung-field classifier's lung network alone.
+ONNX_FILE = "model.onnx"
+LUNGS_ONNX_FILE = "lungs.onnx"
 CARD_FILE = "card.json"
 CLASSIFIER_FORMAT = "cxrdesk-bundle/1"
 LUNG_FORMAT = "cxrdesk-lungs/1"

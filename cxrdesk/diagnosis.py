@@ -14,10 +14,13 @@ import numpy as np
 from PIL import Image
 
 from . import RESEARCH_NOTICE
-from .bundle import Bundle, Card
+from .bundle import Bundle, BundleError, Card, load_bundle, read_card
+from .card import LUNGS_ONNX_FILE, ONNX_FILE
 from .calibration import apply_temperature
 from .errors import CxrdeskError
+from .graph import forward
 from .imaging import LoadedImage, read_grayscale
+from .onnx_inference import OnnxModel, onnx_file_hashes, usable_onnx
 from .lungs import (CROP_LAYER, LUNG_MODEL_LAYER, LUNG_SIZE, SOURCE_LAYER, LungField, LungModelError, LungSegmenter,
                     check_darker, load_lung_model, lung_boxes, probability_to_field)
 from .preprocessing import PREPROCESSING_LAYERS
@@ -172,23 +175,51 @@ class Diagnoser:
     image, and the lungs checked are the lungs the model cropped); with a heatmap, that one pass is the
     Grad-CAM pass. A model without a lung field has its lungs found by the shipped lung model."""
 
-    def __init__(self, bundle: Bundle, lungs: LungSegmenter | None = None):
+    def __init__(self, bundle: Bundle, lungs: LungSegmenter | None = None, session: OnnxModel | None = None):
         """``lungs``: the lung model for the lung checks; by default the classifier's own (when it was
         trained with a lung field), else the one shipped in ``models/``, else none (said in the
-        summary)."""
-        import tensorflow as tf
-
+        summary). ``session``: the bundle's ``model.onnx`` to run instead of TensorFlow (``bundle.model``
+        may then be None: it is loaded only if a heatmap is asked for); see :meth:`open`."""
         self.bundle = bundle
         self.classes = bundle.classes
         self.summary = bundle.card.summary()
-        self.lungs = lungs or default_segmenter(bundle.model)
+        if session is None:
+            import tensorflow as tf
+
+            traced = tf.function(lambda x: forward(bundle.model, x), autograph=False,
+                                 input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
+            self._predict = lambda x: tuple(t.numpy() for t in traced(x))
+            self.lungs = lungs or default_segmenter(bundle.model)
+        else:
+            self._predict = lambda x: tuple(session.run(x))
+            self.lungs = lungs or onnx_segmenter(bundle)
+        self.runtime = "TensorFlow" if session is None else "ONNX Runtime"
+        self.summary["runtime"] = self.runtime
         self.summary["lung_checks"] = self.lungs is not None
         # a lung-field model's own lung map comes with its pass; it is used for the checks when the lung network
         # saw the image there at least at its own input size (as when it runs alone), else the lungs are found again
-        self.inner_lungs = (lungs is None and has_lung_field(bundle.model)
+        self.inner_lungs = (lungs is None and bundle.card.lung_field != "off"
                             and (bundle.card.source_size or 0) >= LUNG_SIZE)
-        self._predict = tf.function(lambda x: forward(bundle.model, x), autograph=False,
-                                    input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
+
+    @classmethod
+    def open(cls, folder: str | Path, onnx: bool = True) -> Diagnoser:
+        """The bundle at ``folder``, run through ONNX Runtime when it has a ``model.onnx`` its card vouches
+        for (and ``onnx``), without importing TensorFlow; else loaded into TensorFlow (a bundle from before
+        CXRDesk exported ONNX: ``runtime`` says which)."""
+        card = read_card(folder)
+        if onnx and usable_onnx(folder, card, ONNX_FILE):
+            session = OnnxModel(Path(folder) / ONNX_FILE, onnx_file_hashes(card)[ONNX_FILE], BundleError)
+            outputs = session.session.get_outputs()[0].shape
+            if len(outputs) != 2 or outputs[-1] != len(card.classes):
+                raise BundleError(f"{folder}: {ONNX_FILE} gives {outputs[-1]} outputs for {len(card.classes)} classes")
+            return cls(Bundle(Path(folder), card, None), session=session)
+        return cls(load_bundle(folder))
+
+    def _keras(self):
+        """The Keras model (for Grad-CAM), loaded on first use by a diagnoser that runs ONNX."""
+        if self.bundle.model is None:
+            self.bundle = load_bundle(self.bundle.folder)
+        return self.bundle.model
 
     def _calibrated(self, raw: np.ndarray) -> np.ndarray:
         return apply_temperature(raw[np.newaxis], self.bundle.card.temperature, self.bundle.card.offsets)[0]
@@ -196,7 +227,7 @@ class Diagnoser:
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """The class probabilities of one 8-bit image, calibrated as the model's card says."""
         raw, _ = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32))
-        return self._calibrated(raw.numpy()[0])
+        return self._calibrated(raw[0])
 
     def screening(self, probabilities: dict[str, float]) -> dict[str, dict]:
         """For each class with a screening threshold: the threshold, and whether this image is above it."""
@@ -216,11 +247,11 @@ class Diagnoser:
         """(raw probabilities, the lung map of a lung-field model or None, the heatmap or None)."""
         if heatmap:
             card = self.bundle.card
-            cam = grad_cam_pass(self.bundle.model, pixels, self.classes.index(target) if target else None,
+            cam = grad_cam_pass(self._keras(), pixels, self.classes.index(target) if target else None,
                                 temperature=card.temperature, offsets=card.offsets)
             return cam.probabilities, (cam.lungs if self.inner_lungs else None), cam.heat
         raw, lung_map = self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32))
-        return raw.numpy()[0], (lung_map.numpy()[0, :, :, 0] if self.inner_lungs else None), None
+        return raw[0], (lung_map[0, :, :, 0] if self.inner_lungs else None), None
 
     def diagnose(self, path: str | Path, heatmap: bool = False, heatmap_class: str | None = None,
                  force: bool = False, loaded: LoadedImage | None = None) -> Diagnosis:
@@ -250,33 +281,37 @@ class Diagnoser:
                          self.screening(probabilities), self.bundle.card.uncertain, forced=force and bool(warnings),
                          heat_where=where)
 
+    def add_heatmap(self, result: Diagnosis, heatmap_class: str | None = None) -> Diagnosis:
+        """Grad-CAM for a diagnosis made without one (TensorFlow is loaded on first use): its heatmap for
+        ``heatmap_class`` (default: the most likely class) and where the heat lies. The probabilities stay
+        those of the diagnosis, so a window can show them first and the heatmap when it is ready."""
+        target = self.class_named(heatmap_class) if heatmap_class is not None else result.most_likely
+        card = self.bundle.card
+        cam = grad_cam_pass(self._keras(), result.image, self.classes.index(target), temperature=card.temperature,
+                            offsets=card.offsets)
+        where = heat_regions(cam.heat, result.lungs) if result.lungs is not None else None
+        result.heatmap, result.heatmap_class, result.heat_where = cam.heat, target, where
+        result.heat_in_lungs = where["lungs"] if where else None
+        return result
+
 
 def has_lung_field(model) -> bool:
     return any(layer.name == LUNG_MODEL_LAYER for layer in model.layers)
 
 
-def forward(model, x, hook=None):
-    """One pass of ``model`` on ``x`` (Keras' own graph walk, as ``Functional.call`` does), returning its
-    probabilities and the lung map of a lung-field model (its lung network's output; zeros without one).
-    ``hook(name, tensor)`` sees every layer's output (Grad-CAM takes its feature map there)."""
-    import tensorflow as tf
-
-    captured = {}
-
-    def recording(operation):
-        def call(*args, **kwargs):
-            kwargs.setdefault("training", False)
-            out = operation(*args, **kwargs)
-            if operation.name == LUNG_MODEL_LAYER:
-                captured["lungs"] = out
-            if hook is not None:
-                hook(operation.name, out)
-            return out
-        return call
-
-    out = model._run_through_graph(x, operation_fn=recording)
-    out = out[0] if isinstance(out, (list, tuple)) else out
-    return out, captured.get("lungs", tf.zeros_like(x[:, :1, :1, :]))
+def onnx_segmenter(bundle: Bundle) -> LungSegmenter | None:
+    """For a diagnoser on ONNX Runtime: a lung-field classifier's own lung network (``lungs.onnx``), else
+    the shipped lung model (through ONNX Runtime when it has its ``model.onnx``), else None."""
+    if usable_onnx(bundle.folder, bundle.card, LUNGS_ONNX_FILE):
+        session = OnnxModel(bundle.folder / LUNGS_ONNX_FILE, onnx_file_hashes(bundle.card)[LUNGS_ONNX_FILE],
+                            BundleError)
+        return LungSegmenter(None, predict=lambda x: session.run(x)[0])
+    if bundle.card.lung_field != "off":
+        return None  # its own lung network was not exported: the lung map of its pass is what is checked
+    try:
+        return load_lung_model(onnx=True)
+    except LungModelError:
+        return None
 
 
 def default_segmenter(model) -> LungSegmenter | None:

@@ -60,7 +60,9 @@ def test_demo_model_is_the_fallback_and_says_what_it_is(tmp_path):
     with (DEMO_BUNDLE / "crossval" / "predictions.csv").open(newline="") as handle:
         assert not any(row["file"].startswith("/tmp") for row in csv.DictReader(handle))
     models = DEMO_BUNDLE.parent
-    assert sum(p.stat().st_size for p in models.rglob("*") if p.is_file()) < 40_000_000  # models/ under 40 MB
+    # models/ under 64 MB: each network twice, for TensorFlow (model.keras) and ONNX Runtime (model.onnx,
+    # and the demo's lung network alone, lungs.onnx) - 57 MB when ONNX came, 26 MB before
+    assert sum(p.stat().st_size for p in models.rglob("*") if p.is_file()) < 64_000_000
 
 
 @pytest.mark.skipif(not DEMO_BUNDLE.is_dir(), reason="the demo model is not in models/")

@@ -25,6 +25,10 @@ def test_diagnose_a_radiograph(window, qtbot, trained, tmp_path, monkeypatch):
     assert tab.predicted.text() == f"Predicted: {tab.result.predicted}"
     assert tab.bars[tab.result.predicted].text().endswith("%")
     assert tab.view.pixmap() is not None and not tab.view.pixmap().isNull()
+    # the probabilities come from ONNX Runtime at once; the Grad-CAM heatmap when TensorFlow is ready
+    assert tab.diagnoser.runtime == "ONNX Runtime"
+    qtbot.waitUntil(lambda: tab.result.heatmap is not None, timeout=120000)
+    assert "Grad-CAM" in tab.heat.text() and "being computed" not in tab.heat.text()
     tab.opacity.setValue(90)
     from PySide6.QtWidgets import QFileDialog
 

@@ -281,6 +281,24 @@ def test_the_card_records_the_lung_field_and_the_lung_model(lung_field_bundle):
     assert crop.normalise and crop.size == 32
 
 
+def test_a_lung_field_model_with_equalisation_runs_alike_on_onnx_runtime(lung_field_bundle):
+    """Its ONNX carries the lung network, the crop and the equalisation within the lungs (a histogram ONNX
+    has no op for, written as one-hot products): both runtimes give the same diagnosis. Equalisation rounds
+    intensities to levels, so a crop differing in the last float digit may move a pixel by a level: the
+    bound is looser than the 1e-4 of the default lung field (tests/test_export.py)."""
+    from cxrdesk.bundle import load_bundle
+    from cxrdesk.diagnosis import Diagnoser
+
+    card = json.loads((lung_field_bundle / "card.json").read_text())
+    assert set(card["onnx"]["files"]) == {"model.onnx", "lungs.onnx"}, card["onnx"]
+    on_onnx, on_tf = Diagnoser.open(lung_field_bundle), Diagnoser(load_bundle(lung_field_bundle))
+    assert on_onnx.runtime == "ONNX Runtime"
+    for path in real_images("tuberculosis", 3) + real_images("normal", 3):
+        a, b = on_onnx.diagnose(path), on_tf.diagnose(path)
+        assert max(abs(a.probabilities[c] - b.probabilities[c]) for c in a.probabilities) < 0.01
+        assert a.lungs.plausible == b.lungs.plausible
+
+
 def test_training_evaluation_and_diagnosis_crop_alike(lung_field_bundle, curated_cxr3):
     """The crop lives inside the saved model: the evaluation pipeline (images cached at the card's
     source size, as in training) and diagnosis (the raw file) give the network the same input, while

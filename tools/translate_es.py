@@ -69,6 +69,8 @@ ES = {
         "Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí",
     "Folder of model bundles": "Carpeta de modelos",
     "Loading the model (TensorFlow starts the first time)...": "Cargando el modelo (TensorFlow arranca la primera vez)...",
+    "Grad-CAM heatmap: being computed (TensorFlow starts the first time)...":
+        "Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...",
     "Model ready.": "Modelo listo.",
     "No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.":
         "No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute "

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from .. import RESEARCH_NOTICE, __version__
 from ..errors import CxrdeskError
-from . import app, crossval, data, diagnose, evaluate, train
+from . import app, crossval, data, diagnose, evaluate, export, train
 from .common import Parser, progress_bar, table
 
 __all__ = ["build_parser", "main", "progress_bar", "table"]
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "decompression bombs)")
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     for register in (app.register, data.register, train.register, crossval.register, train.register_runs,
-                     evaluate.register, app.register_lungs, diagnose.register):  # the order --help lists them in
+                     evaluate.register, app.register_lungs, diagnose.register, export.register):  # the order --help lists them in
         register(sub)
     return parser
 

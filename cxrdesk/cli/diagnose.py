@@ -13,12 +13,14 @@ from PIL import Image
 
 from .. import RESEARCH_NOTICE
 from ..atomic import replacing
-from ..bundle import default_bundle_folder, load_bundle
-from ..devices import use_cpu_in_process
+from ..bundle import default_bundle_folder, read_card
+from ..card import ONNX_FILE
+from ..devices import prepare_process, use_cpu_in_process
 from ..diagnosis import Diagnoser
 from ..errors import CxrdeskError
 from ..imaging import is_image_file, read_grayscale
 from ..lungs import load_lung_model, overlay
+from ..onnx_inference import usable_onnx
 from ..report import write_diagnosis_report, write_heatmap_png
 from .common import progress_bar
 
@@ -102,18 +104,25 @@ def cmd_diagnose(args) -> int:
         if args.json:
             print(json.dumps({"model": None, "notice": RESEARCH_NOTICE, "results": [], "failed": failures}, indent=2))
         return 1
-    use_cpu_in_process()
-    diagnoser = Diagnoser(load_bundle(folder))
-    if args.heatmap_class:
-        diagnoser.class_named(args.heatmap_class)  # a wrong class is refused before any image is read
-    quiet = args.json or args.csv
-    if not quiet:
-        print_model(diagnoser.summary)
     outputs = {}
     for option in ("heatmap", "report"):
         if getattr(args, option):
             outputs[option] = Path(getattr(args, option))
             outputs[option].mkdir(parents=True, exist_ok=True)
+    onnx = usable_onnx(folder, read_card(folder), ONNX_FILE)
+    prepare_process("cpu")
+    if outputs or not onnx:
+        use_cpu_in_process()  # Grad-CAM, or a bundle without model.onnx, needs TensorFlow
+    diagnoser = Diagnoser.open(folder)
+    if not onnx:
+        print(f"cxrdesk: note: {folder} has no {ONNX_FILE} (a bundle from before CXRDesk exported ONNX): it runs "
+              f"through TensorFlow, which takes seconds to start; 'cxrdesk export {folder}' adds one",
+              file=sys.stderr)
+    if args.heatmap_class:
+        diagnoser.class_named(args.heatmap_class)  # a wrong class is refused before any image is read
+    quiet = args.json or args.csv
+    if not quiet:
+        print_model(diagnoser.summary)
     results, started = [], time.perf_counter()
     update, close = progress_bar("Diagnosing", enabled=bool(quiet) and len(images) > 1)
     for done, path in enumerate(images, 1):
@@ -152,7 +161,7 @@ def print_model(summary: dict) -> None:
     val = summary["validation_general_precision"]
     print(f"Model: {summary['name']} ({summary['architecture']}, {summary['train_images']} training images, "
           f"validation general precision {val:.2%})" if val is not None else f"Model: {summary['name']}")
-    print(f"Classes: {', '.join(summary['classes'])}")
+    print(f"Classes: {', '.join(summary['classes'])}; run on {summary.get('runtime', 'TensorFlow')}")
     print(f"Quality: {summary['quality']}")
     if summary["demo"]:
         print("This is the demonstration model shipped with CXRDesk, trained on about 1,500 public images: "

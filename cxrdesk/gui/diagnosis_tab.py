@@ -10,12 +10,14 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from ..bundle import available_bundles, is_demo_bundle, load_bundle
-from ..devices import use_cpu_in_process
+from ..bundle import available_bundles, is_demo_bundle, read_card
+from ..card import ONNX_FILE
+from ..devices import prepare_process, use_cpu_in_process
 from ..diagnosis import Diagnoser, heatmap_overlay
 from ..errors import CxrdeskError
 from ..evaluation import evaluate_folder
 from ..lungs import outline
+from ..onnx_inference import usable_onnx
 from ..report import AMBER, GREY, RED, write_diagnosis_report
 from ..site import calibrate_at_site
 from .widgets import MessageLabel, class_name
@@ -24,10 +26,17 @@ from .workers import Tasks
 
 
 def _diagnose(diagnoser: Diagnoser, path: str):
-    """The diagnosis with its heatmap, and the lungs' outline to draw on it (a worker task)."""
-    result = diagnoser.diagnose(path, heatmap=True)
+    """The diagnosis (without its heatmap: on ONNX Runtime it comes at once), and the lungs' outline to draw
+    on it (a worker task)."""
+    result = diagnoser.diagnose(path)
     edge = outline(result.lungs.mask) if result.lungs is not None and result.lungs.plausible else None
     return result, edge
+
+
+def _add_heatmap(diagnoser: Diagnoser, result):
+    """The diagnosis's Grad-CAM heatmap (a worker task: TensorFlow starts the first time)."""
+    use_cpu_in_process()
+    return diagnoser.add_heatmap(result)
 
 
 def _colour_scale(width: int = 160, height: int = 12) -> QPixmap:
@@ -39,8 +48,11 @@ def _colour_scale(width: int = 160, height: int = 12) -> QPixmap:
 
 
 def _load_diagnoser(folder: str) -> Diagnoser:
-    use_cpu_in_process()
-    return Diagnoser(load_bundle(folder))
+    """The model on ONNX Runtime when its bundle has model.onnx (ready in a second), else on TensorFlow."""
+    prepare_process("cpu")
+    if not usable_onnx(folder, read_card(folder), ONNX_FILE):
+        use_cpu_in_process()
+    return Diagnoser.open(folder)
 
 
 def _evaluate_folder(bundle_folder: str, folder: str):
@@ -430,6 +442,8 @@ class DiagnosisTab(QWidget):
         self.message.info(Path(result.path).name)
         self.export_button.setEnabled(True)
         self.redraw_image()
+        if result.heatmap is None:
+            self.tasks.start("heatmap", _add_heatmap, self.diagnoser, result, on_success=self.heatmap_ready)
         name = Path(result.path).name
         if result.refused:
             self.status.emit(self.tr("{0}: no diagnosis").format(name))
@@ -437,6 +451,12 @@ class DiagnosisTab(QWidget):
             self.status.emit(self.tr("{0}: uncertain").format(name))
         else:
             self.status.emit(self.tr("{0}: {1} ({2:.1%})").format(name, result.predicted, result.confidence))
+
+    def heatmap_ready(self, result) -> None:
+        """The heatmap of the shown diagnosis (one of an image replaced since is dropped)."""
+        if result is self.result:
+            self.show_heat_text()
+            self.redraw_image()
 
     def show_probabilities(self) -> None:
         """The bars: empty for a refused input, grey when no class stands out as an answer (uncertain, or
@@ -507,7 +527,9 @@ class DiagnosisTab(QWidget):
         result = self.result
         share = result.heat_in_lungs
         self.heat.setStyleSheet(f"color: {GREY}")
-        if result.heat_empty:
+        if result.heatmap is None:
+            self.heat.setText(self.tr("Grad-CAM heatmap: being computed (TensorFlow starts the first time)..."))
+        elif result.heat_empty:
             self.heat.setText(self.tr("The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's "
                                       "score.").format(class_name(result.heatmap_class)))
         elif share is None:
@@ -532,7 +554,10 @@ class DiagnosisTab(QWidget):
         self.settings.setValue("diagnosis/opacity", self.opacity.value())
         if self.result is None:
             return
-        overlay = np.array(heatmap_overlay(self.result.image, self.result.heatmap, self.opacity.value() / 100))
+        if self.result.heatmap is None:  # until the heatmap comes: the radiograph alone
+            overlay = np.repeat(self.result.image[..., None], 3, axis=2)
+        else:
+            overlay = np.array(heatmap_overlay(self.result.image, self.result.heatmap, self.opacity.value() / 100))
         if self.outline is not None:
             overlay[self.outline] = (0, 255, 102)
         pixmap = _to_pixmap(overlay).scaled(self.view.size(), Qt.AspectRatioMode.KeepAspectRatio,

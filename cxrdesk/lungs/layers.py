@@ -81,10 +81,11 @@ def lung_boxes(probability, margin: float = CROP_MARGIN):
     return tf.stack([y1, x1, y2, x2], axis=1)
 
 
-def equalise_within(images, masks):
+def equalise_within(images, masks, exportable: bool = False):
     """Histogram equalisation of each image ``(b, s, s, 1)`` (0..255) by the intensities inside its
     mask (the whole image where the mask is almost empty): the lungs' own distribution is made
-    uniform, so an image's overall brightness and contrast no longer survive."""
+    uniform, so an image's overall brightness and contrast no longer survive. ``exportable``: count
+    and look up the histogram through one-hot products (the same numbers; ONNX has no bincount)."""
     import tensorflow as tf
 
     batch = tf.shape(images)[0]
@@ -93,10 +94,15 @@ def equalise_within(images, masks):
     weights = tf.reshape(tf.cast(masks[..., 0] >= 0.5, tf.float32), [batch, -1])
     few = tf.reduce_sum(weights, axis=1, keepdims=True) < 0.01 * tf.cast(tf.shape(flat)[1], tf.float32)
     weights = tf.where(few, tf.ones_like(weights), weights)
-    hist = tf.math.bincount(flat, weights=weights, minlength=256, maxlength=256, axis=-1, dtype=tf.float32)
+    if exportable:
+        one_hot = tf.one_hot(flat, 256, dtype=tf.float32)
+        hist = tf.einsum("bn,bnk->bk", weights, one_hot)
+    else:
+        hist = tf.math.bincount(flat, weights=weights, minlength=256, maxlength=256, axis=-1, dtype=tf.float32)
     cdf = tf.cumsum(hist, axis=1)
     cdf = cdf / tf.maximum(cdf[:, -1:], 1.0)
-    return tf.reshape(tf.gather(cdf, flat, batch_dims=1) * 255.0, tf.shape(images))
+    equalised = tf.einsum("bk,bnk->bn", cdf, one_hot) if exportable else tf.gather(cdf, flat, batch_dims=1)
+    return tf.reshape(equalised * 255.0, tf.shape(images))
 
 
 def lung_window(masks, margin: float = MASK_MARGIN):

@@ -97,16 +97,22 @@ def probability_to_field(probability: np.ndarray, width: int, height: int) -> Lu
 class LungSegmenter:
     """A loaded lung model, ready for many images (traced once for any size)."""
 
-    def __init__(self, model, card: dict | None = None, folder: Path | None = None):
-        import tensorflow as tf
-
+    def __init__(self, model, card: dict | None = None, folder: Path | None = None, predict=None):
+        """``model``: the Keras lung network; or None with ``predict``, a function from a batch ``(b, h, w, 1)``
+        to its probability maps as NumPy (an ONNX Runtime session: see :func:`.store.load_lung_model`)."""
         self.model, self.card, self.folder = model, card or {}, folder
-        self._predict = tf.function(lambda x: model(x, training=False), autograph=False,
-                                    input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
+        if predict is None:
+            import tensorflow as tf
+
+            traced = tf.function(lambda x: model(x, training=False), autograph=False,
+                                 input_signature=[tf.TensorSpec([None, None, None, 1], tf.float32)])
+            predict = lambda x: traced(x).numpy()  # noqa: E731
+        self._predict = predict
+        self.runtime = "TensorFlow" if model is not None else "ONNX Runtime"
 
     def probability(self, pixels: np.ndarray) -> np.ndarray:
         """The lung probability map at the network's size for one 8-bit image."""
-        return self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)).numpy()[0, :, :, 0]
+        return np.asarray(self._predict(pixels[np.newaxis, :, :, np.newaxis].astype(np.float32)))[0, :, :, 0]
 
     def certainty(self, pixels: np.ndarray) -> float:
         """How clearly the lung model sees lungs or no lungs in each pixel: mean |2p - 1| of its map."""

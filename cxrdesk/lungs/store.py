@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..atomic import building_folder
-from ..card import CARD_FILE, LUNG_FORMAT, MODEL_FILE, ModelCard, read_card_file, write_card
+from ..card import CARD_FILE, LUNG_FORMAT, MODEL_FILE, ONNX_FILE, ModelCard, read_card_file, write_card
 from ..errors import CxrdeskError
 from ..integrity import file_sha256, load_verified_model
+from ..onnx_inference import OnnxModel, onnx_file_hashes, usable_onnx
 from ..preprocessing import RESIZE_LAYER
 from .layers import OUTPUT, build_lung_model, register_layers
 from .segment import LungSegmenter
@@ -38,22 +39,29 @@ def read_lung_card(folder: str | Path) -> LungCard:
                                         "lung model)"))
 
 
-def load_lung_model(folder: str | Path | None = None) -> LungSegmenter:
-    """Load and verify a lung model bundle (default: the one shipped in ``models/``)."""
-    register_layers()
+def load_lung_model(folder: str | Path | None = None, onnx: bool = False) -> LungSegmenter:
+    """Load and verify a lung model bundle (default: the one shipped in ``models/``). ``onnx``: run it
+    through ONNX Runtime when the bundle has a ``model.onnx`` its card vouches for (no TensorFlow; such a
+    segmenter has no Keras ``model``, so it cannot be put inside a classifier)."""
     folder = Path(folder) if folder else LUNG_BUNDLE
     if not folder.exists():
         raise LungModelError(f"no lung model at {folder}: train one with 'cxrdesk train-lungs ../shared/data/lungs "
                              "--out models'")
     card = read_lung_card(folder)
+    if onnx and usable_onnx(folder, card, ONNX_FILE):
+        session = OnnxModel(folder / ONNX_FILE, onnx_file_hashes(card)[ONNX_FILE], LungModelError)
+        return LungSegmenter(None, card, folder, predict=lambda x: session.run(x)[0])
+    register_layers()
     model = load_verified_model(folder / MODEL_FILE, card.get("model_sha256"), LungModelError)
     if model.get_layer(OUTPUT).output.shape[-1] != 1 or model.get_layer(RESIZE_LAYER).height != card["input_size"]:
         raise LungModelError(f"{folder}: card and model disagree")
     return LungSegmenter(model, card, folder)
 
 
-def write_lung_bundle(model, card: dict, folder: Path) -> Path:
-    """Save a float32 copy of ``model`` and its card atomically at ``folder``."""
+def write_lung_bundle(model, card: dict, folder: Path, extra=None) -> Path:
+    """Save a float32 copy of ``model`` and its card atomically at ``folder``. ``extra(copy, folder being
+    built)``, when given, writes more files beside it and returns what the card says of them (the ONNX
+    export: :func:`cxrdesk.export.export_lung_bundle_file`)."""
     import keras
 
     previous = keras.mixed_precision.global_policy()
@@ -66,5 +74,6 @@ def write_lung_bundle(model, card: dict, folder: Path) -> Path:
     clone.set_weights(model.get_weights())
     with building_folder(Path(folder)) as tmp:
         clone.save(tmp / MODEL_FILE)
-        write_card(tmp, {**card, "model_sha256": file_sha256(tmp / MODEL_FILE)})
+        more = extra(clone, tmp) if extra is not None else {}
+        write_card(tmp, {**card, "model_sha256": file_sha256(tmp / MODEL_FILE), **more})
     return Path(folder)

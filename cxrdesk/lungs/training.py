@@ -17,6 +17,7 @@ from .. import RESEARCH_NOTICE, __version__
 from ..curation import in_hashed_share
 from ..devices import cpu_has_bfloat16, cpu_name
 from ..errors import CxrdeskError
+from ..export import card_section, export_lung_bundle_file
 from ..imaging import read_grayscale
 from ..preprocessing import RESIZE_ANTIALIAS, RESIZE_INTERPOLATION
 from ..scanning import patients_in_csv
@@ -327,6 +328,7 @@ def train_lungs(data: str | Path, out: str | Path, settings: LungTraining | None
         "versions": {"cxrdesk": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
                      "python": platform.python_version()},
     }
-    folder = write_lung_bundle(model, card, Path(out) / name)
+    folder = write_lung_bundle(model, card, Path(out) / name,
+                               extra=lambda copy, tmp: card_section(export_lung_bundle_file, copy, tmp))
     say(f"Lung model written to {folder}")
     return folder

@@ -1,0 +1,166 @@
+"""Which input lets ImageNet VGG16 see the disease, not the hospital: a linear probe, leave one source out.
+
+Run: python benchmarks/bench_transfer_probe.py [--fields off,crop,mask] [--scales unit,caffe] [--size 224]
+                                               [--cs 0.01,0.1,1] [--results]
+Features are computed once per film (cached in a temporary .npz per variant, or --cache DIR) by the frozen
+ImageNet VGG16 of ../shared/weights (block 4 and block 5, each averaged over the image: 1,024 numbers),
+for each lung field (off: the whole film; crop: the lungs' box, nothing masked; mask: the box with
+everything beyond a margin from the lungs black, CXRDesk's default) and each pixel scale (unit: 0..1, as
+the study fed VGG16 and CXRDesk does; caffe: ImageNet's own preprocessing, BGR minus the ImageNet means,
+which the weights were trained with). The lung field comes from the shipped lung model through the same
+Keras layers a lung-field classifier holds (cxrdesk.lungs.lung_field_input).
+
+Then, for each source of ../shared/data/cxr3 held out in turn, a logistic regression (standardised
+features, classes weighted alike) is fitted on the other sources and predicts the held-out one. Printed per
+variant and regularisation C: the pooled out-of-source accuracy, ECE (as fitted; no calibration), recall
+per class, and the area under the ROC curve of tuberculosis against healthy inside Shenzhen (the one
+source with two classes: discrimination with the hospital held fixed). A linear probe on fixed features is
+deterministic: there is no seed to repeat. CPU and precision are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data" / "cxr3"
+VGG = ROOT.parent / "shared" / "weights" / "vgg16_imagenet_notop.weights.h5"
+CLASSES = ("covid", "normal", "tuberculosis")
+
+
+def films() -> list[dict]:
+    with (DATA / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        return [{"file": DATA / row["filename"], "label": CLASSES.index(row["label"]), "source": row["source_key"]}
+                for row in csv.DictReader(handle)]
+
+
+def extractor(field: str, scale: str, size: int):
+    """A Keras model from an 8-bit film of any size to 1,024 pooled VGG16 features."""
+    import keras
+    from keras import layers
+
+    from cxrdesk.lungs import lung_field_input, load_lung_model, register_layers
+    from cxrdesk.preprocessing import RESIZE_ANTIALIAS, RESIZE_INTERPOLATION
+
+    register_layers()
+    inputs = keras.Input((None, None, 1))
+    if field == "off":
+        x = layers.Resizing(size, size, interpolation=RESIZE_INTERPOLATION, antialias=RESIZE_ANTIALIAS)(inputs)
+    else:
+        x = lung_field_input(inputs, size, field, load_lung_model().model)
+    rgb = layers.Concatenate()([x, x, x])
+    if scale == "unit":
+        rgb = layers.Rescaling(1 / 255)(rgb)
+    else:
+        rgb = layers.Lambda(lambda t: keras.applications.vgg16.preprocess_input(t))(rgb)
+    base = keras.applications.VGG16(include_top=False, weights=None, input_shape=(size, size, 3))
+    base.load_weights(VGG)
+    base.trainable = False
+    probe = keras.Model(base.input, [base.get_layer("block4_conv3").output, base.get_layer("block5_conv3").output])
+    b4, b5 = probe(rgb)
+    out = layers.Concatenate()([layers.GlobalAveragePooling2D()(b4), layers.GlobalAveragePooling2D()(b5)])
+    return keras.Model(inputs, out)
+
+
+def features(rows: list[dict], field: str, scale: str, size: int, cache: Path) -> np.ndarray:
+    path = cache / f"vgg16-{field}-{scale}-{size}.npz"
+    if path.exists():
+        return np.load(path)["x"]
+    from cxrdesk.imaging import read_grayscale
+
+    model = extractor(field, scale, size)
+    out, started = [], time.perf_counter()
+    for i, row in enumerate(rows):
+        pixels = read_grayscale(row["file"]).pixels
+        out.append(model(pixels[None, :, :, None].astype(np.float32), training=False).numpy()[0])
+        if (i + 1) % 250 == 0:
+            print(f"  {field}/{scale}: {i + 1}/{len(rows)} films, {(time.perf_counter() - started) / (i + 1):.2f} s each",
+                  flush=True)
+    x = np.array(out, dtype=np.float32)
+    np.savez(path, x=x)
+    return x
+
+
+def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (confidence > lo) & (confidence <= hi)
+        if inside.any():
+            total += inside.mean() * abs((predicted[inside] == labels[inside]).mean() - confidence[inside].mean())
+    return float(total)
+
+
+def loso(x: np.ndarray, rows: list[dict], c: float) -> dict:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    labels = np.array([r["label"] for r in rows])
+    sources = np.array([r["source"] for r in rows])
+    probs = np.zeros((len(rows), len(CLASSES)))
+    for source in sorted(set(sources)):
+        test = sources == source
+        fit = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=3000))
+        fit.fit(x[~test], labels[~test])
+        probs[np.ix_(test, fit[-1].classes_)] = fit.predict_proba(x[test])
+    predicted = probs.argmax(axis=1)
+    shenzhen = (sources == "shenzhen128") & (labels != 0)
+    tb = CLASSES.index("tuberculosis")
+    return {"accuracy": float((predicted == labels).mean()), "ece": ece(probs, labels),
+            "recall": [float((predicted[labels == k] == k).mean()) for k in range(len(CLASSES))],
+            "shenzhen_tb_auc": float(roc_auc_score(labels[shenzhen] == tb, probs[shenzhen, tb])),
+            "per_source": {s: float((predicted[sources == s] == labels[sources == s]).mean())
+                           for s in sorted(set(sources))}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fields", default="off,crop,mask")
+    parser.add_argument("--scales", default="unit,caffe")
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--cs", default="0.01,0.1,1")
+    parser.add_argument("--cache", type=Path, help="keep the features here (default: a temporary folder)")
+    parser.add_argument("--results", action="store_true", help="append the table to benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    from cxrdesk.devices import cpu_name, use_cpu_in_process
+
+    use_cpu_in_process()
+    rows = films()
+    print(f"CPU: {cpu_name()}; float32; {len(rows)} films of cxr3, VGG16 (ImageNet, frozen) at {args.size} px")
+    lines = ["| lung field | pixel scale | C | pooled out-of-source accuracy | ECE | recall COVID-19 / Healthy / TB "
+             "| Shenzhen TB AUC (within) | per held-out source (hannover, ieee8023, nih, shenzhen128, tbx11k) |",
+             "|---|---|---|---|---|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = args.cache or Path(tmp)
+        cache.mkdir(parents=True, exist_ok=True)
+        for field in args.fields.split(","):
+            for scale in args.scales.split(","):
+                started = time.perf_counter()
+                x = features(rows, field, scale, args.size, cache)
+                print(f"features {field}/{scale}: {time.perf_counter() - started:.0f} s", flush=True)
+                for c in (float(v) for v in args.cs.split(",")):
+                    r = loso(x, rows, c)
+                    line = (f"| {field} | {scale} | {c:g} | {r['accuracy']:.1%} | {r['ece']:.3f} | "
+                            + " / ".join(f"{v:.0%}" for v in r["recall"]) + f" | {r['shenzhen_tb_auc']:.3f} | "
+                            + ", ".join(f"{v:.0%}" for v in r["per_source"].values()) + " |")
+                    lines.append(line)
+                    print(line, flush=True)
+    if args.results:
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as handle:
+            handle.write("\n\n## A linear probe on frozen ImageNet VGG16 features (`benchmarks/bench_transfer_probe.py`)\n"
+                         f"{cpu_name()}, float32, {time.strftime('%Y-%m-%d')}.\n\n" + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
