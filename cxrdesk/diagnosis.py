@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from . import RESEARCH_NOTICE
-from .bundle import Bundle, BundleError, Card, load_bundle, read_card
+from .bundle import LEARNED_HASH_DIGITS, Bundle, BundleError, Card, load_bundle, read_card
 from .card import LUNGS_ONNX_FILE, ONNX_FILE
 from .calibration import apply_temperature
 from .errors import CxrdeskError
@@ -60,6 +60,9 @@ class Diagnosis:
     #: The model's "uncertain" rule (see :attr:`cxrdesk.bundle.Card.uncertain`), None when it has none.
     uncertain_rule: dict | None = None
     forced: bool = False  # the probabilities of a refused input were asked for anyway
+    #: The file is one the model learnt from (its card lists the training and validation files' hashes): its
+    #: answer says nothing of how the model does on films it never saw.
+    learnt: bool = False
     #: Shares of the heat in the lungs, between them and outside the lung field (see :func:`heat_regions`).
     heat_where: dict[str, float] | None = None
     notice: str = RESEARCH_NOTICE
@@ -105,6 +108,11 @@ class Diagnosis:
         return (f"uncertain - refer: most likely {self.most_likely} at {self.confidence:.1%}, below the "
                 f"{rule['threshold']:.0%} at which this model was right {rule['target_accuracy']:.0%} of the time "
                 "at hospitals it never saw")
+
+    def learnt_sentence(self) -> str:
+        """'' for a film the model never saw; else that its answer says nothing of new films."""
+        return ("the model learnt from this very film (it is among its training and validation files): its answer "
+                "says nothing of how it does on films it never saw") if self.learnt else ""
 
     def answer_sentence(self) -> str:
         """The one line that answers: no diagnosis, uncertain, or the predicted class."""
@@ -156,7 +164,7 @@ class Diagnosis:
                 "uncertain": self.uncertain if shown else None,
                 "uncertain_threshold": self.uncertain_rule["threshold"] if self.uncertain_rule else None,
                 "out_of_distribution": bool(self.warnings), "reasons": self.warnings, "warnings": self.warnings,
-                "forced": self.forced, "model": self.model,
+                "forced": self.forced, "learnt_from": self.learnt, "model": self.model,
                 "heatmap_class": self.heatmap_class,
                 "lungs": self.lungs.to_dict() if self.lungs is not None else None,
                 "heat_in_lungs": round(self.heat_in_lungs, 4) if self.heat_in_lungs is not None else None,
@@ -194,6 +202,7 @@ class Diagnoser:
             self._predict = lambda x: tuple(session.run(x))
             self.lungs = lungs or onnx_segmenter(bundle)
         self.runtime = "TensorFlow" if session is None else "ONNX Runtime"
+        self.learned = bundle.card.learned_sha256 or set()  # short hashes of the files it learnt from
         self.summary["runtime"] = self.runtime
         self.summary["lung_checks"] = self.lungs is not None
         # a lung-field model's own lung map comes with its pass; it is used for the checks when the lung network
@@ -279,6 +288,7 @@ class Diagnoser:
         return Diagnosis(str(path), probabilities, predicted, warnings, self.summary, loaded.pixels, cam,
                          (target or predicted) if heatmap else None, lungs, where["lungs"] if where else None,
                          self.screening(probabilities), self.bundle.card.uncertain, forced=force and bool(warnings),
+                         learnt=bool(loaded.sha256) and loaded.sha256[:LEARNED_HASH_DIGITS] in self.learned,
                          heat_where=where)
 
     def add_heatmap(self, result: Diagnosis, heatmap_class: str | None = None) -> Diagnosis:

@@ -9,6 +9,7 @@ gives for an ordinary 8-bit image.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import os
@@ -28,6 +29,10 @@ DICOM_SUFFIXES = frozenset({".dcm", ".dicom"})
 #: Larger than any real radiograph (a 43 cm detector at 0.05 mm is ~8600 px a side), small enough
 #: to refuse a decompression bomb before it is decoded.
 MAX_PIXELS = 80_000_000
+#: A film is kept at most this many pixels a side: the networks see at most 448, a screen about 2,000, and a
+#: larger film (a 400-megapixel scan allowed with --max-pixels) is reduced as it is decoded (JPEG: the decoder
+#: scales by 1/2-1/8) or right after, before the conversions that would copy it at full size.
+READ_SIDE = 4096
 #: Smaller than this on either side cannot be a usable radiograph (the smallest public sets are 128 px).
 MIN_SIDE = 32
 
@@ -39,6 +44,7 @@ class LoadedImage:
     pixels: np.ndarray  # 2-D uint8, rows x columns
     source_mode: str  # Pillow mode ('L', 'I;16', 'RGBA'...) or 'DICOM <photometric>'
     colourfulness: float = 0.0  # Hasler-Suesstrunk colourfulness of a colour source; 0 for gray
+    sha256: str = ""  # of the file's bytes (what a model's card lists of the films it learnt from)
 
     @property
     def height(self) -> int:
@@ -60,7 +66,8 @@ def read_grayscale(path: str | Path, data: bytes | None = None) -> LoadedImage:
     Raises :class:`ImageReadError` with a message that names the file and the problem.
     """
     image, mode, colour = _open(path, data)
-    return LoadedImage(pixels=np.asarray(image, dtype=np.uint8), source_mode=mode, colourfulness=colour)
+    digest = hashlib.sha256(data if data is not None else Path(path).read_bytes()).hexdigest()
+    return LoadedImage(pixels=np.asarray(image, dtype=np.uint8), source_mode=mode, colourfulness=colour, sha256=digest)
 
 
 def open_grayscale(path: str | Path, data: bytes | None = None) -> tuple[Image.Image, str]:
@@ -154,13 +161,28 @@ def _pillow_image(path: Path, data: bytes, measure_colour: bool) -> tuple[Image.
         Image.MAX_IMAGE_PIXELS = None  # our own limit (_check_size, before decoding) rules, with its message
         image = Image.open(io.BytesIO(data))
         _check_size(path, *image.size)
+        if image.format == "JPEG" and max(image.size) > READ_SIDE:
+            image.draft(None, (READ_SIDE, READ_SIDE))  # decoded at 1/2, 1/4 or 1/8 of its size: never whole
         image.load()
     mode = image.mode
+    image = _reduced(image)
     if image.getexif().get(0x0112, 1) != 1:  # phone photos of films carry an orientation tag
         image = ImageOps.exif_transpose(image)
     colour = colourfulness(image) if measure_colour and image.mode not in ("L", "1", "I;16", "I;16L",
                                                                            "I;16B", "I;16N", "I", "F") else 0.0
     return _to_gray8(image), mode, colour
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """An image over :data:`READ_SIDE` a side averaged down by a whole factor at once, before any conversion
+    copies it (a mode Pillow cannot reduce is left as it is)."""
+    factor = -(-max(image.size) // READ_SIDE)
+    if factor <= 1:
+        return image
+    try:
+        return image.reduce(factor)
+    except ValueError:
+        return image
 
 
 def colourfulness(image: Image.Image) -> float:

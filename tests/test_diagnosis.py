@@ -313,3 +313,16 @@ def test_a_folder_of_films_to_one_csv_row_each(tmp_path):
     alone = subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", str(empty), "--csv", str(out)],
                            capture_output=True, text=True)
     assert alone.returncode == 1 and [r["error"] != "" for r in csv.DictReader(out.open(encoding="utf-8"))] == [True]
+
+
+def test_a_film_the_model_learnt_from_is_said(diagnoser, curated_cxr3):
+    """As evaluate says of a test on films it learnt from: a diagnosis of one of its own training films says
+    so (by the file's hash, listed on its card), and one of a film kept out of its training does not."""
+    from cxrdesk.dataset import load_dataset
+
+    dataset = load_dataset(curated_cxr3)
+    seen = diagnoser.diagnose(dataset.split("train")[0].file)
+    unseen = diagnoser.diagnose(dataset.split("test")[0].file)
+    assert seen.learnt and seen.to_dict()["learnt_from"] is True
+    assert "learnt from this very film" in seen.learnt_sentence()
+    assert not unseen.learnt and unseen.learnt_sentence() == "" and unseen.to_dict()["learnt_from"] is False

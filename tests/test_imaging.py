@@ -187,3 +187,20 @@ def test_a_text_file_named_dcm_is_not_a_dicom_file(tmp_path):
     (tmp_path / "notes.dcm").write_text("not a DICOM file at all\n")
     with pytest.raises(ImageReadError, match="not a DICOM file"):
         read_grayscale(tmp_path / "notes.dcm")
+
+
+def test_a_huge_film_is_read_reduced_to_at_most_read_side(tmp_path):
+    """A film larger than READ_SIDE a side (a scan at full detector resolution) is averaged down by a whole
+    factor as it is read - a JPEG by its decoder, which never holds it whole - and keeps its picture."""
+    from cxrdesk.imaging import READ_SIDE
+
+    height, width = 5000, 6000
+    rows = np.linspace(0, 255, height)[:, None]
+    cols = np.linspace(0, 60, width)[None, :]
+    film = np.clip(rows * 0.7 + cols, 0, 255).astype(np.uint8)
+    for name in ("huge.png", "huge.jpg"):
+        Image.fromarray(film).save(tmp_path / name, quality=95)
+        read = read_grayscale(tmp_path / name).pixels
+        assert max(read.shape) <= READ_SIDE and read.shape == (2500, 3000), (name, read.shape)  # by 2 exactly
+        assert abs(float(read.mean()) - float(film.mean())) < 1.0
+        assert abs(float(read[-1].mean()) - float(film[-1].mean())) < 3.0  # bottom stays at the bottom

@@ -69,6 +69,10 @@ ES = {
         "Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí",
     "Folder of model bundles": "Carpeta de modelos",
     "Loading the model (TensorFlow starts the first time)...": "Cargando el modelo (TensorFlow arranca la primera vez)...",
+    "The model learnt from this very film (it is among its training and validation files): its answer says nothing "
+    "of how it does on films it never saw.":
+        "El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta "
+        "no dice nada de cómo funciona con placas que nunca vio.",
     "Grad-CAM heatmap: being computed (TensorFlow starts the first time)...":
         "Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...",
     "Model ready.": "Modelo listo.",

@@ -179,6 +179,8 @@ def print_result(path: str, result, heatmap_path, report_path) -> None:
         print(f"  probabilities{' (NOT A DIAGNOSIS)' if result.forced else ''}: {probs}")
     for line in result.screening_sentences():
         print(f"  Screening: {line}")
+    if result.learnt:
+        print(f"  Note: {result.learnt_sentence()}")
     if result.lungs is not None and result.lungs.plausible:
         print(f"  Lungs: {result.lungs.share:.0%} of the image, box {result.lungs.bbox}")
     if result.heatmap is not None:
@@ -194,7 +196,7 @@ def write_csv(path: Path, images: list[str], results: list[dict], failures: list
     by_file = {r["file"]: r for r in results}
     errors = {f["file"]: f["error"] for f in failures}
     columns = ["file", "predicted", *[f"p_{c}" for c in classes], "uncertain", "out_of_distribution", "reasons",
-               "forced", "heat_in_lungs", "error"]
+               "forced", "learnt_from", "heat_in_lungs", "error"]
     with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
@@ -209,6 +211,7 @@ def write_csv(path: Path, images: list[str], results: list[dict], failures: list
                              "uncertain": "" if r["uncertain"] is None else str(r["uncertain"]).lower(),
                              "out_of_distribution": str(r["out_of_distribution"]).lower(),
                              "reasons": "; ".join(r["reasons"]), "forced": str(r["forced"]).lower(),
+                             "learnt_from": str(r["learnt_from"]).lower(),
                              "heat_in_lungs": "" if r["heat_in_lungs"] is None else r["heat_in_lungs"], "error": ""})
 
 

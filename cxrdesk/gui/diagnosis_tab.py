@@ -121,6 +121,10 @@ class DiagnosisTab(QWidget):
         self.uncertain_reason.setWordWrap(True)
         self.uncertain_reason.setStyleSheet("color: #616161")
         self.uncertain_reason.hide()
+        self.learnt = QLabel()  # the model learnt from this very film: grey information
+        self.learnt.setWordWrap(True)
+        self.learnt.setStyleSheet(f"color: {GREY}")
+        self.learnt.hide()
         self.refusal = QLabel()  # why an input gets no diagnosis: red, first
         self.refusal.setWordWrap(True)
         self.refusal.setStyleSheet(f"color: {RED}; font-weight: bold")
@@ -160,6 +164,7 @@ class DiagnosisTab(QWidget):
         result_layout.addLayout(self.bar_grid)
         result_layout.addWidget(self.predicted)
         result_layout.addWidget(self.uncertain_reason)
+        result_layout.addWidget(self.learnt)
         result_layout.addWidget(self.heat)
         result_layout.addWidget(self.warning)
         side = QVBoxLayout()
@@ -513,6 +518,9 @@ class DiagnosisTab(QWidget):
                                          "font-size: 14pt; color: #616161")
             self.predicted.setToolTip("")
             self.uncertain_reason.hide()
+        self.learnt.setText(self.tr("The model learnt from this very film (it is among its training and validation "
+                                    "files): its answer says nothing of how it does on films it never saw."))
+        self.learnt.setVisible(result.learnt)
         self.show_heat_text()
         self.heat.setVisible(not result.refused)  # where a non-radiograph's heat lies says nothing
         self.warning.setText("\n".join(
