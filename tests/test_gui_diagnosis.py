@@ -136,3 +136,52 @@ def test_test_and_calibrate_a_model_for_a_hospital(window, qtbot, shenzhen_site,
     copy = json.loads((out / "card.json").read_text())  # the original's test was made without the site's calibration
     assert [e["split"] for e in copy["external_evaluations"]] == ["site check"]
     assert [e["n"] for e in copy["created_from"]["external_evaluations"]][-1] == 120  # after the demo's own (JSRT)
+
+
+def test_diagnose_a_folder_into_a_sortable_table_that_exports_the_csv(window, qtbot, tmp_path, monkeypatch):
+    """'Diagnose a folder...' with the shipped demo model: one row per file (an unreadable one too), sorted
+    by a probability as a number, exported as the same CSV as the command line's, and a double click opens
+    the film in the Diagnosis view."""
+    import csv
+    import shutil
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    from cxrdesk.bundle import DEMO_BUNDLE
+
+    folder = tmp_path / "ward"
+    (folder / "more").mkdir(parents=True)
+    films = real_images("normal", 3) + real_images("tuberculosis", 2)
+    for film in films[:3]:
+        shutil.copy(film, folder / film.name)
+    for film in films[3:]:
+        shutil.copy(film, folder / "more" / film.name)  # sub-folders too
+    (folder / "broken.png").write_bytes(b"not a picture")
+    tab = window.diagnosis
+    tab.use_bundle(str(DEMO_BUNDLE))
+    qtbot.waitUntil(lambda: tab.diagnoser is not None and tab.folder_button.isEnabled(), timeout=120000)
+    tab.diagnose_folder(str(folder))
+    dialog = tab.folder_dialog
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=120000)
+    table = dialog.table
+    assert table.rowCount() == 6 and "1 unreadable" in dialog.message.text()
+    healthy = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())].index("Healthy")
+    table.sortItems(healthy, Qt.SortOrder.DescendingOrder)
+    values = [table.item(r, healthy).value for r in range(table.rowCount())]
+    numbers = [v for v in values if isinstance(v, float)]
+    assert len(numbers) >= 4 and numbers == sorted(numbers, reverse=True)  # as numbers, not as text
+    assert all(not table.item(r, 0).icon().isNull() for r in range(table.rowCount())
+               if isinstance(table.item(r, healthy).value, float))  # thumbnails
+    out = tmp_path / "ward.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "CSV (*.csv)"))
+    dialog.export_button.click()
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 6 and {"p_Healthy", "learnt_from", "error"} <= set(rows[0])
+    assert [r for r in rows if r["file"].endswith("broken.png")][0]["error"]
+    first = table.item(0, 0).data(Qt.ItemDataRole.UserRole)
+    tab.result = None
+    table.cellDoubleClicked.emit(0, 1)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
+    assert tab.result.path == first

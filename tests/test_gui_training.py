@@ -29,6 +29,10 @@ def test_train_one_epoch_with_live_charts_then_compare(window, qtbot, curated_cx
     qtbot.waitUntil(lambda: tab.metrics.rowCount() > 0, timeout=120000)
     assert tab.metrics.item(len(CLASSES), 0).text() == "General precision"
     assert tab.compare.rowCount() == 1 and tab.compare.item(0, 3).text() == "CPU"
+    from PySide6.QtCore import Qt
+
+    run = tab.compare.item(0, 0)  # a long run name is elided in the middle, and whole in its tooltip
+    assert tab.compare.textElideMode() == Qt.TextElideMode.ElideMiddle and run.toolTip() == run.text() != ""
     assert window.diagnosis.model.count() == 1  # the new model is offered for diagnosis
     card = json.loads(next(__import__("pathlib").Path(tab.out.text()).glob("*/card.json")).read_text())
     assert f"the model saved is epoch {card['training']['best_epoch']}, the one of lowest validation loss" in (

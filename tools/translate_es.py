@@ -73,6 +73,29 @@ ES = {
     "of how it does on films it never saw.":
         "El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta "
         "no dice nada de cómo funciona con placas que nunca vio.",
+    "Diagnoses of {0}": "Diagnósticos de {0}",
+    "Export CSV...": "Exportar CSV...",
+    "Export CSV": "Exportar CSV",
+    "Click a column to sort by it; double-click a film to open it in the Diagnosis view. No heatmaps here: open a "
+    "film for its Grad-CAM.":
+        "Haga clic en una columna para ordenar por ella; doble clic en una placa para abrirla en la vista de "
+        "diagnóstico. Aquí no hay mapas de calor: abra una placa para ver su Grad-CAM.",
+    "Diagnosing {0} films with {1} ({2})...": "Diagnosticando {0} placas con {1} ({2})...",
+    "Film": "Placa",
+    "Answer": "Respuesta",
+    "Flags": "Avisos",
+    "{0} films: {1} answered, {2} uncertain, {3} with no diagnosis, {4} unreadable":
+        "{0} placas: {1} respondidas, {2} inciertas, {3} sin diagnóstico, {4} ilegibles",
+    "unreadable": "ilegible",
+    "no diagnosis": "sin diagnóstico",
+    "uncertain ({0})": "incierto ({0})",
+    "a film the model learnt from": "una placa de la que el modelo aprendió",
+    "Cannot write {0}: {1}": "No se puede escribir {0}: {1}",
+    "Wrote {0}": "Escrito {0}",
+    "Diagnose a folder...": "Diagnosticar una carpeta...",
+    "Every film in a folder and its sub-folders, in a table you can sort and export as CSV":
+        "Todas las placas de una carpeta y sus subcarpetas, en una tabla que puede ordenar y exportar como CSV",
+    "Folder of radiographs": "Carpeta de radiografías",
     "Grad-CAM heatmap: being computed (TensorFlow starts the first time)...":
         "Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...",
     "Model ready.": "Modelo listo.",

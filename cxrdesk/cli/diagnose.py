@@ -3,7 +3,6 @@ out-of-distribution warnings, Grad-CAM and a PDF report), and lung masks; one ba
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import time
@@ -18,9 +17,10 @@ from ..card import ONNX_FILE
 from ..devices import prepare_process, use_cpu_in_process
 from ..diagnosis import Diagnoser
 from ..errors import CxrdeskError
-from ..imaging import is_image_file, read_grayscale
+from ..imaging import read_grayscale
 from ..lungs import load_lung_model, overlay
 from ..onnx_inference import usable_onnx
+from ..batch import csv_summary, expand_inputs, write_csv
 from ..report import write_diagnosis_report, write_heatmap_png
 from .common import progress_bar
 
@@ -71,24 +71,6 @@ def check_files(paths: list[str]) -> tuple[dict, list[dict]]:
             continue
         loaded[path] = image
     return loaded, failures
-
-
-def expand_inputs(paths: list[str], recursive: bool) -> list[str]:
-    """Files as given; a folder becomes the image files in it (sorted; with ``recursive``, in its sub-folders
-    too). A folder without any is an error, said before anything else is done."""
-    files = []
-    for given in paths:
-        folder = Path(given)
-        if not folder.is_dir():
-            files.append(given)
-            continue
-        found = sorted(f for f in (folder.rglob("*") if recursive else folder.iterdir())
-                       if f.is_file() and is_image_file(f))
-        if not found:
-            raise CxrdeskError(f"{folder}: no radiograph files in this folder"
-                               + ("" if recursive else " (--recursive looks in its sub-folders too)"))
-        files += [str(f) for f in found]
-    return files
 
 
 def cmd_diagnose(args) -> int:
@@ -190,38 +172,7 @@ def print_result(path: str, result, heatmap_path, report_path) -> None:
         print(f"  Report: {report_path}")
 
 
-def write_csv(path: Path, images: list[str], results: list[dict], failures: list[dict], classes) -> None:
-    """One row per file, in the order given (atomically): the answer, each class's probability (empty for a
-    refused input), uncertain, out of distribution and why, the heat share when asked, or the error."""
-    by_file = {r["file"]: r for r in results}
-    errors = {f["file"]: f["error"] for f in failures}
-    columns = ["file", "predicted", *[f"p_{c}" for c in classes], "uncertain", "out_of_distribution", "reasons",
-               "forced", "learnt_from", "heat_in_lungs", "error"]
-    with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        for file in images:
-            r = by_file.get(file)
-            if r is None:
-                writer.writerow({"file": file, "error": errors.get(file, "not diagnosed")})
-                continue
-            probabilities = r["probabilities"] or {}
-            writer.writerow({"file": file, "predicted": r["predicted"] or "",
-                             **{f"p_{c}": f"{probabilities[c]:.6f}" if c in probabilities else "" for c in classes},
-                             "uncertain": "" if r["uncertain"] is None else str(r["uncertain"]).lower(),
-                             "out_of_distribution": str(r["out_of_distribution"]).lower(),
-                             "reasons": "; ".join(r["reasons"]), "forced": str(r["forced"]).lower(),
-                             "learnt_from": str(r["learnt_from"]).lower(),
-                             "heat_in_lungs": "" if r["heat_in_lungs"] is None else r["heat_in_lungs"], "error": ""})
 
-
-def csv_summary(path: Path, images, results, failures, seconds: float) -> str:
-    answered = sum(1 for r in results if r["predicted"] and not r["uncertain"])
-    refused = sum(1 for r in results if r["out_of_distribution"] and not r["forced"])
-    uncertain = sum(1 for r in results if r["uncertain"])
-    return (f"Wrote {len(images)} rows to {path}: {answered} answered, {uncertain} uncertain, {refused} with no "
-            f"diagnosis (may not be a chest radiograph), {len(failures)} unreadable; "
-            f"{len(results) / max(seconds, 1e-9):.1f} films/s")
 
 
 def cmd_lungs(args) -> int:

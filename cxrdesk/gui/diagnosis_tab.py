@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
+from ..batch import expand_inputs
 from ..bundle import available_bundles, is_demo_bundle, read_card
 from ..card import ONNX_FILE
 from ..devices import prepare_process, use_cpu_in_process
@@ -20,6 +21,7 @@ from ..lungs import outline
 from ..onnx_inference import usable_onnx
 from ..report import AMBER, GREY, RED, write_diagnosis_report
 from ..site import calibrate_at_site
+from .folder_results import FolderResults
 from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
@@ -104,6 +106,8 @@ class DiagnosisTab(QWidget):
         self.test_button = QPushButton()  # on another hospital's labelled folder
         self.calibrate_button = QPushButton()  # a copy calibrated for a hospital
         self.open_button = QPushButton()
+        self.folder_button = QPushButton()  # a folder of films into a sortable table (folder_results.py)
+        self.folder_dialog = None
         self.export_button = QPushButton()
         self.export_button.setEnabled(False)
         self.view = QLabel()
@@ -171,6 +175,7 @@ class DiagnosisTab(QWidget):
         side.addWidget(self.model_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.folder_button)
         buttons.addWidget(self.export_button)
         side.addLayout(buttons)
         side.addWidget(self.result_box)
@@ -198,6 +203,7 @@ class DiagnosisTab(QWidget):
         self.test_button.clicked.connect(self.test_on_hospital)
         self.calibrate_button.clicked.connect(self.calibrate_for_hospital)
         self.open_button.clicked.connect(self.choose_image)
+        self.folder_button.clicked.connect(self.choose_folder)
         self.export_button.clicked.connect(self.export_report)
         self.force_button.clicked.connect(self.force_probabilities)
         self.opacity.valueChanged.connect(self.redraw_image)
@@ -233,6 +239,9 @@ class DiagnosisTab(QWidget):
                                                  "of its labelled images, check them on the other half, and save a "
                                                  "new model (this one is kept as it is)"))
         self.open_button.setText(self.tr("Open radiograph..."))
+        self.folder_button.setText(self.tr("Diagnose a folder..."))
+        self.folder_button.setToolTip(self.tr("Every film in a folder and its sub-folders, in a table you can sort and "
+                                              "export as CSV"))
         self.export_button.setText(self.tr("Export report..."))
         self.force_button.setText(self.tr("Show the probabilities anyway (not a diagnosis)"))
         self.opacity_label.setText(self.tr("Heatmap opacity"))
@@ -366,6 +375,7 @@ class DiagnosisTab(QWidget):
 
     def show_card(self) -> None:
         self.test_button.setEnabled(self.diagnoser is not None)
+        self.folder_button.setEnabled(self.diagnoser is not None)
         self.calibrate_button.setEnabled(self.diagnoser is not None)
         if self.model.count() == 0:
             self.card.setText(self.tr("No trained model in '{0}'. Train one in the Training tab, or run "
@@ -427,6 +437,27 @@ class DiagnosisTab(QWidget):
         if path:
             self.settings.setValue("diagnosis/dir", str(Path(path).parent))
             self.diagnose(path)
+
+    def choose_folder(self) -> None:
+        if self.diagnoser is None:
+            self.message.error(self.tr("No model to diagnose with yet."))
+            return
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of radiographs"),
+                                                  self.settings.value("diagnosis/dir", ""))
+        if folder:
+            self.diagnose_folder(folder)
+
+    def diagnose_folder(self, folder: str) -> None:
+        """Every film in ``folder`` (sub-folders too) in a table of their diagnoses (a window of its own)."""
+        try:
+            files = expand_inputs([folder], recursive=True)
+        except CxrdeskError as exc:
+            self.message.error(str(exc))
+            return
+        self.folder_dialog = FolderResults(self.diagnoser, files, folder, self)
+        self.folder_dialog.open_film.connect(self.diagnose)
+        self.folder_dialog.show()
+        self.folder_dialog.start()
 
     def diagnose(self, path: str) -> None:
         if self.diagnoser is None:

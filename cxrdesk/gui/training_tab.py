@@ -38,6 +38,7 @@ def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
     """A compact table (rows as tall as the text) whose columns fit their contents: the study's tables
     must be readable whole at the default window size."""
     table.clear()
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a run's name keeps its start and its end; whole in the tooltip
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
     table.setColumnCount(len(headers))

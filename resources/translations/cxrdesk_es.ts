@@ -266,359 +266,458 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="226" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="232" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="233" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="228" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="234" />
         <source>Test on a hospital's images...</source>
         <translation>Probar con imágenes de un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="229" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="235" />
         <source>Measure this model on a labelled folder from another hospital (one sub-folder per class); the figure is kept on its card</source>
         <translation>Medir este modelo con una carpeta etiquetada de otro hospital (una subcarpeta por clase); la cifra queda en su ficha</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="231" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="237" />
         <source>Calibrate for a hospital...</source>
         <translation>Calibrar para un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="232" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="238" />
         <source>Fit the probabilities and screening thresholds to a hospital on half of its labelled images, check them on the other half, and save a new model (this one is kept as it is)</source>
         <translation>Ajustar las probabilidades y los umbrales de cribado a un hospital con la mitad de sus imágenes etiquetadas, comprobarlos con la otra mitad y guardar un modelo nuevo (este se conserva tal cual)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="235" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="241" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="236" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="242" />
+        <source>Diagnose a folder...</source>
+        <translation>Diagnosticar una carpeta...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="243" />
+        <source>Every film in a folder and its sub-folders, in a table you can sort and export as CSV</source>
+        <translation>Todas las placas de una carpeta y sus subcarpetas, en una tabla que puede ordenar y exportar como CSV</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="245" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="237" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="246" />
         <source>Show the probabilities anyway (not a diagnosis)</source>
         <translation>Mostrar las probabilidades igualmente (no es un diagnóstico)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="238" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="247" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="239" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="248" />
         <source>Grad-CAM: low</source>
         <translation>Grad-CAM: bajo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="240" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="249" />
         <source>high</source>
         <translation>alto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="241" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="250" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="242" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="251" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="249" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="258" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="287" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="307" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="314" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="323" />
         <source>Labelled folder from another hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada de otro hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="317" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="326" />
         <source>Testing {0} on {1}...</source>
         <translation>Probando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="327" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="336" />
         <source>Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it learnt from: {1}</source>
         <translation>No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes de las que aprendió: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="329" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="338" />
         <source>none</source>
         <translation>ninguna</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="331" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="340" />
         <source>not kept on the card: the shipped demo model is never changed.</source>
         <translation>no se guarda en la ficha: el modelo de demostración incluido nunca se modifica.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="335" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="344" />
         <source>kept on the model's card, never as its figure for other hospitals.</source>
         <translation>guardada en la ficha del modelo, nunca como su cifra para otros hospitales.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
         <source>Labelled folder of the hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada del hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="356" />
         <source>New folder for the calibrated model</source>
         <translation>Carpeta nueva para el modelo calibrado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="350" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="359" />
         <source>Calibrating {0} on {1}...</source>
         <translation>Calibrando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="365" />
         <source>Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. New model: {6}</source>
         <translation>Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. Modelo nuevo: {6}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="362" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="371" />
         <source>Calibrated on {0} images (none kept to check it). New model: {1}</source>
         <translation>Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="371" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="381" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="377" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="387" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="381" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="391" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="384" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="394" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="389" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="399" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals, {2} films; calibration error {3:.2f})</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales, {2} radiografías; error de calibración {3:.2f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="393" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="403" />
         <source>When sure ({0:.0%} of films) right {1:.0%} of the time; otherwise it says 'uncertain'.</source>
         <translation>Cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces; si no, dice «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="396" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="406" />
         <source>Never sure enough to reach {0:.0%} there: every answer is 'uncertain'.</source>
         <translation>Nunca lo bastante seguro para llegar al {0:.0%} allí: toda respuesta es «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="399" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="409" />
         <source>Tested on {0}: general precision {1:.1%} on {2} images</source>
         <translation>Probado en {0}: precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="402" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="412" />
         <source>Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}</source>
         <translation>Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="406" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="416" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="419" />
         <source>(the largest of its {0} such tests)</source>
         <translation>(la mayor de sus {0} pruebas de este tipo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="421" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="413" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="423" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="425" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="435" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="426" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="436" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="435" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="443" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="466" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="437" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="445" />
+        <source>Folder of radiographs</source>
+        <translation>Carpeta de radiografías</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="468" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="454" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="485" />
         <source>{0}: no diagnosis</source>
         <translation>{0}: sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="456" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="487" />
         <source>{0}: uncertain</source>
         <translation>{0}: incierto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="523" />
         <source>Not a diagnosis: these probabilities were asked for although the input may not be a frontal chest radiograph:</source>
         <translation>No es un diagnóstico: se pidieron estas probabilidades aunque la imagen puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="494" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="525" />
         <source>No diagnosis: this may not be a frontal chest radiograph:</source>
         <translation>Sin diagnóstico: puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="496" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="527" />
         <source>No diagnosis</source>
         <translation>Sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="502" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="533" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="505" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="536" />
         <source>Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of the time at hospitals it never saw.</source>
         <translation>Lo más probable: {0} con {1:.1%}, por debajo del {2:.0%} con el que este modelo acertó el {3:.0%} de las veces en hospitales que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="509" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="540" />
         <source>This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely {1} at {2:.1%}).</source>
         <translation>Las respuestas de este modelo nunca llegaron al {0:.0%} de exactitud en hospitales que nunca vio (lo más probable: {1} con {2:.1%}).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="516" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="547" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="521" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="552" />
         <source>The model learnt from this very film (it is among its training and validation files): its answer says nothing of how it does on films it never saw.</source>
         <translation>El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta no dice nada de cómo funciona con placas que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="539" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="570" />
         <source>Grad-CAM heatmap: being computed (TensorFlow starts the first time)...</source>
         <translation>Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="541" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="572" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="544" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="575" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="554" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="585" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="458" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="489" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="322" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="331" />
         <source>General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})</source>
         <translation>Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="333" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="342" />
         <source>not kept on the model's card: its folder cannot be written.</source>
         <translation>no se guardó en la ficha del modelo: no se puede escribir en su carpeta.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="337" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="346" />
         <source>kept on the model's card (whose headline is its largest such test).</source>
         <translation>guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="527" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="558" />
         <source>Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory test</source>
         <translation>Cribado: {0} {1:.1%} supera su umbral de cribado {2:.1%}{3}: derivar para una prueba de confirmación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="529" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="560" />
         <source> (chosen on this hospital's images)</source>
         <translation> (elegido con las imágenes de este hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="549" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="580" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo {2} ({3:.0%}), señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="558" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="589" />
         <source>between the lungs (mediastinum, heart)</source>
         <translation>entre los pulmones (mediastino, corazón)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="559" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="590" />
         <source>outside the lung field (neck, shoulders, abdomen, borders)</source>
         <translation>fuera del campo pulmonar (cuello, hombros, abdomen, bordes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="583" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="614" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="587" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="618" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
+    </message>
+</context>
+<context>
+    <name>FolderResults</name>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="55" />
+        <source>Diagnoses of {0}</source>
+        <translation>Diagnósticos de {0}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="65" />
+        <source>Stop</source>
+        <translation>Detener</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="66" />
+        <source>Export CSV...</source>
+        <translation>Exportar CSV...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="70" />
+        <source>Click a column to sort by it; double-click a film to open it in the Diagnosis view. No heatmaps here: open a film for its Grad-CAM.</source>
+        <translation>Haga clic en una columna para ordenar por ella; doble clic en una placa para abrirla en la vista de diagnóstico. Aquí no hay mapas de calor: abra una placa para ver su Grad-CAM.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="85" />
+        <source>Diagnosing {0} films with {1} ({2})...</source>
+        <translation>Diagnosticando {0} placas con {1} ({2})...</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="104" />
+        <source>Film</source>
+        <translation>Placa</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="104" />
+        <source>Answer</source>
+        <translation>Respuesta</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="104" />
+        <source>Flags</source>
+        <translation>Avisos</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="133" />
+        <source>{0} films: {1} answered, {2} uncertain, {3} with no diagnosis, {4} unreadable</source>
+        <translation>{0} placas: {1} respondidas, {2} inciertas, {3} sin diagnóstico, {4} ilegibles</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="139" />
+        <source>unreadable</source>
+        <translation>ilegible</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="141" />
+        <source>no diagnosis</source>
+        <translation>sin diagnóstico</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="143" />
+        <source>uncertain ({0})</source>
+        <translation>incierto ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="151" />
+        <source>a film the model learnt from</source>
+        <translation>una placa de la que el modelo aprendió</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="161" />
+        <source>Export CSV</source>
+        <translation>Exportar CSV</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="167" />
+        <source>Cannot write {0}: {1}</source>
+        <translation>No se puede escribir {0}: {1}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="169" />
+        <source>Wrote {0}</source>
+        <translation>Escrito {0}</translation>
     </message>
 </context>
 <context>
@@ -693,442 +792,442 @@
 <context>
     <name>TrainingTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="255" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="256" />
         <source>Curated dataset</source>
         <translation>Conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="191" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
         <source>Recipe</source>
         <translation>Receta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
         <source>Epochs</source>
         <translation>Épocas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
         <source>Batch size</source>
         <translation>Tamaño de lote</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
         <source>Image size (0 = model's)</source>
         <translation>Tamaño de imagen (0 = el del modelo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
         <source>Pretrained weights</source>
         <translation>Pesos preentrenados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
         <source>Models folder</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="201" />
         <source>Start training</source>
         <translation>Iniciar entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="208" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="209" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="228" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="228" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="230" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="216" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="454" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
         <source>Lung field</source>
         <translation>Campo pulmonar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="201" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="202" />
         <source>Estimate for a new hospital (leave one hospital out, then train on every source)</source>
         <translation>Estimar para un hospital nuevo (dejar fuera un hospital cada vez y luego entrenar con todas las fuentes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="203" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="204" />
         <source>Trains one model per source (hospital) held out and tests it there, calibrates on those out-of-hospital predictions and chooses when to say 'uncertain', then trains the model on every source: its card then says what a hospital it never saw can expect. Takes as many trainings as there are sources, plus one.</source>
         <translation>Entrena un modelo por cada fuente (hospital) dejada fuera y lo prueba en ella, calibra con esas predicciones fuera de hospital y elige cuándo decir «incierto», y luego entrena el modelo con todas las fuentes: su ficha dice entonces qué puede esperar un hospital que nunca vio. Requiere tantos entrenamientos como fuentes, más uno.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="210" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="211" />
         <source>Off: the whole image (the study's)</source>
         <translation>Desactivado: la imagen entera (como el estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="210" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="211" />
         <source>Crop to the lungs</source>
         <translation>Recortar a los pulmones</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="212" />
         <source>Crop to the lungs and equalise within them</source>
         <translation>Recortar a los pulmones y ecualizar dentro de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="213" />
         <source>Only the lungs: crop, black outside them</source>
         <translation>Solo los pulmones: recortar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="213" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="214" />
         <source>Only the lungs: crop, equalise, black outside them</source>
         <translation>Solo los pulmones: recortar, ecualizar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="219" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="444" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="249" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="251" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="252" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="265" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="266" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="339" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
         <source>{0} - epoch {1}/{2} - batch {3}/{4}</source>
         <translation>{0} - época {1}/{2} - lote {3}/{4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
         <source>at most {0} left in all</source>
         <translation>como mucho {0} en total</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="326" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="327" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="329" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
         <source>Stopped: the completed folds are kept (resume with 'cxrdesk crossval --resume {0} --out {1}')</source>
         <translation>Detenido: se conservan los pliegues terminados (reanudar con 'cxrdesk crossval --resume {0} --out {1}')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
         <source>Estimate done</source>
         <translation>Estimación terminada</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="358" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="359" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="360" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="361" />
         <source>the model saved is epoch {0}, the one of lowest validation loss</source>
         <translation>el modelo guardado es la época {0}, la de menor pérdida de validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="364" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="365" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="374" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="375" />
         <source>Final model, on every source</source>
         <translation>Modelo final, con todas las fuentes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="376" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="377" />
         <source>Fold {0} of {1}: holding out {2}</source>
         <translation>Pliegue {0} de {1}: dejando fuera {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="385" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="386" />
         <source>Estimate for a new hospital: {0}% of {1} trainings</source>
         <translation>Estimación para un hospital nuevo: {0}% de {1} entrenamientos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="388" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="389" />
         <source>Leave one hospital out: {0} folds ({1}), then the model on every source. {2}</source>
         <translation>Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="391" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="392" />
         <source>Held out {0}: accuracy {1:.1%} on {2} images it never saw</source>
         <translation>Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="406" />
         <source>All held out (pooled)</source>
         <translation>Todas las dejadas fuera (juntas)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
         <source>Held-out source</source>
         <translation>Fuente dejada fuera</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
         <source>ECE</source>
         <translation>ECE</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="410" />
         <source>Recall {0}</source>
         <translation>Sensibilidad {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="410" />
         <source>Answered</source>
         <translation>Respondidas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="410" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
         <source>AUC within the source</source>
         <translation>AUC dentro de la fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="412" />
         <source>Expected at a hospital it never saw (each source held out in turn)</source>
         <translation>Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="412" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="413" />
         <source>when sure ({0:.0%} of films) right {1:.0%} of the time</source>
         <translation>cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="414" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="415" />
         <source>never sure enough: every answer 'uncertain'</source>
         <translation>nunca lo bastante seguro: toda respuesta «incierto»</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="415" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="416" />
         <source>Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo final con todas las fuentes...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="440" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="441" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="441" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="444" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="444" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="446" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="446" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="446" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="448" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="449" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en una partición aleatoria de {2} de sus propios hospitales: {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="458" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="460" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="461" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
         <source>Expected at a
 new hospital</source>
         <translation>Esperado en un
 hospital nuevo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="470" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="470" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="470" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="471" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="474" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="475" />
         <source>not estimated</source>
         <translation>sin estimar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="478" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="479" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
