@@ -11,34 +11,15 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, Q
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from ..batch import expand_inputs
-from ..bundle import available_bundles, is_demo_bundle, read_card
-from ..card import ONNX_FILE
-from ..devices import prepare_process, use_cpu_in_process
+from ..bundle import available_bundles, is_demo_bundle
 from ..diagnosis import Diagnoser, heatmap_overlay
 from ..errors import CxrdeskError
-from ..evaluation import evaluate_folder
-from ..lungs import outline
-from ..onnx_inference import usable_onnx
-from ..report import AMBER, GREY, RED, write_diagnosis_report
-from ..site import calibrate_at_site
+from ..report import AMBER, GREY, RED
+from . import diagnosis_tasks as work
 from .folder_results import FolderResults
 from .widgets import MessageLabel, class_name
 from .workers import Tasks
 
-
-
-def _diagnose(diagnoser: Diagnoser, path: str):
-    """The diagnosis (without its heatmap: on ONNX Runtime it comes at once), and the lungs' outline to draw
-    on it (a worker task)."""
-    result = diagnoser.diagnose(path)
-    edge = outline(result.lungs.mask) if result.lungs is not None and result.lungs.plausible else None
-    return result, edge
-
-
-def _add_heatmap(diagnoser: Diagnoser, result):
-    """The diagnosis's Grad-CAM heatmap (a worker task: TensorFlow starts the first time)."""
-    use_cpu_in_process()
-    return diagnoser.add_heatmap(result)
 
 
 def _colour_scale(width: int = 160, height: int = 12) -> QPixmap:
@@ -47,27 +28,6 @@ def _colour_scale(width: int = 160, height: int = 12) -> QPixmap:
 
     row = (colormaps["jet"](np.linspace(0, 1, width))[:, :3] * 255).astype(np.uint8)
     return _to_pixmap(np.ascontiguousarray(np.repeat(row[np.newaxis], height, axis=0)))
-
-
-def _load_diagnoser(folder: str) -> Diagnoser:
-    """The model on ONNX Runtime when its bundle has model.onnx (ready in a second), else on TensorFlow."""
-    prepare_process("cpu")
-    if not usable_onnx(folder, read_card(folder), ONNX_FILE):
-        use_cpu_in_process()
-    return Diagnoser.open(folder)
-
-
-def _evaluate_folder(bundle_folder: str, folder: str):
-    """The model on another hospital's labelled folder, stored in its card - except the shipped demo
-    model's, which is never changed (a worker task)."""
-    use_cpu_in_process()
-    return evaluate_folder(bundle_folder, folder, record=not is_demo_bundle(bundle_folder))[1]
-
-
-def _calibrate_site(bundle_folder: str, folder: str, out: str):
-    """A site-calibrated copy of the model (a worker task; see cxrdesk.site)."""
-    use_cpu_in_process()
-    return calibrate_at_site(bundle_folder, folder, out)
 
 
 def _to_pixmap(rgb_or_gray: np.ndarray) -> QPixmap:
@@ -298,7 +258,7 @@ class DiagnosisTab(QWidget):
         self.diagnoser = None
         self.message.info(self.tr("Loading the model (TensorFlow starts the first time)..."))
         # a model chosen while another loads replaces it: the stale load's result is dropped
-        self.tasks.start("load", _load_diagnoser, folder, on_success=self.model_loaded)
+        self.tasks.start("load", work.load_diagnoser, folder, on_success=self.model_loaded)
 
     def model_loaded(self, diagnoser: Diagnoser) -> None:
         self.diagnoser = diagnoser
@@ -324,7 +284,7 @@ class DiagnosisTab(QWidget):
         if not folder:
             return
         self.message.info(self.tr("Testing {0} on {1}...").format(self.model.currentText(), folder))
-        self.tasks.start("hospital", _evaluate_folder, str(self.diagnoser.bundle.folder), folder,
+        self.tasks.start("hospital", work.evaluate_at_hospital, str(self.diagnoser.bundle.folder), folder,
                          on_success=self.hospital_tested)
 
     def hospital_tested(self, result) -> None:
@@ -357,7 +317,7 @@ class DiagnosisTab(QWidget):
         if not out:
             return
         self.message.info(self.tr("Calibrating {0} on {1}...").format(self.model.currentText(), folder))
-        self.tasks.start("hospital", _calibrate_site, str(bundle), folder, out, on_success=self.site_calibrated)
+        self.tasks.start("hospital", work.calibrate_site, str(bundle), folder, out, on_success=self.site_calibrated)
 
     def site_calibrated(self, result) -> None:
         if result.after is not None:
@@ -466,7 +426,7 @@ class DiagnosisTab(QWidget):
                 self.message.error(self.tr("No model to diagnose with yet."))
             return
         self.message.info(self.tr("Analysing {0}...").format(Path(path).name))
-        self.tasks.start("diagnose", _diagnose, self.diagnoser, path, on_success=self.show_result)
+        self.tasks.start("diagnose", work.diagnose, self.diagnoser, path, on_success=self.show_result)
 
     def show_result(self, result) -> None:
         if isinstance(result, tuple):  # (diagnosis, lung outline) from the worker
@@ -479,7 +439,7 @@ class DiagnosisTab(QWidget):
         self.export_button.setEnabled(True)
         self.redraw_image()
         if result.heatmap is None:
-            self.tasks.start("heatmap", _add_heatmap, self.diagnoser, result, on_success=self.heatmap_ready)
+            self.tasks.start("heatmap", work.add_heatmap, self.diagnoser, result, on_success=self.heatmap_ready)
         name = Path(result.path).name
         if result.refused:
             self.status.emit(self.tr("{0}: no diagnosis").format(name))
@@ -613,14 +573,6 @@ class DiagnosisTab(QWidget):
         default = str(Path(self.settings.value("diagnosis/dir", "")) / f"{Path(self.result.path).stem}-cxrdesk.pdf")
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export report"), default, "PDF (*.pdf);;PNG (*.png)")
         if path:
-            self.tasks.start("report", _write_report, self.result, path, self.opacity.value() / 100,
+            self.tasks.start("report", work.write_report, self.result, path, self.opacity.value() / 100,
                              on_success=lambda written: self.message.info(
                                  self.tr("Report written to {0}").format(written)))
-
-
-def _write_report(result, path: str, opacity: float) -> Path:
-    """The one-page report (a worker task); a file that cannot be written is the user's to fix."""
-    try:
-        return write_diagnosis_report(result, path, opacity)
-    except OSError as exc:
-        raise CxrdeskError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -266,373 +266,373 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="232" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="192" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="193" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="234" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="194" />
         <source>Test on a hospital's images...</source>
         <translation>Probar con imágenes de un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="235" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="195" />
         <source>Measure this model on a labelled folder from another hospital (one sub-folder per class); the figure is kept on its card</source>
         <translation>Medir este modelo con una carpeta etiquetada de otro hospital (una subcarpeta por clase); la cifra queda en su ficha</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="237" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="197" />
         <source>Calibrate for a hospital...</source>
         <translation>Calibrar para un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="238" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="198" />
         <source>Fit the probabilities and screening thresholds to a hospital on half of its labelled images, check them on the other half, and save a new model (this one is kept as it is)</source>
         <translation>Ajustar las probabilidades y los umbrales de cribado a un hospital con la mitad de sus imágenes etiquetadas, comprobarlos con la otra mitad y guardar un modelo nuevo (este se conserva tal cual)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="241" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="201" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="242" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="202" />
         <source>Diagnose a folder...</source>
         <translation>Diagnosticar una carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="243" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
         <source>Every film in a folder and its sub-folders, in a table you can sort and export as CSV</source>
         <translation>Todas las placas de una carpeta y sus subcarpetas, en una tabla que puede ordenar y exportar como CSV</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="245" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="205" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="246" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="206" />
         <source>Show the probabilities anyway (not a diagnosis)</source>
         <translation>Mostrar las probabilidades igualmente (no es un diagnóstico)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="247" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="207" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="248" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="208" />
         <source>Grad-CAM: low</source>
         <translation>Grad-CAM: bajo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="249" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
         <source>high</source>
         <translation>alto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="250" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="210" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="251" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="211" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="258" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="218" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="247" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="259" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="307" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="267" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="323" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="283" />
         <source>Labelled folder from another hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada de otro hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="326" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="286" />
         <source>Testing {0} on {1}...</source>
         <translation>Probando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="336" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="296" />
         <source>Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it learnt from: {1}</source>
         <translation>No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes de las que aprendió: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="338" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="298" />
         <source>none</source>
         <translation>ninguna</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="300" />
         <source>not kept on the card: the shipped demo model is never changed.</source>
         <translation>no se guarda en la ficha: el modelo de demostración incluido nunca se modifica.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="344" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="304" />
         <source>kept on the model's card, never as its figure for other hospitals.</source>
         <translation>guardada en la ficha del modelo, nunca como su cifra para otros hospitales.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="311" />
         <source>Labelled folder of the hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada del hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="316" />
         <source>New folder for the calibrated model</source>
         <translation>Carpeta nueva para el modelo calibrado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="359" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="319" />
         <source>Calibrating {0} on {1}...</source>
         <translation>Calibrando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="365" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="325" />
         <source>Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. New model: {6}</source>
         <translation>Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. Modelo nuevo: {6}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="371" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="331" />
         <source>Calibrated on {0} images (none kept to check it). New model: {1}</source>
         <translation>Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="381" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="341" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="387" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="347" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="391" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="394" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="354" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="399" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="359" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals, {2} films; calibration error {3:.2f})</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales, {2} radiografías; error de calibración {3:.2f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="403" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="363" />
         <source>When sure ({0:.0%} of films) right {1:.0%} of the time; otherwise it says 'uncertain'.</source>
         <translation>Cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces; si no, dice «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="406" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="366" />
         <source>Never sure enough to reach {0:.0%} there: every answer is 'uncertain'.</source>
         <translation>Nunca lo bastante seguro para llegar al {0:.0%} allí: toda respuesta es «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="369" />
         <source>Tested on {0}: general precision {1:.1%} on {2} images</source>
         <translation>Probado en {0}: precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="412" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="372" />
         <source>Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}</source>
         <translation>Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="416" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="376" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="419" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="379" />
         <source>(the largest of its {0} such tests)</source>
         <translation>(la mayor de sus {0} pruebas de este tipo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="421" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="381" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="423" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="383" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="435" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="395" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="436" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="396" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="443" />
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="466" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="403" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="426" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="405" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="428" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="485" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="445" />
         <source>{0}: no diagnosis</source>
         <translation>{0}: sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="487" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="447" />
         <source>{0}: uncertain</source>
         <translation>{0}: incierto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="523" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="483" />
         <source>Not a diagnosis: these probabilities were asked for although the input may not be a frontal chest radiograph:</source>
         <translation>No es un diagnóstico: se pidieron estas probabilidades aunque la imagen puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="525" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="485" />
         <source>No diagnosis: this may not be a frontal chest radiograph:</source>
         <translation>Sin diagnóstico: puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="527" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="487" />
         <source>No diagnosis</source>
         <translation>Sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="533" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="493" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="536" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="496" />
         <source>Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of the time at hospitals it never saw.</source>
         <translation>Lo más probable: {0} con {1:.1%}, por debajo del {2:.0%} con el que este modelo acertó el {3:.0%} de las veces en hospitales que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="540" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="500" />
         <source>This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely {1} at {2:.1%}).</source>
         <translation>Las respuestas de este modelo nunca llegaron al {0:.0%} de exactitud en hospitales que nunca vio (lo más probable: {1} con {2:.1%}).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="547" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="507" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="552" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="512" />
         <source>The model learnt from this very film (it is among its training and validation files): its answer says nothing of how it does on films it never saw.</source>
         <translation>El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta no dice nada de cómo funciona con placas que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="570" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="530" />
         <source>Grad-CAM heatmap: being computed (TensorFlow starts the first time)...</source>
         <translation>Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="572" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="532" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="575" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="535" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="585" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="545" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="489" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="449" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="331" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="291" />
         <source>General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})</source>
         <translation>Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="302" />
         <source>not kept on the model's card: its folder cannot be written.</source>
         <translation>no se guardó en la ficha del modelo: no se puede escribir en su carpeta.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="346" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="306" />
         <source>kept on the model's card (whose headline is its largest such test).</source>
         <translation>guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="558" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="518" />
         <source>Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory test</source>
         <translation>Cribado: {0} {1:.1%} supera su umbral de cribado {2:.1%}{3}: derivar para una prueba de confirmación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="560" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="520" />
         <source> (chosen on this hospital's images)</source>
         <translation> (elegido con las imágenes de este hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="580" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="540" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo {2} ({3:.0%}), señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="589" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="549" />
         <source>between the lungs (mediastinum, heart)</source>
         <translation>entre los pulmones (mediastino, corazón)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="590" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="550" />
         <source>outside the lung field (neck, shoulders, abdomen, borders)</source>
         <translation>fuera del campo pulmonar (cuello, hombros, abdomen, bordes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="614" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="574" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="618" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="578" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
