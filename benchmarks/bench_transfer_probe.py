@@ -1,7 +1,7 @@
 """Which input lets ImageNet VGG16 see the disease, not the hospital: a linear probe, leave one source out.
 
-Run: python benchmarks/bench_transfer_probe.py [--fields off,crop,mask] [--scales unit,caffe] [--size 224]
-                                               [--cs 0.01,0.1,1] [--results]
+Run: python benchmarks/bench_transfer_probe.py [--variants off/unit,mask/unit,mask/caffe,crop/caffe]
+                                               [--size 224] [--cs 0.01,0.1,1] [--cache DIR] [--results]
 Features are computed once per film (cached in a temporary .npz per variant, or --cache DIR) by the frozen
 ImageNet VGG16 of ../shared/weights (block 4 and block 5, each averaged over the image: 1,024 numbers),
 for each lung field (off: the whole film; crop: the lungs' box, nothing masked; mask: the box with
@@ -126,8 +126,8 @@ def loso(x: np.ndarray, rows: list[dict], c: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fields", default="off,crop,mask")
-    parser.add_argument("--scales", default="unit,caffe")
+    parser.add_argument("--variants", default="off/unit,mask/unit,mask/caffe,crop/caffe",
+                        help="lung field/pixel scale pairs (fields: off, crop, mask; scales: unit, caffe)")
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--cs", default="0.01,0.1,1")
     parser.add_argument("--cache", type=Path, help="keep the features here (default: a temporary folder)")
@@ -144,18 +144,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache or Path(tmp)
         cache.mkdir(parents=True, exist_ok=True)
-        for field in args.fields.split(","):
-            for scale in args.scales.split(","):
-                started = time.perf_counter()
-                x = features(rows, field, scale, args.size, cache)
-                print(f"features {field}/{scale}: {time.perf_counter() - started:.0f} s", flush=True)
-                for c in (float(v) for v in args.cs.split(",")):
-                    r = loso(x, rows, c)
-                    line = (f"| {field} | {scale} | {c:g} | {r['accuracy']:.1%} | {r['ece']:.3f} | "
-                            + " / ".join(f"{v:.0%}" for v in r["recall"]) + f" | {r['shenzhen_tb_auc']:.3f} | "
-                            + ", ".join(f"{v:.0%}" for v in r["per_source"].values()) + " |")
-                    lines.append(line)
-                    print(line, flush=True)
+        for field, scale in (variant.split("/") for variant in args.variants.split(",")):
+            started = time.perf_counter()
+            x = features(rows, field, scale, args.size, cache)
+            print(f"features {field}/{scale}: {time.perf_counter() - started:.0f} s", flush=True)
+            for c in (float(v) for v in args.cs.split(",")):
+                r = loso(x, rows, c)
+                line = (f"| {field} | {scale} | {c:g} | {r['accuracy']:.1%} | {r['ece']:.3f} | "
+                        + " / ".join(f"{v:.0%}" for v in r["recall"]) + f" | {r['shenzhen_tb_auc']:.3f} | "
+                        + ", ".join(f"{v:.0%}" for v in r["per_source"].values()) + " |")
+                lines.append(line)
+                print(line, flush=True)
     if args.results:
         with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as handle:
             handle.write("\n\n## A linear probe on frozen ImageNet VGG16 features (`benchmarks/bench_transfer_probe.py`)\n"

@@ -537,6 +537,21 @@ def list_bundles(folder: str | Path) -> list[tuple[Path, Card]]:
     return sorted(found, key=lambda item: item[1].get("created", ""), reverse=True)
 
 
+def expected_duration(cards, architecture: str, image_size: int, lung_field: str, device: str, train_images: int,
+                      epochs: int) -> dict | None:
+    """How long a run will take, before it starts, from the runs already made (newest first): the first of the
+    same network, size, lung field and device, its seconds per epoch scaled to this run's training images;
+    None without such a run (the running epoch then tells). At most: early stopping may end it sooner."""
+    for card in cards:
+        per_epoch, images = card.training.get("seconds_per_epoch"), card.train_images
+        if (card.architecture, card.image_size, card.lung_field, card.device) == (architecture, image_size, lung_field,
+                                                                                  device) and per_epoch and images:
+            scaled = float(per_epoch) * train_images / images
+            return {"seconds": scaled * epochs, "seconds_per_epoch": scaled, "from_run": card.name,
+                    "from_seconds_per_epoch": float(per_epoch), "from_train_images": images}
+    return None
+
+
 def available_bundles(models_dir: str | Path = "models") -> list[tuple[Path, Card]]:
     """Trained bundles in ``models_dir`` (newest first), else the shipped demo model."""
     found = list_bundles(models_dir)

@@ -57,3 +57,22 @@ def test_lung_and_classifier_cards_share_the_reader_and_refuse_each_other(tmp_pa
     shutil.copy(BEFORE, classifier / CARD_FILE)
     with pytest.raises(LungModelError, match="a classifier is not a lung model"):
         read_lung_card(classifier)
+
+
+def test_a_run_is_timed_before_it_starts_from_an_earlier_run_of_the_same_kind():
+    """The newest earlier run of the same network, size, lung field and device gives the seconds per epoch,
+    scaled to this run's training images; another network, size, field or device gives none."""
+    from cxrdesk.bundle import Card, expected_duration
+
+    def card(name, architecture="vgg16", size=224, field="mask", device="cpu", per_epoch=300.0, train=1000):
+        return Card({"name": name, "architecture": architecture, "input": {"image_size": size, "lung_field": field},
+                     "training": {"device": device, "seconds_per_epoch": per_epoch},
+                     "dataset": {"split_sizes": {"train": train}}})
+
+    cards = [card("other-size", size=128), card("newest", per_epoch=300.0), card("older", per_epoch=900.0)]
+    expected = expected_duration(cards, "vgg16", 224, "mask", "cpu", train_images=2000, epochs=120)
+    assert expected["from_run"] == "newest" and expected["seconds_per_epoch"] == 600.0
+    assert expected["seconds"] == 600.0 * 120
+    for other in ({"architecture": "custom"}, {"size": 64}, {"field": "off"}, {"device": "gpu"}):
+        assert expected_duration([card("x", **other)], "vgg16", 224, "mask", "cpu", 2000, 120) is None
+    assert expected_duration([card("unmeasured", per_epoch=None)], "vgg16", 224, "mask", "cpu", 2000, 120) is None

@@ -38,6 +38,24 @@ def test_train_one_epoch_with_live_charts_then_compare(window, qtbot, curated_cx
     assert f"the model saved is epoch {card['training']['best_epoch']}, the one of lowest validation loss" in (
         tab.epoch_label.text())  # which epoch the saved model is, said
 
+def test_a_long_run_is_timed_and_asked_for_before_it_starts(window, trained, curated_cxr3, monkeypatch):
+    """120 epochs of the network, size and lung field of an earlier run in the models folder (about 20-30 s an
+    epoch here): the tab says how long, from which run, and starts nothing when the user says no."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda parent, title, text: asked.append(text) or QMessageBox.StandardButton.No)
+    tab = window.training
+    tab.dataset.setText(str(curated_cxr3))
+    tab.out.setText(str(trained.parent))
+    tab.epochs.setValue(120)
+    tab.size.setValue(32)
+    tab.start_button.click()
+    assert len(asked) == 1 and "expected to take up to" in asked[0] and "'quick'" in asked[0], asked
+    assert tab.run is None and tab.start_button.isEnabled()
+
+
 def test_stop_keeps_what_was_trained(window, qtbot, curated_cxr3):
     tab = window.training
     tab.dataset.setText(str(curated_cxr3))

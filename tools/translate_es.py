@@ -73,6 +73,12 @@ ES = {
     "of how it does on films it never saw.":
         "El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta "
         "no dice nada de cómo funciona con placas que nunca vio.",
+    "A long run": "Un entrenamiento largo",
+    "This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per "
+    "epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?":
+        "Se espera que este entrenamiento dure hasta {0}: {1} épocas de unos {2} cada una, según el entrenamiento "
+        "'{3}' ({4:.0f} s por época con {5} imágenes). La parada temprana puede terminarlo antes; si lo detiene, se "
+        "conserva lo entrenado. ¿Empezar?",
     "Diagnoses of {0}": "Diagnósticos de {0}",
     "Export CSV...": "Exportar CSV...",
     "Export CSV": "Exportar CSV",

@@ -12,6 +12,8 @@ from typing import Callable
 
 from tqdm import tqdm
 
+from ..bundle import expected_duration, list_bundles
+from ..dataset import load_dataset
 from ..devices import DEVICES, use_cpu_in_process
 from ..errors import CxrdeskError
 from ..events import Batch, Epoch, Event, Failed, Finished, Started, Stopped
@@ -135,6 +137,7 @@ def cmd_train(args) -> int:
     the best epoch so far, says how to resume, and exits 130 (143 for SIGTERM); a second one kills the
     worker and says what is kept."""
     config = train_config(args)
+    say_expected(config)
     run = TrainingRun(config).start(resume=bool(args.resume))
     interrupted = Interrupted()
     previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -143,6 +146,22 @@ def cmd_train(args) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def say_expected(config) -> None:
+    """How long the run will take at most, from an earlier run of the same network, size, lung field and device
+    in the output folder (nothing without one: the first epoch tells)."""
+    try:
+        train_images = len(load_dataset(config.dataset).split("train"))
+    except CxrdeskError:
+        return  # the run itself says what is wrong with the dataset
+    config.resolve()
+    expected = expected_duration([card for _, card in list_bundles(config.out)], config.model, config.image_size,
+                                 config.lung_field, config.device, train_images, config.epochs)
+    if expected:
+        print(f"Expected: up to {expected['seconds'] / 60:.0f} min ({config.epochs} epochs of about "
+              f"{expected['seconds_per_epoch']:.0f} s, judged from the run '{expected['from_run']}'; early stopping "
+              "may end it sooner)")
 
 
 def follow_run(run, config, args, interrupted, command: str = "train",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..bundle import list_bundles
+from ..bundle import expected_duration, list_bundles
 from ..crossval import CrossvalRun, CrossvalSettings, Progress, plan_folds
 from ..dataset import load_dataset
 from ..devices import DEVICES, probe, use_cpu_in_process
@@ -56,6 +56,10 @@ def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
     overflow = sum(table.columnWidth(c) for c in range(table.columnCount())) - table.viewport().width()
     if overflow > 0 and table.columnCount() > 1:
         table.setColumnWidth(0, max(table.columnWidth(0) - overflow - 4, 90))
+
+
+#: A run expected to take longer than this (seconds) is said, and asked for, before it starts.
+LONG_RUN = 30 * 60
 
 
 class TrainingTab(QWidget):
@@ -281,6 +285,8 @@ class TrainingTab(QWidget):
 
                 plan_folds(dataset)  # one source only, or no fold possible: said before anything starts
                 self.run = CrossvalRun(config, CrossvalSettings()).start()
+            elif not self.confirm_duration(config, len(dataset.split("train"))):
+                return
             else:
                 self.run = TrainingRun(config).start()
         except CxrdeskError as exc:
@@ -302,6 +308,22 @@ class TrainingTab(QWidget):
         self.relay = TrainingRelay(self.run, parent=self)
         self.relay.event.connect(self.on_event)
         self.relay.start()
+
+    def confirm_duration(self, config: TrainConfig, train_images: int) -> bool:
+        """Before a run expected to take longer than :data:`LONG_RUN` (from an earlier run of the same network,
+        size, lung field and device on this machine), say how long and ask; a shorter one just starts."""
+        config.resolve()
+        cards = [card for _, card in list_bundles(config.out)]
+        expected = expected_duration(cards, config.model, config.image_size, config.lung_field, config.device,
+                                     train_images, config.epochs)
+        if expected is None or expected["seconds"] <= LONG_RUN:
+            return True
+        answer = QMessageBox.question(self, self.tr("A long run"), self.tr(
+            "This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s "
+            "per epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. "
+            "Start it?").format(_duration(expected["seconds"]), config.epochs, _duration(expected["seconds_per_epoch"]),
+                                expected["from_run"], expected["from_seconds_per_epoch"], expected["from_train_images"]))
+        return answer == QMessageBox.StandardButton.Yes
 
     def stop(self) -> None:
         if self.run is not None:

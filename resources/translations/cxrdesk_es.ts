@@ -792,442 +792,453 @@
 <context>
     <name>TrainingTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="256" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="260" />
         <source>Curated dataset</source>
+        <extracomment>A run expected to take longer than this (seconds) is said, and asked for, before it starts.</extracomment>
         <translation>Conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
         <source>Recipe</source>
         <translation>Receta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>Epochs</source>
         <translation>Épocas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>Batch size</source>
         <translation>Tamaño de lote</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
         <source>Image size (0 = model's)</source>
         <translation>Tamaño de imagen (0 = el del modelo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="195" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
         <source>Pretrained weights</source>
         <translation>Pesos preentrenados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>Models folder</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="203" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="204" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="201" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
         <source>Start training</source>
         <translation>Iniciar entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="209" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="213" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="230" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="234" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="320" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="454" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="476" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="193" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
         <source>Lung field</source>
         <translation>Campo pulmonar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="202" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
         <source>Estimate for a new hospital (leave one hospital out, then train on every source)</source>
         <translation>Estimar para un hospital nuevo (dejar fuera un hospital cada vez y luego entrenar con todas las fuentes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="204" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="208" />
         <source>Trains one model per source (hospital) held out and tests it there, calibrates on those out-of-hospital predictions and chooses when to say 'uncertain', then trains the model on every source: its card then says what a hospital it never saw can expect. Takes as many trainings as there are sources, plus one.</source>
         <translation>Entrena un modelo por cada fuente (hospital) dejada fuera y lo prueba en ella, calibra con esas predicciones fuera de hospital y elige cuándo decir «incierto», y luego entrena el modelo con todas las fuentes: su ficha dice entonces qué puede esperar un hospital que nunca vio. Requiere tantos entrenamientos como fuentes, más uno.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="215" />
         <source>Off: the whole image (the study's)</source>
         <translation>Desactivado: la imagen entera (como el estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="215" />
         <source>Crop to the lungs</source>
         <translation>Recortar a los pulmones</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="216" />
         <source>Crop to the lungs and equalise within them</source>
         <translation>Recortar a los pulmones y ecualizar dentro de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="213" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
         <source>Only the lungs: crop, black outside them</source>
         <translation>Solo los pulmones: recortar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="214" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
         <source>Only the lungs: crop, equalise, black outside them</source>
         <translation>Solo los pulmones: recortar, ecualizar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="224" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="226" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="254" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="252" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="256" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="266" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="303" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="310" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="340" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="362" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="365" />
         <source>{0} - epoch {1}/{2} - batch {3}/{4}</source>
         <translation>{0} - época {1}/{2} - lote {3}/{4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="368" />
         <source>at most {0} left in all</source>
         <translation>como mucho {0} en total</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="371" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="327" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="330" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="321" />
+        <source>A long run</source>
+        <translation>Un entrenamiento largo</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="322" />
+        <source>This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?</source>
+        <translation>Se espera que este entrenamiento dure hasta {0}: {1} épocas de unos {2} cada una, según el entrenamiento '{3}' ({4:.0f} s por época con {5} imágenes). La parada temprana puede terminarlo antes; si lo detiene, se conserva lo entrenado. ¿Empezar?</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="352" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="377" />
         <source>Stopped: the completed folds are kept (resume with 'cxrdesk crossval --resume {0} --out {1}')</source>
         <translation>Detenido: se conservan los pliegues terminados (reanudar con 'cxrdesk crossval --resume {0} --out {1}')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="379" />
         <source>Estimate done</source>
         <translation>Estimación terminada</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="359" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="381" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="361" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="383" />
         <source>the model saved is epoch {0}, the one of lowest validation loss</source>
         <translation>el modelo guardado es la época {0}, la de menor pérdida de validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="365" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="387" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="375" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="397" />
         <source>Final model, on every source</source>
         <translation>Modelo final, con todas las fuentes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="377" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="399" />
         <source>Fold {0} of {1}: holding out {2}</source>
         <translation>Pliegue {0} de {1}: dejando fuera {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="386" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
         <source>Estimate for a new hospital: {0}% of {1} trainings</source>
         <translation>Estimación para un hospital nuevo: {0}% de {1} entrenamientos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="389" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
         <source>Leave one hospital out: {0} folds ({1}), then the model on every source. {2}</source>
         <translation>Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="392" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="414" />
         <source>Held out {0}: accuracy {1:.1%} on {2} images it never saw</source>
         <translation>Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="406" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="428" />
         <source>All held out (pooled)</source>
         <translation>Todas las dejadas fuera (juntas)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
         <source>Held-out source</source>
         <translation>Fuente dejada fuera</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
         <source>ECE</source>
         <translation>ECE</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="410" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="432" />
         <source>Recall {0}</source>
         <translation>Sensibilidad {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="410" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="432" />
         <source>Answered</source>
         <translation>Respondidas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="433" />
         <source>AUC within the source</source>
         <translation>AUC dentro de la fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="412" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="434" />
         <source>Expected at a hospital it never saw (each source held out in turn)</source>
         <translation>Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="413" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="435" />
         <source>when sure ({0:.0%} of films) right {1:.0%} of the time</source>
         <translation>cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="415" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="437" />
         <source>never sure enough: every answer 'uncertain'</source>
         <translation>nunca lo bastante seguro: toda respuesta «incierto»</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="416" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="438" />
         <source>Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo final con todas las fuentes...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="441" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="463" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="464" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="446" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="446" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="446" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="449" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="471" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en una partición aleatoria de {2} de sus propios hospitales: {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="478" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="481" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="461" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="483" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="469" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
         <source>Expected at a
 new hospital</source>
         <translation>Esperado en un
 hospital nuevo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="470" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="470" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="471" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="493" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="475" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="497" />
         <source>not estimated</source>
         <translation>sin estimar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="479" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="501" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
