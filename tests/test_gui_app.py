@@ -29,8 +29,12 @@ def test_switch_language(window):
     assert window.tabs.tabText(0) == "1. Curación"
     assert window.training.start_button.text() == "Iniciar entrenamiento"
     assert "no es un dispositivo médico" in window.diagnosis.notice.text()
+    models = [window.training.model.itemText(i) for i in range(window.training.model.count())]
+    recipes = [window.training.recipe.itemText(i) for i in range(window.training.recipe.count())]
+    assert "CNN propia (estudio)" in models and "Solo los pulmones (aumento del estudio)" in recipes
     window.set_language("en")
     assert window.tabs.tabText(0) == "1. Curation"
+    assert window.training.model.currentText() == "Custom CNN (study)"
 
 def test_about_names_version_and_notice(window):
     text = window.about_text()

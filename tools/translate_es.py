@@ -73,6 +73,15 @@ ES = {
     "of how it does on films it never saw.":
         "El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta "
         "no dice nada de cómo funciona con placas que nunca vio.",
+    "Custom CNN (study)": "CNN propia (estudio)",
+    "VGG16 transfer (study)": "VGG16 por transferencia (estudio)",
+    "InceptionV3 transfer (study)": "InceptionV3 por transferencia (estudio)",
+    "Compact CNN": "CNN compacta",
+    "EfficientNetV2-B0 transfer": "EfficientNetV2-B0 por transferencia",
+    "Study (shear, zoom, flip)": "Estudio (cizalla, zoom, volteo)",
+    "Lungs only (study augmentation)": "Solo los pulmones (aumento del estudio)",
+    "Lungs + intensity augmentation, balance, early stop":
+        "Pulmones + aumento de intensidad, equilibrio, parada temprana",
     "A long run": "Un entrenamiento largo",
     "This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per "
     "epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?":

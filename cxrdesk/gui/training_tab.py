@@ -218,6 +218,17 @@ class TrainingTab(QWidget):
                        "mask+normalise": self.tr("Only the lungs: crop, equalise, black outside them")}
         for i in range(self.lung_field.count()):
             self.lung_field.setItemText(i, lung_titles[self.lung_field.itemData(i)])
+        # the registries' titles in the window's language (a model or recipe added since keeps its English title)
+        model_titles = {"custom": self.tr("Custom CNN (study)"), "vgg16": self.tr("VGG16 transfer (study)"),
+                        "inceptionv3": self.tr("InceptionV3 transfer (study)"), "compact": self.tr("Compact CNN"),
+                        "efficientnetv2b0": self.tr("EfficientNetV2-B0 transfer")}
+        recipe_titles = {"study": self.tr("Study (shear, zoom, flip)"),
+                         "lungs": self.tr("Lungs only (study augmentation)"),
+                         "robust": self.tr("Lungs + intensity augmentation, balance, early stop")}
+        for combo, titles, registry in ((self.model, model_titles, MODELS), (self.recipe, recipe_titles, RECIPES)):
+            for i in range(combo.count()):
+                name = combo.itemData(i)
+                combo.setItemText(i, titles.get(name, registry[name].title))
         self.results_box.setTitle(self.tr("Evaluation of the last run"))
         self.compare_box.setTitle(self.tr("All runs in the models folder (the study's Table VII)"))
         if self.devices is None:

@@ -793,14 +793,14 @@
     <name>TrainingTab</name>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="260" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="271" />
         <source>Curated dataset</source>
         <extracomment>A run expected to take longer than this (seconds) is said, and asked for, before it starts.</extracomment>
         <translation>Conjunto curado</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="501" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
@@ -811,7 +811,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="501" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -847,7 +847,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="203" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="501" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -867,28 +867,28 @@
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="244" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="244" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="234" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="245" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="353" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="221" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="476" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="232" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="487" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
@@ -933,312 +933,352 @@
         <translation>Solo los pulmones: recortar, ecualizar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="224" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="235" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="236" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="236" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="478" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="236" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="236" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="226" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="237" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="254" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="265" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="256" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="267" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="303" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="314" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="362" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="373" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="365" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="376" />
         <source>{0} - epoch {1}/{2} - batch {3}/{4}</source>
         <translation>{0} - época {1}/{2} - lote {3}/{4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="368" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="379" />
         <source>at most {0} left in all</source>
         <translation>como mucho {0} en total</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="371" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="382" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="349" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="360" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="321" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
+        <source>Custom CNN (study)</source>
+        <translation>CNN propia (estudio)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
+        <source>VGG16 transfer (study)</source>
+        <translation>VGG16 por transferencia (estudio)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="223" />
+        <source>InceptionV3 transfer (study)</source>
+        <translation>InceptionV3 por transferencia (estudio)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="223" />
+        <source>Compact CNN</source>
+        <translation>CNN compacta</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="224" />
+        <source>EfficientNetV2-B0 transfer</source>
+        <translation>EfficientNetV2-B0 por transferencia</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
+        <source>Study (shear, zoom, flip)</source>
+        <translation>Estudio (cizalla, zoom, volteo)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="226" />
+        <source>Lungs only (study augmentation)</source>
+        <translation>Solo los pulmones (aumento del estudio)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="227" />
+        <source>Lungs + intensity augmentation, balance, early stop</source>
+        <translation>Pulmones + aumento de intensidad, equilibrio, parada temprana</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="332" />
         <source>A long run</source>
         <translation>Un entrenamiento largo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="322" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="333" />
         <source>This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?</source>
         <translation>Se espera que este entrenamiento dure hasta {0}: {1} épocas de unos {2} cada una, según el entrenamiento '{3}' ({4:.0f} s por época con {5} imágenes). La parada temprana puede terminarlo antes; si lo detiene, se conserva lo entrenado. ¿Empezar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="352" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="363" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="377" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="388" />
         <source>Stopped: the completed folds are kept (resume with 'cxrdesk crossval --resume {0} --out {1}')</source>
         <translation>Detenido: se conservan los pliegues terminados (reanudar con 'cxrdesk crossval --resume {0} --out {1}')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="379" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="390" />
         <source>Estimate done</source>
         <translation>Estimación terminada</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="381" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="392" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="383" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="394" />
         <source>the model saved is epoch {0}, the one of lowest validation loss</source>
         <translation>el modelo guardado es la época {0}, la de menor pérdida de validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="387" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="398" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="397" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
         <source>Final model, on every source</source>
         <translation>Modelo final, con todas las fuentes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="399" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="410" />
         <source>Fold {0} of {1}: holding out {2}</source>
         <translation>Pliegue {0} de {1}: dejando fuera {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="419" />
         <source>Estimate for a new hospital: {0}% of {1} trainings</source>
         <translation>Estimación para un hospital nuevo: {0}% de {1} entrenamientos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="422" />
         <source>Leave one hospital out: {0} folds ({1}), then the model on every source. {2}</source>
         <translation>Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="414" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="425" />
         <source>Held out {0}: accuracy {1:.1%} on {2} images it never saw</source>
         <translation>Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="428" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="439" />
         <source>All held out (pooled)</source>
         <translation>Todas las dejadas fuera (juntas)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
         <source>Held-out source</source>
         <translation>Fuente dejada fuera</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="431" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="442" />
         <source>ECE</source>
         <translation>ECE</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="432" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="443" />
         <source>Recall {0}</source>
         <translation>Sensibilidad {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="432" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="443" />
         <source>Answered</source>
         <translation>Respondidas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="433" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="444" />
         <source>AUC within the source</source>
         <translation>AUC dentro de la fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="434" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="445" />
         <source>Expected at a hospital it never saw (each source held out in turn)</source>
         <translation>Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="435" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="446" />
         <source>when sure ({0:.0%} of films) right {1:.0%} of the time</source>
         <translation>cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="437" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="448" />
         <source>never sure enough: every answer 'uncertain'</source>
         <translation>nunca lo bastante seguro: toda respuesta «incierto»</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="438" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="449" />
         <source>Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo final con todas las fuentes...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="463" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="474" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="464" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="475" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="478" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="467" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="478" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="479" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="479" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="468" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="479" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="471" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="482" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en una partición aleatoria de {2} de sus propios hospitales: {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="478" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="481" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="483" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="494" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="501" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="502" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="502" />
         <source>Expected at a
 new hospital</source>
         <translation>Esperado en un
 hospital nuevo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="503" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="503" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="493" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="504" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="497" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="508" />
         <source>not estimated</source>
         <translation>sin estimar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="501" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="512" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
