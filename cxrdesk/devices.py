@@ -87,17 +87,32 @@ def cpu_has_bfloat16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def gpu_unavailable_reason(tf) -> str | None:
-    """Why TensorFlow (already imported) cannot use a GPU, or None when it can."""
+#: Why a GPU cannot be used, by code (the window says each in its own language, from the code).
+GPU_REASONS = {
+    "windows": "TensorFlow has had no GPU support on native Windows since version 2.10: run CXRDesk under WSL2 to "
+               "train on the GPU",
+    "cpu_build": "this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to train on a GPU",
+    "no_gpu": "no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found (check 'nvidia-smi' and "
+              "install 'tensorflow[and-cuda]')",
+    "no_tensorflow": "TensorFlow could not be started to look for a GPU",
+}
+
+
+def gpu_unavailable_code(tf) -> str | None:
+    """Why TensorFlow (already imported) cannot use a GPU, as a key of :data:`GPU_REASONS`; None when it can."""
     if sys.platform == "win32":
-        return ("TensorFlow has had no GPU support on native Windows since version 2.10: "
-                "run CXRDesk under WSL2 to train on the GPU")
+        return "windows"
     if not (tf.test.is_built_with_cuda() or tf.test.is_built_with_rocm()):
-        return "this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to train on a GPU"
+        return "cpu_build"
     if not tf.config.list_physical_devices("GPU"):
-        return ("no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found "
-                "(check 'nvidia-smi' and install 'tensorflow[and-cuda]')")
+        return "no_gpu"
     return None
+
+
+def gpu_unavailable_reason(tf) -> str | None:
+    """Why TensorFlow (already imported) cannot use a GPU, said in English; None when it can."""
+    code = gpu_unavailable_code(tf)
+    return GPU_REASONS[code] if code else None
 
 
 def gpu_names(tf) -> list[str]:
@@ -112,9 +127,10 @@ def _report() -> dict:
     prepare_process("gpu")
     tf = import_tensorflow()
 
-    reason = gpu_unavailable_reason(tf)
+    code = gpu_unavailable_code(tf)
+    reason = GPU_REASONS[code] if code else None
     return {"cpu": cpu_name(), "bfloat16": cpu_has_bfloat16(), "gpu_available": reason is None,
-            "gpu_reason": reason, "gpus": [] if reason else gpu_names(tf),
+            "gpu_reason": reason, "gpu_reason_code": code, "gpus": [] if reason else gpu_names(tf),
             "tensorflow": tf.__version__}
 
 
@@ -127,7 +143,7 @@ def probe(timeout: float = 120.0) -> dict:
         return json.loads(result.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError, OSError) as exc:
         return {"cpu": cpu_name(), "bfloat16": cpu_has_bfloat16(), "gpu_available": False,
-                "gpu_reason": f"TensorFlow could not be started to look for a GPU ({type(exc).__name__})",
+                "gpu_reason": f"{GPU_REASONS['no_tensorflow']} ({type(exc).__name__})", "gpu_reason_code": "no_tensorflow",
                 "gpus": [], "tensorflow": None}
 
 

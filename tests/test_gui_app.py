@@ -32,9 +32,13 @@ def test_switch_language(window):
     models = [window.training.model.itemText(i) for i in range(window.training.model.count())]
     recipes = [window.training.recipe.itemText(i) for i in range(window.training.recipe.count())]
     assert "CNN propia (estudio)" in models and "Solo los pulmones (aumento del estudio)" in recipes
+    window.training.devices_found({"gpu_available": False, "gpu_reason_code": "cpu_build",
+                                   "gpu_reason": "this TensorFlow is a CPU-only build"})
+    assert "compilado solo para CPU" in window.training.device_note.text()
     window.set_language("en")
     assert window.tabs.tabText(0) == "1. Curation"
     assert window.training.model.currentText() == "Custom CNN (study)"
+    assert window.training.device_note.text().startswith("GPU")  # said again in English
 
 def test_about_names_version_and_notice(window):
     text = window.about_text()

@@ -82,6 +82,17 @@ ES = {
     "Lungs only (study augmentation)": "Solo los pulmones (aumento del estudio)",
     "Lungs + intensity augmentation, balance, early stop":
         "Pulmones + aumento de intensidad, equilibrio, parada temprana",
+    "TensorFlow has had no GPU support on native Windows since version 2.10: run CXRDesk under WSL2 to train on "
+    "the GPU":
+        "TensorFlow no admite GPU en Windows nativo desde la versión 2.10: ejecute CXRDesk en WSL2 para entrenar en "
+        "la GPU",
+    "this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to train on a GPU":
+        "este TensorFlow está compilado solo para CPU: instale 'tensorflow[and-cuda]' para entrenar en una GPU",
+    "no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found (check 'nvidia-smi' and install "
+    "'tensorflow[and-cuda]')":
+        "TensorFlow no ve ninguna GPU: no se encontró el controlador de NVIDIA ni las bibliotecas CUDA (compruebe "
+        "'nvidia-smi' e instale 'tensorflow[and-cuda]')",
+    "TensorFlow could not be started to look for a GPU": "No se pudo iniciar TensorFlow para buscar una GPU",
     "A long run": "Un entrenamiento largo",
     "This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per "
     "epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?":

@@ -233,6 +233,8 @@ class TrainingTab(QWidget):
         self.compare_box.setTitle(self.tr("All runs in the models folder (the study's Table VII)"))
         if self.devices is None:
             self.device_note.setText(self.tr("Looking for a GPU..."))
+        else:
+            self.devices_found(self.devices)  # said again in the new language
         self.curves.titles = (self.tr("Loss"), self.tr("Accuracy"), self.tr("training"), self.tr("validation"),
                               self.tr("epoch"))
         self.curves.redraw()
@@ -264,7 +266,15 @@ class TrainingTab(QWidget):
             self.device.model().item(gpu).setEnabled(True)
             self.device_note.setText(self.tr("GPU: {0}").format(", ".join(report["gpus"])))
         else:
-            self.device_note.setText(self.tr("GPU unavailable: {0}").format(report.get("gpu_reason")))
+            reasons = {"windows": self.tr("TensorFlow has had no GPU support on native Windows since version 2.10: run "
+                                          "CXRDesk under WSL2 to train on the GPU"),
+                       "cpu_build": self.tr("this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to "
+                                            "train on a GPU"),
+                       "no_gpu": self.tr("no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found "
+                                         "(check 'nvidia-smi' and install 'tensorflow[and-cuda]')"),
+                       "no_tensorflow": self.tr("TensorFlow could not be started to look for a GPU")}
+            reason = reasons.get(report.get("gpu_reason_code"), report.get("gpu_reason"))
+            self.device_note.setText(self.tr("GPU unavailable: {0}").format(reason))
         self.device.setItemData(gpu, self.device_note.text(), Qt.ItemDataRole.ToolTipRole)
 
     def choose_dataset(self) -> None:
