@@ -60,6 +60,10 @@ def _into_bundle(folder: Path, lung: bool) -> int:
     if onnx_file_hashes(card).get(ONNX_FILE) and (folder / ONNX_FILE).is_file():
         print(f"{folder} already carries {ONNX_FILE} (its hash is on the card): nothing to do")
         return 0
+    strangers = [name for name in (ONNX_FILE, LUNGS_ONNX_FILE) if (folder / name).exists()]
+    if strangers:
+        raise CxrdeskError(f"{folder} holds {', '.join(strangers)} that its card does not vouch for: move it away "
+                           "first (CXRDesk does not replace a file it did not write)")
     use_cpu_in_process()
     if lung:
         section = export_lung_bundle_file(load_lung_model(folder).model, folder)
