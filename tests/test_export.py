@@ -125,8 +125,12 @@ def test_a_changed_onnx_file_is_refused(trained, tmp_path):
 def test_a_bundle_from_before_onnx_diagnoses_through_tensorflow_and_says_so_once(trained, tmp_path):
     old = tmp_path / "old"
     shutil.copytree(trained, old)
-    (old / ONNX_FILE).unlink()
     amend_card(old, lambda card: card.pop("onnx"))
+    out = subprocess.run([sys.executable, "-m", "cxrdesk", "export", str(old)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)  # an ONNX file the card does not vouch for is not replaced
+    assert out.returncode == 1 and "does not vouch for" in out.stderr, out.stderr
+    (old / ONNX_FILE).unlink()
+    (old / LUNGS_ONNX_FILE).unlink()
     two = [str(p) for p in films(2)]
     out = subprocess.run([sys.executable, "-m", "cxrdesk", "diagnose", *two, "--model", str(old), "--json"],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
