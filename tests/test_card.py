@@ -48,7 +48,12 @@ def test_the_one_writer_signs_and_an_edit_by_hand_is_refused(tmp_path):
 
 
 def test_lung_and_classifier_cards_share_the_reader_and_refuse_each_other(tmp_path):
-    lung = read_lung_card(LUNG_BUNDLE)  # written by an older CXRDesk, before cards were signed: read, unverified
+    shipped = read_lung_card(LUNG_BUNDLE)  # signed since `cxrdesk export` added its ONNX through amend_card
+    assert shipped.format == "cxrdesk-lungs/1" and shipped.input_size == 128 and shipped.verified
+    older = tmp_path / "older-lungs"  # as an older CXRDesk wrote it, before cards were signed: read, unverified
+    older.mkdir()
+    (older / CARD_FILE).write_text(json.dumps({k: v for k, v in shipped.items() if k != "card_sha256"}))
+    lung = read_lung_card(older)
     assert lung.format == "cxrdesk-lungs/1" and lung.input_size == 128 and not lung.verified
     with pytest.raises(BundleError, match="is a lung segmentation model, not a classifier"):
         read_card(LUNG_BUNDLE)
