@@ -111,7 +111,9 @@ def test_train_with_the_lung_field_and_diagnose_with_it(window, qtbot, curated_c
     for path in real_images("tuberculosis", 6):  # a one-epoch model's heatmap may be empty for an image
         diagnosis.result = None
         diagnosis.diagnose(str(path))
-        qtbot.waitUntil(lambda: diagnosis.result is not None, timeout=60000)
+        # the probabilities come first, the heatmap when TensorFlow is ready
+        qtbot.waitUntil(lambda: diagnosis.result is not None and diagnosis.result.heatmap is not None
+                        and "being computed" not in diagnosis.heat.text(), timeout=120000)
         if not diagnosis.result.heat_empty:
             break
     assert not diagnosis.result.heat_empty  # at least one of six images has heat
