@@ -197,13 +197,14 @@ def export_bundle_files(model, folder: Path, lung_field: bool) -> dict:
     if lung_field:
         files[LUNGS_ONNX_FILE] = export_model(model.get_layer(LUNG_MODEL_LAYER), folder / LUNGS_ONNX_FILE,
                                               classifier=False)
-    return {"files": {name: file_sha256(path) for name, path in files.items()}, "opset": ONNX_OPSET,
-            "converter": f"tf2onnx {_tf2onnx().__version__}",
-            "outputs": ["probabilities (before calibration)", "lung map (zeros without a lung field)"]}
+    return _section(files, ["probabilities (before calibration)", "lung map (zeros without a lung field)"])
 
 
 def export_lung_bundle_file(model, folder: Path) -> dict:
     """A lung model's ``model.onnx`` in its bundle folder being built; the card's ``onnx`` section."""
-    path = export_model(model, folder / ONNX_FILE, classifier=False)
-    return {"files": {ONNX_FILE: file_sha256(path)}, "opset": ONNX_OPSET, "converter": f"tf2onnx {_tf2onnx().__version__}",
-            "outputs": ["lung probability map"]}
+    return _section({ONNX_FILE: export_model(model, folder / ONNX_FILE, classifier=False)}, ["lung probability map"])
+
+
+def _section(files: dict[str, Path], outputs: list[str]) -> dict:
+    return {"files": {name: file_sha256(path) for name, path in files.items()}, "opset": ONNX_OPSET,
+            "converter": f"tf2onnx {_tf2onnx().__version__}", "outputs": outputs}

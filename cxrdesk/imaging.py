@@ -65,8 +65,9 @@ def read_grayscale(path: str | Path, data: bytes | None = None) -> LoadedImage:
 
     Raises :class:`ImageReadError` with a message that names the file and the problem.
     """
+    data = data if data is not None else _read_bytes(Path(path))  # read once: decoded and hashed
     image, mode, colour = _open(path, data)
-    digest = hashlib.sha256(data if data is not None else Path(path).read_bytes()).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
     return LoadedImage(pixels=np.asarray(image, dtype=np.uint8), source_mode=mode, colourfulness=colour, sha256=digest)
 
 
@@ -83,12 +84,7 @@ def open_grayscale(path: str | Path, data: bytes | None = None) -> tuple[Image.I
 def _open(path: str | Path, data: bytes | None, measure_colour: bool = True) -> tuple[Image.Image, str, float]:
     path = Path(path)
     if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ImageReadError(f"{path}: file not found") from None
-        except OSError as exc:
-            raise ImageReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        data = _read_bytes(path)
     if not data:
         raise ImageReadError(f"{path}: empty file (0 bytes)")
     colour = 0.0
@@ -103,6 +99,15 @@ def _open(path: str | Path, data: bytes | None, measure_colour: bool = True) -> 
             f"{path}: too small to be a radiograph ({image.size[0]}x{image.size[1]} px; "
             f"at least {MIN_SIDE} px a side is needed)")
     return image, mode, colour
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImageReadError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 @contextlib.contextmanager
