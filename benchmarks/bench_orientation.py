@@ -33,8 +33,11 @@ def refused(segmenter, pixels: np.ndarray) -> bool:
     from cxrdesk.lungs import check_darker, probability_to_field
 
     height, width = pixels.shape
-    lungs = check_darker(pixels, probability_to_field(segmenter.probability(pixels), width, height))
-    return not lungs.plausible or bool(segmenter.turned(pixels))
+    lung_map = segmenter.probability(pixels)
+    lungs = check_darker(pixels, probability_to_field(lung_map, width, height))
+    if not lungs.plausible:
+        return "lungs"
+    return "turned" if segmenter.turned(pixels, given=lung_map) else ""
 
 
 def main() -> None:
@@ -44,27 +47,30 @@ def main() -> None:
     use_cpu_in_process()
     from cxrdesk.lungs import load_lung_model
 
-    segmenter = load_lung_model()
+    segmenter = load_lung_model(onnx=True)  # as a diagnosis runs it (the same network as model.keras)
     files = sorted(DATA.glob("*/*.png"))
     if args.limit:
         random.Random(0).shuffle(files)
         files = files[: args.limit]
     counts, by_source, total = collections.Counter(), collections.defaultdict(collections.Counter), collections.Counter()
+    by_turn_check = collections.Counter()  # refused by the turn check (the lungs themselves plausible)
     start = time.perf_counter()
     for path in files:
         pixels = read_grayscale(path).pixels
         source = path.name.split("__")[0]
         total[source] += 1
         for name, turn in TURNED.items():
-            if refused(segmenter, np.ascontiguousarray(turn(pixels))):
+            why = refused(segmenter, np.ascontiguousarray(turn(pixels)))
+            if why:
                 counts[name] += 1
+                by_turn_check[name] += why == "turned"
                 by_source[name][source] += 1
     seconds = time.perf_counter() - start
-    print(f"CPU: {cpu_name()}; precision float32 (inference); {len(files)} films of {DATA}; {seconds:.0f} s")
+    print(f"CPU: {cpu_name()}; {segmenter.runtime}, float32; {len(files)} films of {DATA}; {seconds:.0f} s")
     print("refused by the diagnosis guard (no plausible lungs, or turned):")
     for name in TURNED:
         per = ", ".join(f"{s} {by_source[name][s]}/{n}" for s, n in sorted(total.items()))
-        print(f"  {name:12s} {counts[name] / len(files):6.1%}   ({per})")
+        print(f"  {name:12s} {counts[name] / len(files):6.1%}   (turn check {by_turn_check[name] / len(files):.1%}; {per})")
 
 
 if __name__ == "__main__":

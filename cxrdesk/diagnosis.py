@@ -272,15 +272,18 @@ class Diagnoser:
         probs = self._calibrated(raw)
         predicted = self.classes[int(probs.argmax())]
         warnings = ood_warnings(loaded, self.bundle.card)
+        if lung_map is None and self.lungs is not None:
+            lung_map = self.lungs.probability(loaded.pixels)
+        lungs = None
         if lung_map is not None:
             height, width = loaded.pixels.shape
             lungs = check_darker(loaded.pixels, probability_to_field(lung_map, width, height))
-        else:
-            lungs = self.lungs.segment(loaded.pixels) if self.lungs is not None else None
         if lungs is not None and not lungs.plausible:
             warnings.append(f"no plausible lungs found ({lungs.reason})")
         elif lungs is not None and self.lungs is not None:
-            turned = self.lungs.turned(loaded.pixels)
+            # the film as given needs no second pass: its map is the lung network's own (a lung-field model's
+            # lungs.onnx is exported from its own front; in TensorFlow the front resizes once more, a rounding apart)
+            turned = self.lungs.turned(loaded.pixels, given=lung_map)
             if turned:
                 warnings.append(turned)
         where = heat_regions(cam, lungs) if cam is not None and lungs is not None else None
