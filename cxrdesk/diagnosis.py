@@ -24,6 +24,7 @@ from .onnx_inference import OnnxModel, onnx_file_hashes, usable_onnx
 from .lungs import (CROP_LAYER, LUNG_MODEL_LAYER, LUNG_SIZE, SOURCE_LAYER, LungField, LungModelError, LungSegmenter,
                     check_darker, load_lung_model, lung_boxes, probability_to_field)
 from .preprocessing import PREPROCESSING_LAYERS
+from .reasons import Reason
 
 #: Thresholds of the out-of-distribution guard, measured on the 1,489 radiographs of
 #: ../shared/data/cxr3 (none of which trips them) and on the non-radiographs the tests make.
@@ -279,7 +280,7 @@ class Diagnoser:
             height, width = loaded.pixels.shape
             lungs = check_darker(loaded.pixels, probability_to_field(lung_map, width, height))
         if lungs is not None and not lungs.plausible:
-            warnings.append(f"no plausible lungs found ({lungs.reason})")
+            warnings.append(Reason(f"no plausible lungs found ({lungs.reason})", "no_lungs", why=lungs.reason))
         elif lungs is not None and self.lungs is not None:
             # the film as given needs no second pass: its map is the lung network's own (a lung-field model's
             # lungs.onnx is exported from its own front; in TensorFlow the front resizes once more, a rounding apart)
@@ -459,22 +460,25 @@ def ood_warnings(loaded: LoadedImage, card: Card) -> list[str]:
     pixels = loaded.pixels
     found = []
     if loaded.colourfulness > MAX_COLOURFULNESS:
-        found.append(f"a colour image (colourfulness {loaded.colourfulness:.0f}): radiographs are grayscale")
+        found.append(Reason(f"a colour image (colourfulness {loaded.colourfulness:.0f}): radiographs are grayscale",
+                            "colour", colourfulness=loaded.colourfulness))
     sd = float(pixels.std())
     if sd < MIN_CONTRAST:
-        found.append(f"almost uniform (intensity sd {sd:.1f}): a blank or empty image?")
+        found.append(Reason(f"almost uniform (intensity sd {sd:.1f}): a blank or empty image?", "uniform", sd=sd))
     else:
         rough = roughness(pixels)
         if rough > MAX_ROUGHNESS:
-            found.append(f"noise-like texture (roughness {rough:.2f}), unlike a radiograph")
+            found.append(Reason(f"noise-like texture (roughness {rough:.2f}), unlike a radiograph", "noise",
+                                roughness=rough))
     aspect = pixels.shape[1] / pixels.shape[0]
     if not ASPECT_RANGE[0] <= aspect <= ASPECT_RANGE[1]:
-        found.append(f"unusual shape for a chest radiograph (width/height {aspect:.2f})")
+        found.append(Reason(f"unusual shape for a chest radiograph (width/height {aspect:.2f})", "shape", aspect=aspect))
     train = card.train_intensity
     mean = float(pixels.mean())
     if train and not train["p1"] - MEAN_MARGIN <= mean <= train["p99"] + MEAN_MARGIN:
-        found.append(f"mean intensity {mean:.0f} is outside the training images' range "
-                     f"({train['p1']:.0f}-{train['p99']:.0f})")
+        found.append(Reason(f"mean intensity {mean:.0f} is outside the training images' range "
+                            f"({train['p1']:.0f}-{train['p99']:.0f})", "intensity", mean=mean, low=train["p1"],
+                            high=train["p99"]))
     return found
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import html
+import textwrap
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -222,60 +225,93 @@ class, each class's probability).</p>
 """
 
 
-def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45) -> Path:
+@dataclass
+class ReportWording:
+    """The words of a diagnosis report. English by default, as the command line writes it; a window in another
+    language passes its own (translations are the GUI's, through Qt), with the model described and the notes as
+    it shows them - the figures in them are the same result's."""
+
+    title: str = "CXRDesk - radiograph analysis"
+    file_date: str = "File: {0}    Date: {1}"
+    radiograph: str = "Radiograph"
+    grad_cam: str = "Grad-CAM ({0})"
+    no_heatmap: str = "No heatmap"
+    no_diagnosis: str = "No diagnosis: the input may not be a frontal chest radiograph (see below)."
+    asked_anyway: str = "Not a diagnosis: probabilities asked for anyway"
+    uncertain: str = "Uncertain - refer"
+    predicted: str = "Predicted: {0}"
+    axis: str = "probability (%)"
+    model: str | None = None  # the model described; None: from the result's model summary
+    notes: list[tuple[str, str]] | None = None  # (text, colour), most severe first; None: diagnosis_notes(result)
+    class_name: Callable[[str], str] = field(default=str)  # a class's name as shown
+
+
+def write_diagnosis_report(result, path: str | Path, opacity: float = 0.45, wording: ReportWording | None = None) -> Path:
     """One radiograph's analysis on one page (PDF, or PNG by the suffix): the image, its Grad-CAM
     heatmap, the probability of each of the model's classes (or, for an input the guard rejected, why
-    there is no diagnosis), the model, the date, any warning and the research notice. Written atomically."""
+    there is no diagnosis), the model, the date, any warning and the research notice, in ``wording``'s
+    language (English by default). Written atomically."""
     path = Path(path)
-    fig = diagnosis_figure(result, opacity)
+    fig = diagnosis_figure(result, opacity, wording)
     with replacing(path) as tmp:
         fig.savefig(tmp, dpi=150, format=path.suffix.lstrip(".").lower() or "pdf")
     return path
 
 
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."
+
+
 def diagnosis_notes(result) -> list[tuple[str, str]]:
     """The report's notes, most severe first, each with its colour: a refusal red, a shortcut amber,
     information grey (the research notice last, always)."""
-    red, amber, grey = RED, AMBER, GREY
     notes = []
     if result.warnings:
-        sentence = result.refusal_sentence()
-        notes.append((sentence[0].upper() + sentence[1:] + ".", red))
+        notes.append((_sentence(result.refusal_sentence()), RED))
     if result.uncertain and not result.refused:
-        notes.append((result.uncertain_sentence()[0].upper() + result.uncertain_sentence()[1:] + ".", grey))
-    notes += [(f"Screening: {line}.", amber) for line in result.screening_sentences()]
+        notes.append((_sentence(result.uncertain_sentence()), GREY))
+    notes += [(f"Screening: {line}.", AMBER) for line in result.screening_sentences()]
+    if result.learnt:
+        notes.append((_sentence(result.learnt_sentence()), GREY))
     if result.heat_sentence() and not result.refused:
         notes.append(("Grad-CAM: " + result.heat_sentence() + " (green line: the lungs found by CXRDesk's lung model).",
-                      amber if result.shortcut_suspected else grey))
-    notes.append((RESEARCH_NOTICE, grey))
+                      AMBER if result.shortcut_suspected else GREY))
+    notes.append((RESEARCH_NOTICE, GREY))
     return notes
 
 
-def diagnosis_figure(result, opacity: float = 0.45):
-    """The report's page as a Matplotlib figure: a header, the two images, the probabilities and the notes,
-    each in its own row so that nothing is drawn over anything else (a test checks the text boxes)."""
-    import textwrap
-
-    notes = [(textwrap.fill(text, 120), colour) for text, colour in diagnosis_notes(result)]
-    note_lines = sum(text.count("\n") + 1 for text, _ in notes)
-    fig = _figure(8.27, 11.69)  # A4 portrait
-    grid = fig.add_gridspec(4, 2, height_ratios=[0.75, 3, 0.6 + 0.25 * len(result.probabilities),
-                                                 0.2 + 0.16 * note_lines])
-    head = fig.add_subplot(grid[0, :])
-    head.axis("off")
-    model = result.model
+def model_description(model: dict) -> str:
+    """The model as the report names it (English): name, network, training images, quality."""
     val = model.get("validation_general_precision")
     described = f"Model: {model['name']} ({model['architecture']}, {model['train_images']} training images)"
     if model.get("demo"):
         described += " - a demonstration model, not a clinical one"
     quality = model.get("quality") or (f"validation general precision {val:.1%}" if val is not None else "unknown")
-    head.text(0, 1, "CXRDesk - radiograph analysis", fontsize=16, weight="bold", va="top")
-    head.text(0, 0.62, f"File: {Path(result.path).name}    Date: {time.strftime('%Y-%m-%d %H:%M')}", va="top")
-    head.text(0, 0.36, described + "\n" + textwrap.fill("Quality: " + quality, 115), va="top", fontsize=8)
+    return described + "\n" + textwrap.fill("Quality: " + quality, 115)
+
+
+def diagnosis_figure(result, opacity: float = 0.45, wording: ReportWording | None = None):
+    """The report's page as a Matplotlib figure: a header, the two images, the probabilities and the notes,
+    each in its own row so that nothing is drawn over anything else (a test checks the text boxes)."""
+    words = wording or ReportWording()
+    notes = [("\n".join(textwrap.fill(line, 120) for line in text.splitlines()), colour)
+             for text, colour in (words.notes or diagnosis_notes(result))]
+    note_lines = sum(text.count("\n") + 1 for text, _ in notes)
+    described = "\n".join(textwrap.fill(line, 115) for line in (words.model or model_description(result.model)).splitlines())
+    fig = _figure(8.27, 11.69)  # A4 portrait
+    grid = fig.add_gridspec(4, 2, height_ratios=[0.55 + 0.11 * (described.count("\n") + 1),
+                                                 3, 0.6 + 0.25 * len(result.probabilities), 0.2 + 0.16 * note_lines])
+    head = fig.add_subplot(grid[0, :])
+    head.axis("off")
+    head.text(0, 1, words.title, fontsize=16, weight="bold", va="top", transform=head.transAxes)
+    head.text(0, 0.7, words.file_date.format(Path(result.path).name, time.strftime("%Y-%m-%d %H:%M")), va="top",
+              transform=head.transAxes)
+    head.text(0, 0.48, described, va="top", fontsize=8, transform=head.transAxes)
     heat = (np.asarray(heatmap_overlay(result.image, result.heatmap, opacity))
             if result.heatmap is not None else result.image)
-    panels = (("Radiograph", result.image),
-              (f"Grad-CAM ({result.heatmap_class})" if result.heatmap is not None else "No heatmap", heat))
+    panels = ((words.radiograph, result.image),
+              (words.grad_cam.format(words.class_name(result.heatmap_class)) if result.heatmap is not None
+               else words.no_heatmap, heat))
     for column, (title, image) in enumerate(panels):
         ax = fig.add_subplot(grid[1, column])
         ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
@@ -283,7 +319,7 @@ def diagnosis_figure(result, opacity: float = 0.45):
             ax.contour(result.lungs.mask > 0, levels=[0.5], colors=["#00ff66"], linewidths=0.6)
         ax.set_title(title)
         ax.axis("off")
-    _probability_panel(fig.add_subplot(grid[2, :]), result)
+    _probability_panel(fig.add_subplot(grid[2, :]), result, words)
     box = fig.add_subplot(grid[3, :])
     box.axis("off")
     y = 1.0
@@ -293,24 +329,24 @@ def diagnosis_figure(result, opacity: float = 0.45):
     return fig
 
 
-def _probability_panel(bars, result) -> None:
+def _probability_panel(bars, result, words: ReportWording) -> None:
     """The class probabilities as bars; grey and titled so when the result names no class; for a refused
     input no bars at all, only why."""
     if result.refused:
         bars.axis("off")
-        bars.text(0, 0.5, "No diagnosis: the input may not be a frontal chest radiograph (see below).",
-                  fontsize=12, weight="bold", color=RED, va="center", transform=bars.transAxes)
+        bars.text(0, 0.5, textwrap.fill(words.no_diagnosis, 75), fontsize=12, weight="bold", color=RED, va="center",
+                  transform=bars.transAxes)
         return
     names = list(result.probabilities)
     values = [result.probabilities[n] * 100 for n in names]
     colours = class_colours(names)
     grey = result.uncertain or result.forced
-    bars.barh(names, values, color=["#9e9e9e" if grey else colours[n] for n in names])
+    bars.barh([words.class_name(n) for n in names], values, color=["#9e9e9e" if grey else colours[n] for n in names])
     for i, value in enumerate(values):
         bars.text(min(value + 1, 90), i, f"{value:.1f} %", va="center")
-    title = ("Not a diagnosis: probabilities asked for anyway" if result.forced else
-             "Uncertain - refer" if result.uncertain else f"Predicted: {result.predicted}")
-    bars.set(xlim=(0, 100), xlabel="probability (%)", title=title)
+    title = (words.asked_anyway if result.forced else words.uncertain if result.uncertain else
+             words.predicted.format(words.class_name(result.predicted)))
+    bars.set(xlim=(0, 100), xlabel=words.axis, title=title)
     bars.invert_yaxis()
 
 

@@ -19,6 +19,7 @@ from cxrdesk.diagnosis import Diagnoser, grad_cam, ood_warnings  # noqa: E402
 from cxrdesk.imaging import read_grayscale  # noqa: E402
 
 from .conftest import real_images  # noqa: E402
+from .figures import assert_apart_on_the_page  # noqa: E402
 from .imagefiles import png_bomb, write_dicom  # noqa: E402
 
 
@@ -245,25 +246,8 @@ def test_the_report_page_draws_no_text_over_other_text(diagnoser, tmp_path, kind
         Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256)).astype(np.uint8)).save(path)
     result = diagnoser.diagnose(path, heatmap=True, force=kind == "forced")
     result.screening = {name: {"threshold": 0.0, "above": True} for name in result.probabilities}  # every line shown
-    fig = diagnosis_figure(result)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    page = fig.bbox
-
-    texts = list(fig.texts)
-    for ax in fig.axes:  # an image panel's axes are off: its tick labels are never drawn
-        texts += [*ax.texts, ax.title]
-        if ax.axison:
-            texts += [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label]
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text().strip()]
-    assert len(boxes) >= 6
-    for i, (text, box) in enumerate(boxes):
-        assert page.contains(box.x0, box.y0) and page.contains(box.x1, box.y1), f"{text!r} leaves the page"
-        for other, other_box in boxes[i + 1:]:
-            assert not box.overlaps(other_box), f"{text!r} is drawn over {other!r}"
+    texts = assert_apart_on_the_page(diagnosis_figure(result))
+    assert len(texts) >= 6
     report = tmp_path / "r.pdf"
     from cxrdesk.report import write_diagnosis_report
 

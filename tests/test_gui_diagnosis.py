@@ -103,6 +103,101 @@ def test_class_names_are_translated_in_spanish(window, qtbot, trained):
     finally:
         window.set_language("en")
 
+def test_every_reason_for_no_diagnosis_is_said_in_spanish(window, tmp_path):
+    """Each reason the core gives for no diagnosis (made by the real checks) is worded by the window in Spanish,
+    its figures the same as in the English text the command line and the CSV keep."""
+    import re
+
+    import numpy as np
+    from PIL import Image
+
+    from cxrdesk.bundle import DEMO_BUNDLE, read_card
+    from cxrdesk.diagnosis import Diagnoser, ood_warnings
+    from cxrdesk.imaging import LoadedImage, read_grayscale
+    from cxrdesk.lungs import check_darker, load_lung_model, probability_to_field
+    from cxrdesk.gui.wording import reason_text
+
+    card = read_card(DEMO_BUNDLE)
+    film = read_grayscale(real_images("normal", 1)[0]).pixels
+    rng = np.random.default_rng(0)
+    photo = np.zeros((300, 400, 3), np.uint8)
+    photo[..., 0], photo[..., 2] = np.linspace(0, 255, 400)[None, :], rng.integers(0, 255, (300, 400))
+    Image.fromarray(photo).save(tmp_path / "photo.jpg")
+    Image.fromarray(rng.integers(0, 256, (256, 256)).astype(np.uint8)).save(tmp_path / "noise.png")
+    Image.new("L", (300, 300), 200).save(tmp_path / "blank.png")
+    Image.fromarray(np.tile(np.linspace(0, 255, 600).astype(np.uint8), (150, 1))).save(tmp_path / "strip.png")
+    reasons = [w for name in ("photo.jpg", "noise.png", "blank.png", "strip.png")
+               for w in ood_warnings(read_grayscale(tmp_path / name), card)]
+    reasons += ood_warnings(LoadedImage(film // 8, "L"), card)  # darker than any training film
+    maps = {"few_regions": np.zeros((128, 128)), "not_side_by_side": np.zeros((128, 128)),
+            "wide": np.zeros((128, 128)), "lung_share": np.zeros((128, 128))}
+    maps["not_side_by_side"][10:60, 5:20] = maps["not_side_by_side"][70:120, 5:20] = 1
+    maps["wide"][20:40, 5:60] = maps["wide"][20:40, 70:125] = 1
+    maps["lung_share"][0:128, 0:62] = maps["lung_share"][0:128, 66:128] = 1
+    reasons += [probability_to_field(m, 256, 256).reason for m in maps.values()]
+    segmenter = load_lung_model(onnx=True)
+    reasons.append(segmenter.turned(np.ascontiguousarray(np.flipud(film))))
+    inverted = 255 - film
+    found = probability_to_field(segmenter.probability(film), film.shape[1], film.shape[0])  # the film's lungs,
+    reasons.append(check_darker(inverted, found).reason)  # in its negative: brighter than the rest
+    reasons += Diagnoser.open(DEMO_BUNDLE).diagnose(_saved(inverted, tmp_path / "inv.png")).warnings  # 'no_lungs'
+    codes = {r.code for r in reasons}
+    assert codes >= {"colour", "noise", "uniform", "shape", "intensity", "few_regions", "not_side_by_side", "wide",
+                     "lung_share", "turned", "inverted", "no_lungs"}, codes
+    window.set_language("es")
+    try:
+        for reason in reasons:
+            spanish = reason_text(reason)
+            assert spanish != str(reason) and "{" not in spanish, (reason.code, spanish)
+            assert re.findall(r"\d+(?:\.\d+)?", spanish) == re.findall(r"\d+(?:\.\d+)?", str(reason)), (reason, spanish)
+    finally:
+        window.set_language("en")
+    assert all(reason_text(reason) == str(reason) for reason in reasons)  # English: the core's own text
+
+
+def _saved(pixels, path):
+    from PIL import Image
+
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def test_a_refused_film_and_its_report_in_spanish(window, qtbot, tmp_path, monkeypatch):
+    """In Spanish, a film turned upside down gets no diagnosis with its reason in Spanish, and the report the
+    window writes is in Spanish too, its texts apart from each other."""
+    import numpy as np
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    from cxrdesk.report import diagnosis_figure
+
+    from .figures import assert_apart_on_the_page
+
+    upside_down = tmp_path / "upside-down.png"
+    Image.fromarray(np.flipud(np.asarray(Image.open(real_images("tuberculosis", 1)[0]).convert("L")))).save(upside_down)
+    window.set_language("es")
+    try:
+        tab = window.diagnosis
+        qtbot.waitUntil(lambda: tab.diagnoser is not None, timeout=120000)  # the demo model
+        tab.diagnose(str(upside_down))
+        qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
+        assert tab.predicted.text() == "Sin diagnóstico"
+        assert "la placa parece al revés" in tab.refusal.text() and "seems" not in tab.refusal.text()
+        texts = assert_apart_on_the_page(diagnosis_figure(tab.result, wording=tab.report_wording()))
+        page = "\n".join(texts)
+        assert "CXRDesk - análisis de la radiografía" in page and "Radiografía" in page
+        assert "Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal" in page
+        assert "la placa parece al revés" in page and "no es un dispositivo médico" in page
+        assert "seems" not in page and "Radiograph" not in page and "File:" not in page
+        report = tmp_path / "informe.png"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(report), "PNG (*.png)"))
+        tab.export_button.click()
+        qtbot.waitUntil(lambda: report.exists(), timeout=60000)
+        assert report.read_bytes().startswith(b"\x89PNG")
+    finally:
+        window.set_language("en")
+
+
 @pytest.mark.slow
 def test_test_and_calibrate_a_model_for_a_hospital(window, qtbot, shenzhen_site, tmp_path, monkeypatch):
     """From the Diagnosis tab: measure the model on a hospital's labelled folder (the figure joins its

@@ -376,6 +376,42 @@ ES = {
     "between the lungs (mediastinum, heart)": "entre los pulmones (mediastino, corazón)",
     "outside the lung field (neck, shoulders, abdomen, borders)":
         "fuera del campo pulmonar (cuello, hombros, abdomen, bordes)",
+    # the core's reasons for no diagnosis (cxrdesk/gui/wording.py) and the report's words
+    "a colour image (colourfulness {0:.0f}): radiographs are grayscale":
+        "una imagen en color (colorido {0:.0f}): las radiografías son en escala de grises",
+    "almost uniform (intensity sd {0:.1f}): a blank or empty image?":
+        "casi uniforme (desviación de intensidad {0:.1f}): ¿una imagen en blanco o vacía?",
+    "noise-like texture (roughness {0:.2f}), unlike a radiograph":
+        "textura de ruido (rugosidad {0:.2f}), no la de una radiografía",
+    "unusual shape for a chest radiograph (width/height {0:.2f})":
+        "forma inusual para una radiografía de tórax (ancho/alto {0:.2f})",
+    "mean intensity {0:.0f} is outside the training images' range ({1:.0f}-{2:.0f})":
+        "la intensidad media {0:.0f} está fuera del rango de las imágenes de entrenamiento ({1:.0f}-{2:.0f})",
+    "no plausible lungs found ({0})": "no se encontraron pulmones plausibles ({0})",
+    "fewer than two lung regions found": "se encontraron menos de dos regiones pulmonares",
+    "the two regions are not side by side, one in each half of the image":
+        "las dos regiones no están una al lado de la otra, una en cada mitad de la imagen",
+    "the regions are wider than tall, unlike the lungs of an upright frontal radiograph":
+        "las regiones son más anchas que altas, a diferencia de los pulmones de una radiografía frontal en posición "
+        "correcta",
+    "the lungs cover {0:.0%} of the image (expected {1:.0%}-{2:.0%})":
+        "los pulmones cubren el {0:.0%} de la imagen (se espera {1:.0%}-{2:.0%})",
+    "the 'lungs' are {0:.0f} levels brighter than the rest of the chest: an inverted (negative) image?":
+        "los «pulmones» son {0:.0f} niveles más claros que el resto del tórax: ¿una imagen invertida (negativa)?",
+    "upside down": "al revés (de arriba abajo)",
+    "rotated 180 degrees": "girada 180 grados",
+    "the film seems {0}: its lungs are found more clearly once it is turned back (certainty {1:.2f} as given, {2:.2f} turned back)":
+        "la placa parece {0}: sus pulmones se encuentran con más claridad una vez enderezada (certeza {1:.2f} tal "
+        "como está, {2:.2f} enderezada)",
+    "CXRDesk - radiograph analysis": "CXRDesk - análisis de la radiografía",
+    "File: {0}    Date: {1}": "Archivo: {0}    Fecha: {1}",
+    "Radiograph": "Radiografía",
+    "Grad-CAM ({0})": "Grad-CAM ({0})",
+    "No heatmap": "Sin mapa de calor",
+    "No diagnosis: the input may not be a frontal chest radiograph (see below).":
+        "Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal (véase abajo).",
+    "Not a diagnosis: probabilities asked for anyway": "No es un diagnóstico: probabilidades pedidas de todos modos",
+    "probability (%)": "probabilidad (%)",
 }
 
 
@@ -395,7 +431,7 @@ def main() -> int:
     lrelease = Path(sys.executable).with_name("pyside6-lrelease")
     subprocess.run([str(lrelease), str(TS), "-qm", str(QM)], check=True)
     for source in missing:
-        print(f"untranslated: {source}")
+        print(f"untranslated: {source}")  # (a context's name here: lupdate did not see the text as a literal)
     return 1 if missing else 0
 
 

@@ -18,6 +18,7 @@ from ..report import AMBER, GREY, RED
 from . import diagnosis_tasks as work
 from .folder_results import FolderResults
 from .widgets import MessageLabel, class_name
+from .wording import reason_text, report_wording
 from .workers import Tasks
 
 
@@ -351,7 +352,7 @@ class DiagnosisTab(QWidget):
         text = self.tr("{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}").format(
             s["name"], card.architecture, card.image_size, s["train_images"], (card.device or "?").upper(),
             f"{val:.1%}" if val is not None else "-")
-        text += "\n" + self.tr("Classes: {0}").format(", ".join(card.classes))
+        text += "\n" + self.tr("Classes: {0}").format(", ".join(class_name(c) for c in card.classes))
         held = card.held_out
         site = card.site_calibration
         expected = card.expected_at_new_hospital
@@ -479,7 +480,7 @@ class DiagnosisTab(QWidget):
         self.force_button.setVisible(result.refused)
         self.refusal.setVisible(bool(result.warnings))
         if result.warnings:
-            reasons = "\n".join(f"- {w}" for w in result.warnings)
+            reasons = "\n".join(f"- {reason_text(w)}" for w in result.warnings)
             self.refusal.setText((self.tr("Not a diagnosis: these probabilities were asked for although the input may "
                                           "not be a frontal chest radiograph:") if result.forced else
                                   self.tr("No diagnosis: this may not be a frontal chest radiograph:")) + "\n" + reasons)
@@ -574,5 +575,19 @@ class DiagnosisTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export report"), default, "PDF (*.pdf);;PNG (*.png)")
         if path:
             self.tasks.start("report", work.write_report, self.result, path, self.opacity.value() / 100,
-                             on_success=lambda written: self.message.info(
+                             self.report_wording(), on_success=lambda written: self.message.info(
                                  self.tr("Report written to {0}").format(written)))
+
+    def report_wording(self):
+        """The report in the window's language: the model and the notes as this tab words them."""
+        result, notes = self.result, []
+        if result.warnings:
+            notes.append((self.refusal.text(), RED))
+        if result.uncertain and not result.refused:
+            notes.append((self.tr("Uncertain - refer") + ": " + self.uncertain_reason.text(), GREY))
+        for label, colour, shown in ((self.warning, AMBER, True), (self.learnt, GREY, result.learnt),
+                                     (self.heat, AMBER if result.shortcut_suspected else GREY,
+                                      result.heatmap is not None and not result.refused)):
+            if shown and label.text():
+                notes.append((label.text(), colour))
+        return report_wording(self.card.text(), notes + [(self.notice.text(), GREY)])

@@ -52,9 +52,10 @@ def calibrate_site(bundle_folder: str, folder: str, out: str):
     return calibrate_at_site(bundle_folder, folder, out)
 
 
-def write_report(result, path: str, opacity: float) -> Path:
-    """The one-page report (a worker task); a file that cannot be written is the user's to fix."""
+def write_report(result, path: str, opacity: float, wording=None) -> Path:
+    """The one-page report in ``wording``'s language (a worker task); a file that cannot be written is the
+    user's to fix."""
     try:
-        return write_diagnosis_report(result, path, opacity)
+        return write_diagnosis_report(result, path, opacity, wording)
     except OSError as exc:
         raise CxrdeskError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..reasons import Reason
+
 #: A plausible pair of lungs: two regions side by side (their centres at least MIN_SEPARATION of the
 #: width apart, one in each half), each covering at least MIN_LUNG_SHARE of the image and at least
 #: MIN_TALLNESS times as tall as wide (a lying or rotated chest fails this), together between these
@@ -42,7 +44,7 @@ class LungField:
     share: float  # of the image's pixels that are lung
     bbox: tuple[int, int, int, int] | None  # (left, top, right, bottom), right/bottom exclusive
     plausible: bool
-    reason: str  # why the lungs are not plausible ('' when they are)
+    reason: str  # why the lungs are not plausible ('' when they are): a Reason
     regions: list[float] = field(default_factory=list)  # share of the image of each kept region
 
     def to_dict(self) -> dict:
@@ -83,14 +85,15 @@ def probability_to_field(probability: np.ndarray, width: int, height: int) -> Lu
     share = float(binary.sum()) / (width * height)
     reason = ""
     if len(shares) < 2 or min(shares) < MIN_LUNG_SHARE:
-        reason = "fewer than two lung regions found"
+        reason = Reason("fewer than two lung regions found", "few_regions")
     elif not (min(centres) < 0.5 < max(centres)) or max(centres) - min(centres) < MIN_SEPARATION:
-        reason = "the two regions are not side by side, one in each half of the image"
+        reason = Reason("the two regions are not side by side, one in each half of the image", "not_side_by_side")
     elif min(tallness) < MIN_TALLNESS:
-        reason = "the regions are wider than tall, unlike the lungs of an upright frontal radiograph"
+        reason = Reason("the regions are wider than tall, unlike the lungs of an upright frontal radiograph", "wide")
     elif not PAIR_SHARE_RANGE[0] <= share <= PAIR_SHARE_RANGE[1]:
-        reason = (f"the lungs cover {share:.0%} of the image (expected "
-                  f"{PAIR_SHARE_RANGE[0]:.0%}-{PAIR_SHARE_RANGE[1]:.0%})")
+        reason = Reason(f"the lungs cover {share:.0%} of the image (expected "
+                        f"{PAIR_SHARE_RANGE[0]:.0%}-{PAIR_SHARE_RANGE[1]:.0%})", "lung_share", share=share,
+                        low=PAIR_SHARE_RANGE[0], high=PAIR_SHARE_RANGE[1])
     bbox = None
     if boxes:
         bbox = tuple(int(f(b[i] for b in boxes)) for i, f in enumerate((min, min, max, max)))
@@ -154,8 +157,9 @@ class LungSegmenter:
         name = max(back, key=back.get)
         if back[name] - as_given <= TURN_MARGIN:
             return ""
-        return (f"the film seems {name}: its lungs are found more clearly once it is turned back "
-                f"(certainty {as_given:.2f} as given, {back[name]:.2f} turned back)")
+        return Reason(f"the film seems {name}: its lungs are found more clearly once it is turned back "
+                      f"(certainty {as_given:.2f} as given, {back[name]:.2f} turned back)", "turned", turn=name,
+                      given=as_given, back=back[name])
 
     def segment(self, pixels: np.ndarray) -> LungField:
         found = probability_to_field(self.probability(pixels), pixels.shape[1], pixels.shape[0])
@@ -175,8 +179,8 @@ def check_darker(pixels: np.ndarray, found: LungField) -> LungField:
     contrast = float(box[lung].mean() - box[~lung].mean())
     if contrast > MAX_LUNG_CONTRAST:
         found.plausible = False
-        found.reason = (f"the 'lungs' are {contrast:.0f} levels brighter than the rest of the chest: "
-                        "an inverted (negative) image?")
+        found.reason = Reason(f"the 'lungs' are {contrast:.0f} levels brighter than the rest of the chest: "
+                              "an inverted (negative) image?", "inverted", contrast=contrast)
     return found
 
 

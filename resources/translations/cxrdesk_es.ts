@@ -266,373 +266,374 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="192" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="193" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="193" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="194" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="195" />
         <source>Test on a hospital's images...</source>
         <translation>Probar con imágenes de un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="195" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="196" />
         <source>Measure this model on a labelled folder from another hospital (one sub-folder per class); the figure is kept on its card</source>
         <translation>Medir este modelo con una carpeta etiquetada de otro hospital (una subcarpeta por clase); la cifra queda en su ficha</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="198" />
         <source>Calibrate for a hospital...</source>
         <translation>Calibrar para un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="199" />
         <source>Fit the probabilities and screening thresholds to a hospital on half of its labelled images, check them on the other half, and save a new model (this one is kept as it is)</source>
         <translation>Ajustar las probabilidades y los umbrales de cribado a un hospital con la mitad de sus imágenes etiquetadas, comprobarlos con la otra mitad y guardar un modelo nuevo (este se conserva tal cual)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="201" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="202" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="202" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
         <source>Diagnose a folder...</source>
         <translation>Diagnosticar una carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="204" />
         <source>Every film in a folder and its sub-folders, in a table you can sort and export as CSV</source>
         <translation>Todas las placas de una carpeta y sus subcarpetas, en una tabla que puede ordenar y exportar como CSV</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="205" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="206" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="207" />
         <source>Show the probabilities anyway (not a diagnosis)</source>
         <translation>Mostrar las probabilidades igualmente (no es un diagnóstico)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="207" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="208" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="208" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
         <source>Grad-CAM: low</source>
         <translation>Grad-CAM: bajo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="210" />
         <source>high</source>
         <translation>alto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="210" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="211" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="218" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="219" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="247" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="248" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="259" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="260" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="267" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="268" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="284" />
         <source>Labelled folder from another hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada de otro hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="287" />
         <source>Testing {0} on {1}...</source>
         <translation>Probando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="297" />
         <source>Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it learnt from: {1}</source>
         <translation>No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes de las que aprendió: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="298" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
         <source>none</source>
         <translation>ninguna</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="300" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="301" />
         <source>not kept on the card: the shipped demo model is never changed.</source>
         <translation>no se guarda en la ficha: el modelo de demostración incluido nunca se modifica.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="304" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="305" />
         <source>kept on the model's card, never as its figure for other hospitals.</source>
         <translation>guardada en la ficha del modelo, nunca como su cifra para otros hospitales.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="311" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="312" />
         <source>Labelled folder of the hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada del hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="316" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="317" />
         <source>New folder for the calibrated model</source>
         <translation>Carpeta nueva para el modelo calibrado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="319" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="320" />
         <source>Calibrating {0} on {1}...</source>
         <translation>Calibrando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="326" />
         <source>Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. New model: {6}</source>
         <translation>Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. Modelo nuevo: {6}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="331" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="332" />
         <source>Calibrated on {0} images (none kept to check it). New model: {1}</source>
         <translation>Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="341" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="342" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="347" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="348" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="351" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="352" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="355" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="359" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="360" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals, {2} films; calibration error {3:.2f})</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales, {2} radiografías; error de calibración {3:.2f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="363" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="364" />
         <source>When sure ({0:.0%} of films) right {1:.0%} of the time; otherwise it says 'uncertain'.</source>
         <translation>Cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces; si no, dice «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="366" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="367" />
         <source>Never sure enough to reach {0:.0%} there: every answer is 'uncertain'.</source>
         <translation>Nunca lo bastante seguro para llegar al {0:.0%} allí: toda respuesta es «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="369" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="370" />
         <source>Tested on {0}: general precision {1:.1%} on {2} images</source>
         <translation>Probado en {0}: precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="372" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="373" />
         <source>Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}</source>
         <translation>Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="376" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="377" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="379" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="380" />
         <source>(the largest of its {0} such tests)</source>
         <translation>(la mayor de sus {0} pruebas de este tipo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="381" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="382" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="383" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="384" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="395" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="396" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="396" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="397" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="403" />
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="426" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="404" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="427" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="406" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="428" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="429" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="446" />
         <source>{0}: no diagnosis</source>
         <translation>{0}: sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="447" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="448" />
         <source>{0}: uncertain</source>
         <translation>{0}: incierto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="483" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="484" />
         <source>Not a diagnosis: these probabilities were asked for although the input may not be a frontal chest radiograph:</source>
         <translation>No es un diagnóstico: se pidieron estas probabilidades aunque la imagen puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="485" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="486" />
         <source>No diagnosis: this may not be a frontal chest radiograph:</source>
         <translation>Sin diagnóstico: puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="487" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="488" />
         <source>No diagnosis</source>
         <translation>Sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="493" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="494" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="587" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="496" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="497" />
         <source>Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of the time at hospitals it never saw.</source>
         <translation>Lo más probable: {0} con {1:.1%}, por debajo del {2:.0%} con el que este modelo acertó el {3:.0%} de las veces en hospitales que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="500" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="501" />
         <source>This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely {1} at {2:.1%}).</source>
         <translation>Las respuestas de este modelo nunca llegaron al {0:.0%} de exactitud en hospitales que nunca vio (lo más probable: {1} con {2:.1%}).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="507" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="508" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="512" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="513" />
         <source>The model learnt from this very film (it is among its training and validation files): its answer says nothing of how it does on films it never saw.</source>
         <translation>El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta no dice nada de cómo funciona con placas que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="530" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="531" />
         <source>Grad-CAM heatmap: being computed (TensorFlow starts the first time)...</source>
         <translation>Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="532" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="533" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="535" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="536" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="545" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="546" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="449" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="450" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="292" />
         <source>General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})</source>
         <translation>Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="302" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="303" />
         <source>not kept on the model's card: its folder cannot be written.</source>
         <translation>no se guardó en la ficha del modelo: no se puede escribir en su carpeta.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="306" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="307" />
         <source>kept on the model's card (whose headline is its largest such test).</source>
         <translation>guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="518" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="519" />
         <source>Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory test</source>
         <translation>Cribado: {0} {1:.1%} supera su umbral de cribado {2:.1%}{3}: derivar para una prueba de confirmación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="520" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="521" />
         <source> (chosen on this hospital's images)</source>
         <translation> (elegido con las imágenes de este hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="540" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="541" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo {2} ({3:.0%}), señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="549" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="550" />
         <source>between the lungs (mediastinum, heart)</source>
         <translation>entre los pulmones (mediastino, corazón)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="550" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="551" />
         <source>outside the lung field (neck, shoulders, abdomen, borders)</source>
         <translation>fuera del campo pulmonar (cuello, hombros, abdomen, bordes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="574" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="575" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="578" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="579" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
@@ -640,82 +641,82 @@
 <context>
     <name>FolderResults</name>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="55" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="56" />
         <source>Diagnoses of {0}</source>
         <translation>Diagnósticos de {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="65" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="66" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="66" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="67" />
         <source>Export CSV...</source>
         <translation>Exportar CSV...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="70" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="71" />
         <source>Click a column to sort by it; double-click a film to open it in the Diagnosis view. No heatmaps here: open a film for its Grad-CAM.</source>
         <translation>Haga clic en una columna para ordenar por ella; doble clic en una placa para abrirla en la vista de diagnóstico. Aquí no hay mapas de calor: abra una placa para ver su Grad-CAM.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="85" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="86" />
         <source>Diagnosing {0} films with {1} ({2})...</source>
         <translation>Diagnosticando {0} placas con {1} ({2})...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="104" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="105" />
         <source>Film</source>
         <translation>Placa</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="104" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="105" />
         <source>Answer</source>
         <translation>Respuesta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="104" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="105" />
         <source>Flags</source>
         <translation>Avisos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="133" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="134" />
         <source>{0} films: {1} answered, {2} uncertain, {3} with no diagnosis, {4} unreadable</source>
         <translation>{0} placas: {1} respondidas, {2} inciertas, {3} sin diagnóstico, {4} ilegibles</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="139" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="140" />
         <source>unreadable</source>
         <translation>ilegible</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="141" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="142" />
         <source>no diagnosis</source>
         <translation>sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="143" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="144" />
         <source>uncertain ({0})</source>
         <translation>incierto ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="151" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="152" />
         <source>a film the model learnt from</source>
         <translation>una placa de la que el modelo aprendió</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="161" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="162" />
         <source>Export CSV</source>
         <translation>Exportar CSV</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="167" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="168" />
         <source>Cannot write {0}: {1}</source>
         <translation>No se puede escribir {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="169" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="170" />
         <source>Wrote {0}</source>
         <translation>Escrito {0}</translation>
     </message>
@@ -1319,6 +1320,132 @@ reservados</translation>
         <location filename="../../cxrdesk/gui/widgets.py" line="51" />
         <source>Tuberculosis</source>
         <translation>Tuberculosis</translation>
+    </message>
+</context>
+<context>
+    <name>reasons</name>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="18" />
+        <source>a colour image (colourfulness {0:.0f}): radiographs are grayscale</source>
+        <translation>una imagen en color (colorido {0:.0f}): las radiografías son en escala de grises</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="22" />
+        <source>almost uniform (intensity sd {0:.1f}): a blank or empty image?</source>
+        <translation>casi uniforme (desviación de intensidad {0:.1f}): ¿una imagen en blanco o vacía?</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="25" />
+        <source>noise-like texture (roughness {0:.2f}), unlike a radiograph</source>
+        <translation>textura de ruido (rugosidad {0:.2f}), no la de una radiografía</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="28" />
+        <source>unusual shape for a chest radiograph (width/height {0:.2f})</source>
+        <translation>forma inusual para una radiografía de tórax (ancho/alto {0:.2f})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="31" />
+        <source>mean intensity {0:.0f} is outside the training images' range ({1:.0f}-{2:.0f})</source>
+        <translation>la intensidad media {0:.0f} está fuera del rango de las imágenes de entrenamiento ({1:.0f}-{2:.0f})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="35" />
+        <source>no plausible lungs found ({0})</source>
+        <translation>no se encontraron pulmones plausibles ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="38" />
+        <source>fewer than two lung regions found</source>
+        <translation>se encontraron menos de dos regiones pulmonares</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="41" />
+        <source>the two regions are not side by side, one in each half of the image</source>
+        <translation>las dos regiones no están una al lado de la otra, una en cada mitad de la imagen</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="44" />
+        <source>the regions are wider than tall, unlike the lungs of an upright frontal radiograph</source>
+        <translation>las regiones son más anchas que altas, a diferencia de los pulmones de una radiografía frontal en posición correcta</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="47" />
+        <source>the lungs cover {0:.0%} of the image (expected {1:.0%}-{2:.0%})</source>
+        <translation>los pulmones cubren el {0:.0%} de la imagen (se espera {1:.0%}-{2:.0%})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="51" />
+        <source>the 'lungs' are {0:.0f} levels brighter than the rest of the chest: an inverted (negative) image?</source>
+        <translation>los «pulmones» son {0:.0f} niveles más claros que el resto del tórax: ¿una imagen invertida (negativa)?</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="56" />
+        <source>upside down</source>
+        <translation>al revés (de arriba abajo)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="57" />
+        <source>rotated 180 degrees</source>
+        <translation>girada 180 grados</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="59" />
+        <source>the film seems {0}: its lungs are found more clearly once it is turned back (certainty {1:.2f} as given, {2:.2f} turned back)</source>
+        <translation>la placa parece {0}: sus pulmones se encuentran con más claridad una vez enderezada (certeza {1:.2f} tal como está, {2:.2f} enderezada)</translation>
+    </message>
+</context>
+<context>
+    <name>report</name>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="70" />
+        <source>CXRDesk - radiograph analysis</source>
+        <translation>CXRDesk - análisis de la radiografía</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="71" />
+        <source>File: {0}    Date: {1}</source>
+        <translation>Archivo: {0}    Fecha: {1}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="72" />
+        <source>Radiograph</source>
+        <translation>Radiografía</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="73" />
+        <source>Grad-CAM ({0})</source>
+        <translation>Grad-CAM ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="74" />
+        <source>No heatmap</source>
+        <translation>Sin mapa de calor</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="75" />
+        <source>No diagnosis: the input may not be a frontal chest radiograph (see below).</source>
+        <translation>Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal (véase abajo).</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="77" />
+        <source>Not a diagnosis: probabilities asked for anyway</source>
+        <translation>No es un diagnóstico: probabilidades pedidas de todos modos</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="78" />
+        <source>Uncertain - refer</source>
+        <translation>Incierto - derivar</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="79" />
+        <source>Predicted: {0}</source>
+        <translation>Predicción: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="80" />
+        <source>probability (%)</source>
+        <translation>probabilidad (%)</translation>
     </message>
 </context>
 </TS>
