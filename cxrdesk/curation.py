@@ -400,8 +400,13 @@ class ShortcutReport:
             return ""
         return (f"The same statistics tell the {self.n_sources} sources apart {self.source_accuracy:.0%} of the time "
                 f"(chance {self.source_chance:.0%}): "
-                + ("each hospital leaves its signature on its images." if self.source_accuracy >= self.source_chance + 0.10
+                + ("each hospital leaves its signature on its images." if self.has_source_signature
                    else "no strong hospital signature."))
+
+    @property
+    def has_source_signature(self) -> bool:
+        """The statistics tell the hospitals apart clearly better than chance."""
+        return self.source_accuracy is not None and self.source_accuracy >= self.source_chance + 0.10
 
     def to_dict(self) -> dict:
         return {**asdict(self), "has_shortcut": self.has_shortcut, "verdict": self.verdict(),

@@ -1,6 +1,7 @@
-"""Why an input gets no diagnosis, as text that also says what it is: a :class:`Reason` is the English
-sentence (JSON, CSV and the command line show it as it is) carrying a code and its figures, so that a window
-in another language words it its own way instead of matching English text."""
+"""A reason or warning the core gives (why an input gets no diagnosis, what a scan found), as text that also
+says what it is: a :class:`Reason` is the English sentence (JSON, CSV and the command line show it as it is)
+carrying a code and its figures, so that a window in another language words it its own way instead of
+matching English text."""
 
 from __future__ import annotations
 

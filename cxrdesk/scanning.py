@@ -27,6 +27,7 @@ from .cache import StatsCache
 from .classes import MIN_CLASSES, canonical_class, order_classes
 from .errors import CurationError, ImageReadError
 from .imaging import is_image_file, open_grayscale
+from .reasons import Reason
 
 Progress = Callable[[int, int], None]
 
@@ -285,11 +286,13 @@ def scan_folder(root: str | Path, *, workers: int | None = None, use_cache: bool
         if counts[label] == 0:
             folders = [f for f, c in mapped.items() if c == label]
             bad = sum(1 for u in unreadable if u.path.split("/", 1)[0] in folders)
-            result.warnings.append(f"class {label} (folder {', '.join(folders)}) has no readable image "
-                                   f"({bad} unreadable)")
+            result.warnings.append(Reason(f"class {label} (folder {', '.join(folders)}) has no readable image "
+                                          f"({bad} unreadable)", "class_unreadable", label=label, folders=folders,
+                                          unreadable=bad))
     if len(result.classes) < MIN_CLASSES:
-        result.warnings.append(f"only one class ({result.classes[0]}): a model needs at least "
-                               f"{MIN_CLASSES} class folders")
+        result.warnings.append(Reason(f"only one class ({result.classes[0]}): a model needs at least "
+                                      f"{MIN_CLASSES} class folders", "one_class", label=result.classes[0],
+                                      needed=MIN_CLASSES))
     return result
 
 

@@ -35,7 +35,11 @@ def test_switch_language(window):
     window.training.devices_found({"gpu_available": False, "gpu_reason_code": "cpu_build",
                                    "gpu_reason": "this TensorFlow is a CPU-only build"})
     assert "compilado solo para CPU" in window.training.device_note.text()
+    compare = window.training.compare  # Table VII, filled in English when the window opened
+    assert compare.horizontalHeaderItem(0).text() == "Ejecución"
+    assert compare.horizontalHeaderItem(8).text() == "Hospitales\nreservados"
     window.set_language("en")
+    assert compare.horizontalHeaderItem(0).text() == "Run"
     assert window.tabs.tabText(0) == "1. Curation"
     assert window.training.model.currentText() == "Custom CNN (study)"
     assert window.training.device_note.text().startswith("GPU")  # said again in English

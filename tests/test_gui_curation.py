@@ -102,3 +102,33 @@ def test_the_default_curated_folder_is_outside_the_source(window, qtbot, small_s
     output = __import__("pathlib").Path(tab.output.text())
     assert small_source.resolve() not in output.parents and output.parent.name == "CXRDesk"
     assert output.name == f"{small_source.name}-curated"
+
+
+def test_what_a_scan_finds_is_said_in_spanish(window, qtbot, tmp_path):
+    """A scan's warnings (an empty class folder, classes each from its own hospital) and the shortcut check's
+    verdict, in the Curation tab switched to Spanish: no English sentence left from the core."""
+    import shutil
+
+    from .conftest import need_data
+
+    root = tmp_path / "two-hospitals"
+    for kind, source in (("normal", "nih"), ("tuberculosis", "tbx11k")):
+        (root / kind).mkdir(parents=True)
+        for path in sorted((need_data() / kind).glob(f"{source}__*.png"))[:10]:
+            shutil.copy(path, root / kind)
+    (root / "covid").mkdir()
+    (root / "covid" / "broken.png").write_bytes(b"not an image")
+    window.set_language("es")
+    try:
+        tab = window.curation
+        tab.source.setText(str(root))
+        tab.scan_button.click()
+        qtbot.waitUntil(lambda: tab.scan is not None and bool(tab.shortcut.text()), timeout=120000)
+        said = tab.message.text() + "\n" + tab.shortcut.text()
+        assert "la clase COVID-19 (carpeta covid) no tiene ninguna imagen legible (1 ilegibles)" in said, said
+        assert "CONFUNDIDA: todas las imágenes de Sano vienen de nih" in said, said
+        assert "ATAJO" in said or "No se encontró un atajo fuerte" in said, said
+        for english in ("has no readable image", "CONFOUNDED", "SHORTCUT", "shortcut found", "sources apart"):
+            assert english not in said, (english, said)
+    finally:
+        window.set_language("en")

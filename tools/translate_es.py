@@ -412,6 +412,29 @@ ES = {
         "Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal (véase abajo).",
     "Not a diagnosis: probabilities asked for anyway": "No es un diagnóstico: probabilidades pedidas de todos modos",
     "probability (%)": "probabilidad (%)",
+    # what a scan and a curation found (cxrdesk/gui/wording.py)
+    "CONFOUNDED: every {0} image comes from {1}, a source no other class has: the class cannot be told from the hospital":
+        "CONFUNDIDA: todas las imágenes de {0} vienen de {1}, una fuente que ninguna otra clase tiene: la clase no "
+        "se distingue del hospital",
+    "{0} set(s) of the same picture (identical or near-identical) kept together on one side of the split, e.g. {1}":
+        "{0} grupo(s) de la misma imagen (idénticas o casi idénticas) mantenidos juntos en un lado de la partición, "
+        "p. ej. {1}",
+    "; {0} across classes, kept as allowed": "; {0} entre clases, conservados como se permitió",
+    "SHORTCUT WARNING: intensity and size statistics alone predict the class {0:.0%} of the time ({1}-fold cross-validation; chance {2:.0%}). The classes probably come from different sources, and a network may learn the source instead of the disease.":
+        "AVISO DE ATAJO: solo las estadísticas de intensidad y tamaño predicen la clase el {0:.0%} de las veces "
+        "(validación cruzada de {1} particiones; azar {2:.0%}). Las clases probablemente vienen de fuentes distintas, "
+        "y una red puede aprender la fuente en lugar de la enfermedad.",
+    "No strong shortcut found: simple statistics predict the class {0:.0%} of the time (chance {1:.0%}).":
+        "No se encontró un atajo fuerte: estadísticas simples predicen la clase el {0:.0%} de las veces "
+        "(azar {1:.0%}).",
+    "The same statistics tell the {0} sources apart {1:.0%} of the time (chance {2:.0%}): ":
+        "Las mismas estadísticas distinguen las {0} fuentes el {1:.0%} de las veces (azar {2:.0%}): ",
+    "each hospital leaves its signature on its images.": "cada hospital deja su firma en sus imágenes.",
+    "no strong hospital signature.": "sin una firma fuerte del hospital.",
+    "class {0} (folder {1}) has no readable image ({2} unreadable)":
+        "la clase {0} (carpeta {1}) no tiene ninguna imagen legible ({2} ilegibles)",
+    "only one class ({0}): a model needs at least {1} class folders":
+        "solo una clase ({0}): un modelo necesita al menos {1} carpetas de clase",
 }
 
 

@@ -23,6 +23,7 @@ from ..lungs import load_lung_model, overlay
 from ..scanning import measure_lungs, scan_folder
 from .charts import HistogramCanvas
 from .widgets import MessageLabel, class_name
+from .wording import note_text, reason_text, shortcut_verdicts
 from .workers import Tasks
 
 THUMB = 96
@@ -371,11 +372,11 @@ class CurationTab(QWidget):
         if scan.unreadable:
             first = scan.unreadable[0]
             lines.append(self.tr("{0} unreadable files (first: {1}: {2})").format(len(scan.unreadable), first.path, first.reason))
-        lines.extend(scan.warnings)
+        lines.extend(reason_text(warning) for warning in scan.warnings)
         self.message.info("\n".join(lines))
         confounded = confounded_classes(scan)
-        verdicts = [report.verdict(), report.source_verdict()] if report else []
-        self.shortcut.setText("\n".join([v for v in verdicts if v] + [n.text for n in confounded]))
+        verdicts = shortcut_verdicts(report) if report else []
+        self.shortcut.setText("\n".join(verdicts + [note_text(n) for n in confounded]))
         self.shortcut.setStyleSheet("color: #b00020" if (report and report.has_shortcut) or confounded else "")
         self.show_sources()
         output = Path(self.output.text()).expanduser().resolve() if self.output.text() else None
@@ -537,4 +538,4 @@ class CurationTab(QWidget):
                 {"train": self.tr("training"), "val": self.tr("validation"), "test": self.tr("test")}.get(
                     note.data["split"], note.data["split"]), MIN_PER_SPLIT,
                 ", ".join(f"{class_name(c)} ({n})" for c, n in note.data["classes"].items()))
-        return self.tr("Warning: {0}").format(note.text)
+        return self.tr("Warning: {0}").format(note_text(note))

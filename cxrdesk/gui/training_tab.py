@@ -231,6 +231,7 @@ class TrainingTab(QWidget):
                 combo.setItemText(i, titles.get(name, registry[name].title))
         self.results_box.setTitle(self.tr("Evaluation of the last run"))
         self.compare_box.setTitle(self.tr("All runs in the models folder (the study's Table VII)"))
+        self.compare.setHorizontalHeaderLabels(self.comparison_headers())  # the rows stay; their headers change
         if self.devices is None:
             self.device_note.setText(self.tr("Looking for a GPU..."))
         else:
@@ -508,10 +509,7 @@ class TrainingTab(QWidget):
     def refresh_comparison(self) -> None:
         cards = [card for _, card in list_bundles(self.out.text().strip() or TrainConfig.defaults()["out"])]
         rows = comparison_rows(cards)
-        _fill(self.compare, [self.tr("Run"), self.tr("Model"), self.tr("Classes"), self.tr("Device"),
-                             self.tr("s/epoch"), self.tr("Expected at a\nnew hospital"),
-                             self.tr("Val. general\nprecision"), self.tr("Test general\nprecision"),
-                             self.tr("Held-out\nhospitals")],
+        _fill(self.compare, self.comparison_headers(),
               [[r["run"], r["model"], len(r["classes"]), (r["device"] or "").upper(),
                 f"{r['seconds_per_epoch']:.1f}" if r["seconds_per_epoch"] is not None else "-",
                 f"{r['expected_at_new_hospital']:.1%}" if r["expected_at_new_hospital"] is not None
@@ -521,6 +519,11 @@ class TrainingTab(QWidget):
                 f"{r['held_out_general_precision']:.2%}" if r["held_out_general_precision"] is not None
                 else self.tr("never tested")]
                for r in rows])
+
+    def comparison_headers(self) -> list[str]:
+        return [self.tr("Run"), self.tr("Model"), self.tr("Classes"), self.tr("Device"), self.tr("s/epoch"),
+                self.tr("Expected at a\nnew hospital"), self.tr("Val. general\nprecision"),
+                self.tr("Test general\nprecision"), self.tr("Held-out\nhospitals")]
 
     def shutdown(self) -> None:
         if self.run is not None and self.relay is not None and self.relay.isRunning():

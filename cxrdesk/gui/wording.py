@@ -60,7 +60,53 @@ def reason_text(reason) -> str:
             "reasons", "the film seems {0}: its lungs are found more clearly once it is turned back "
                        "(certainty {1:.2f} as given, {2:.2f} turned back)")
         return text.format(turn, v["given"], v["back"])
+    if code == "class_unreadable":
+        text = QCoreApplication.translate("reasons", "class {0} (folder {1}) has no readable image ({2} unreadable)")
+        return text.format(class_name(v["label"]), ", ".join(v["folders"]), v["unreadable"])
+    if code == "one_class":
+        text = QCoreApplication.translate("reasons", "only one class ({0}): a model needs at least {1} class folders")
+        return text.format(class_name(v["label"]), v["needed"])
     return str(reason)
+
+
+def note_text(note) -> str:
+    """A curation note (:class:`~cxrdesk.curation.Note`) in the interface language where its kind is known: a class
+    whose images all come from sources no other class has, sets of the same picture kept on one side."""
+    if note.kind == "confounded":
+        text = QCoreApplication.translate("curation", "CONFOUNDED: every {0} image comes from {1}, a source no other "
+                                                      "class has: the class cannot be told from the hospital")
+        return text.format(class_name(note.data["class"]), ", ".join(note.data["sources"]))
+    if note.kind == "duplicates":
+        sets, across = note.data["sets"], note.data["across_classes"]
+        text = QCoreApplication.translate("curation", "{0} set(s) of the same picture (identical or near-identical) "
+                                                      "kept together on one side of the split, e.g. {1}")
+        text = text.format(len(sets), " = ".join(sets[0]))
+        if across:
+            text += QCoreApplication.translate("curation", "; {0} across classes, kept as allowed").format(across)
+        return text
+    return note.text
+
+
+def shortcut_verdicts(report) -> list[str]:
+    """What the shortcut check found (a :class:`~cxrdesk.curation.ShortcutReport`), a sentence per finding."""
+    if report.has_shortcut:
+        text = QCoreApplication.translate(
+            "curation", "SHORTCUT WARNING: intensity and size statistics alone predict the class {0:.0%} of the time "
+                        "({1}-fold cross-validation; chance {2:.0%}). The classes probably come from different "
+                        "sources, and a network may learn the source instead of the disease.")
+        verdicts = [text.format(report.accuracy, report.folds, report.chance)]
+    else:
+        text = QCoreApplication.translate(
+            "curation", "No strong shortcut found: simple statistics predict the class {0:.0%} of the time (chance "
+                        "{1:.0%}).")
+        verdicts = [text.format(report.accuracy, report.chance)]
+    if report.source_accuracy is not None:
+        text = QCoreApplication.translate(
+            "curation", "The same statistics tell the {0} sources apart {1:.0%} of the time (chance {2:.0%}): ")
+        verdicts.append(text.format(report.n_sources, report.source_accuracy, report.source_chance) + (
+            QCoreApplication.translate("curation", "each hospital leaves its signature on its images.")
+            if report.has_source_signature else QCoreApplication.translate("curation", "no strong hospital signature.")))
+    return verdicts
 
 
 def report_wording(model: str, notes: list[tuple[str, str]]) -> ReportWording:

@@ -3,262 +3,262 @@
 <context>
     <name>CurationTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="279" />
         <source>Folder with one sub-folder per class (COVID, Tuberculosis, Normal, Pneumonia...)</source>
         <translation>Carpeta con una subcarpeta por clase (COVID, Tuberculosis, Normal, Neumonía...)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="280" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="306" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="307" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
         <source>Scan</source>
         <translation>Analizar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Class</source>
         <translation>Clase</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="298" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Kept</source>
         <translation>Conservadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
         <source>Dropped</source>
         <translation>Descartadas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="283" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
         <source>Mean intensity band</source>
         <translation>Banda de intensidad media</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
         <source>Low</source>
         <translation>Mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="285" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
         <source>High</source>
         <translation>Máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="286" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
         <source>Study band 120-140</source>
         <translation>Banda del estudio 120-140</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
         <source>Band on the mean intensity inside the lungs (lung model)</source>
         <translation>Banda sobre la intensidad media dentro de los pulmones (modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="288" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
         <source>Show the lungs on the thumbnails</source>
         <translation>Mostrar los pulmones en las miniaturas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="289" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
         <source>Keep all (0-255)</source>
         <translation>Conservar todas (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="290" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
         <source>Balance, split and export</source>
         <translation>Balancear, dividir y exportar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
         <source>Balance classes (down to the smallest)</source>
         <translation>Balancear las clases (hasta la más pequeña)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="293" />
         <source>Keep pictures found in two classes</source>
         <translation>Conservar imágenes presentes en dos clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="293" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="294" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
         <source>Validation share (of non-test)</source>
         <translation>Proporción de validación (sin testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="295" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
         <source>Test share</source>
         <translation>Proporción de testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="296" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="297" />
         <source>Hold out hospitals
 (test split: never trained on)</source>
         <translation>Reservar hospitales
 (testeo: nunca entrenados)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="300" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
         <source>Manifest only (images stay in place)</source>
         <translation>Solo el manifiesto (las imágenes no se mueven)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="302" />
         <source>Folder tree of hard links</source>
         <translation>Árbol de carpetas con enlaces duros</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="302" />
         <source>Folder tree of copies</source>
         <translation>Árbol de carpetas con copias</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="304" />
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="334" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="335" />
         <source>Output folder</source>
         <translation>Carpeta de salida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="306" />
         <source>Where to write the curated dataset</source>
         <translation>Dónde escribir el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="307" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="308" />
         <source>Export curated dataset</source>
         <translation>Exportar el conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="308" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="309" />
         <source>Near the low threshold</source>
         <translation>Cerca del umbral mínimo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="309" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="310" />
         <source>Near the high threshold</source>
         <translation>Cerca del umbral máximo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="311" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="312" />
         <source>Scan a folder to see the intensity histogram</source>
         <translation>Analice una carpeta para ver el histograma de intensidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="328" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="329" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="357" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="358" />
         <source>Choose a folder of radiographs first.</source>
         <translation>Elija primero una carpeta de radiografías.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="360" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="361" />
         <source>Scanning {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="366" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="367" />
         <source>{0} images scanned in {1:.1f} s ({2} from cache).</source>
         <translation>{0} imágenes analizadas en {1:.1f} s ({2} de la caché).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="368" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="369" />
         <source>Class folders: {0}</source>
         <translation>Carpetas de clase: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="370" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="371" />
         <source>Ignored folders: {0}</source>
         <translation>Carpetas ignoradas: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="373" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="374" />
         <source>{0} unreadable files (first: {1}: {2})</source>
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="397" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="398" />
         <source>Class \ source</source>
         <translation>Clase \ fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="432" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="433" />
         <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
         <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="442" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="443" />
         <source>mean pixel intensity inside the lungs (0-255)</source>
         <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="443" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="444" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="444" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="445" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="505" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="506" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="510" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="511" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="511" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="512" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="527" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="536" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
         <source>Warning: the {0} split has fewer than {1} images of {2}: its figures would be noise.</source>
         <translation>Aviso: la partición de {0} tiene menos de {1} imágenes de {2}: sus cifras serían ruido.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="538" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="538" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="538" />
         <source>test</source>
         <translation>testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="540" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="541" />
         <source>Warning: {0}</source>
         <translation>Aviso: {0}</translation>
     </message>
@@ -794,14 +794,14 @@
     <name>TrainingTab</name>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="282" />
         <source>Curated dataset</source>
         <extracomment>A run expected to take longer than this (seconds) is said, and asked for, before it starts.</extracomment>
         <translation>Conjunto curado</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="511" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
@@ -812,7 +812,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="511" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -848,7 +848,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="203" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="511" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -868,28 +868,28 @@
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="246" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="247" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="246" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="247" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="247" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="248" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="363" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="364" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="232" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="497" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="498" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
@@ -939,84 +939,84 @@
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="235" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="236" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="238" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="238" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="452" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="488" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="238" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="238" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="240" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="267" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="268" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="277" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="278" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="291" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="292" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="324" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="353" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="383" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="384" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="386" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="387" />
         <source>{0} - epoch {1}/{2} - batch {3}/{4}</source>
         <translation>{0} - época {1}/{2} - lote {3}/{4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="389" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="390" />
         <source>at most {0} left in all</source>
         <translation>como mucho {0} en total</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="392" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="393" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="370" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="371" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
@@ -1061,245 +1061,245 @@
         <translation>Pulmones + aumento de intensidad, equilibrio, parada temprana</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="269" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
         <source>TensorFlow has had no GPU support on native Windows since version 2.10: run CXRDesk under WSL2 to train on the GPU</source>
         <translation>TensorFlow no admite GPU en Windows nativo desde la versión 2.10: ejecute CXRDesk en WSL2 para entrenar en la GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="271" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="272" />
         <source>this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to train on a GPU</source>
         <translation>este TensorFlow está compilado solo para CPU: instale 'tensorflow[and-cuda]' para entrenar en una GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="273" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="274" />
         <source>no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found (check 'nvidia-smi' and install 'tensorflow[and-cuda]')</source>
         <translation>TensorFlow no ve ninguna GPU: no se encontró el controlador de NVIDIA ni las bibliotecas CUDA (compruebe 'nvidia-smi' e instale 'tensorflow[and-cuda]')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="275" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
         <source>TensorFlow could not be started to look for a GPU</source>
         <translation>No se pudo iniciar TensorFlow para buscar una GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
         <source>A long run</source>
         <translation>Un entrenamiento largo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
         <source>This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?</source>
         <translation>Se espera que este entrenamiento dure hasta {0}: {1} épocas de unos {2} cada una, según el entrenamiento '{3}' ({4:.0f} s por época con {5} imágenes). La parada temprana puede terminarlo antes; si lo detiene, se conserva lo entrenado. ¿Empezar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="373" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="374" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="398" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="399" />
         <source>Stopped: the completed folds are kept (resume with 'cxrdesk crossval --resume {0} --out {1}')</source>
         <translation>Detenido: se conservan los pliegues terminados (reanudar con 'cxrdesk crossval --resume {0} --out {1}')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="400" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="401" />
         <source>Estimate done</source>
         <translation>Estimación terminada</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="402" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="403" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="404" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
         <source>the model saved is epoch {0}, the one of lowest validation loss</source>
         <translation>el modelo guardado es la época {0}, la de menor pérdida de validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="418" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="419" />
         <source>Final model, on every source</source>
         <translation>Modelo final, con todas las fuentes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="420" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="421" />
         <source>Fold {0} of {1}: holding out {2}</source>
         <translation>Pliegue {0} de {1}: dejando fuera {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="429" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="430" />
         <source>Estimate for a new hospital: {0}% of {1} trainings</source>
         <translation>Estimación para un hospital nuevo: {0}% de {1} entrenamientos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="432" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="433" />
         <source>Leave one hospital out: {0} folds ({1}), then the model on every source. {2}</source>
         <translation>Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="435" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="436" />
         <source>Held out {0}: accuracy {1:.1%} on {2} images it never saw</source>
         <translation>Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="449" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="450" />
         <source>All held out (pooled)</source>
         <translation>Todas las dejadas fuera (juntas)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="452" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
         <source>Held-out source</source>
         <translation>Fuente dejada fuera</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="452" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="452" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
         <source>ECE</source>
         <translation>ECE</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="454" />
         <source>Recall {0}</source>
         <translation>Sensibilidad {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="454" />
         <source>Answered</source>
         <translation>Respondidas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="454" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
         <source>AUC within the source</source>
         <translation>AUC dentro de la fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
         <source>Expected at a hospital it never saw (each source held out in turn)</source>
         <translation>Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="457" />
         <source>when sure ({0:.0%} of films) right {1:.0%} of the time</source>
         <translation>cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="458" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
         <source>never sure enough: every answer 'uncertain'</source>
         <translation>nunca lo bastante seguro: toda respuesta «incierto»</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="460" />
         <source>Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo final con todas las fuentes...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="484" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="485" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="485" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="486" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="488" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="488" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="493" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en una partición aleatoria de {2} de sus propios hospitales: {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="499" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="500" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="502" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="503" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="504" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="505" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="511" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="512" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="512" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="525" />
         <source>Expected at a
 new hospital</source>
         <translation>Esperado en un
 hospital nuevo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="513" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="525" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="513" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="514" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="518" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="516" />
         <source>not estimated</source>
         <translation>sin estimar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="522" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="520" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
@@ -1320,6 +1320,49 @@ reservados</translation>
         <location filename="../../cxrdesk/gui/widgets.py" line="51" />
         <source>Tuberculosis</source>
         <translation>Tuberculosis</translation>
+    </message>
+</context>
+<context>
+    <name>curation</name>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="76" />
+        <source>CONFOUNDED: every {0} image comes from {1}, a source no other class has: the class cannot be told from the hospital</source>
+        <translation>CONFUNDIDA: todas las imágenes de {0} vienen de {1}, una fuente que ninguna otra clase tiene: la clase no se distingue del hospital</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="81" />
+        <source>{0} set(s) of the same picture (identical or near-identical) kept together on one side of the split, e.g. {1}</source>
+        <translation>{0} grupo(s) de la misma imagen (idénticas o casi idénticas) mantenidos juntos en un lado de la partición, p. ej. {1}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="85" />
+        <source>; {0} across classes, kept as allowed</source>
+        <translation>; {0} entre clases, conservados como se permitió</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="93" />
+        <source>SHORTCUT WARNING: intensity and size statistics alone predict the class {0:.0%} of the time ({1}-fold cross-validation; chance {2:.0%}). The classes probably come from different sources, and a network may learn the source instead of the disease.</source>
+        <translation>AVISO DE ATAJO: solo las estadísticas de intensidad y tamaño predicen la clase el {0:.0%} de las veces (validación cruzada de {1} particiones; azar {2:.0%}). Las clases probablemente vienen de fuentes distintas, y una red puede aprender la fuente en lugar de la enfermedad.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="99" />
+        <source>No strong shortcut found: simple statistics predict the class {0:.0%} of the time (chance {1:.0%}).</source>
+        <translation>No se encontró un atajo fuerte: estadísticas simples predicen la clase el {0:.0%} de las veces (azar {1:.0%}).</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="104" />
+        <source>The same statistics tell the {0} sources apart {1:.0%} of the time (chance {2:.0%}): </source>
+        <translation>Las mismas estadísticas distinguen las {0} fuentes el {1:.0%} de las veces (azar {2:.0%}): </translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="107" />
+        <source>each hospital leaves its signature on its images.</source>
+        <translation>cada hospital deja su firma en sus imágenes.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="108" />
+        <source>no strong hospital signature.</source>
+        <translation>sin una firma fuerte del hospital.</translation>
     </message>
 </context>
 <context>
@@ -1394,56 +1437,66 @@ reservados</translation>
         <source>the film seems {0}: its lungs are found more clearly once it is turned back (certainty {1:.2f} as given, {2:.2f} turned back)</source>
         <translation>la placa parece {0}: sus pulmones se encuentran con más claridad una vez enderezada (certeza {1:.2f} tal como está, {2:.2f} enderezada)</translation>
     </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="64" />
+        <source>class {0} (folder {1}) has no readable image ({2} unreadable)</source>
+        <translation>la clase {0} (carpeta {1}) no tiene ninguna imagen legible ({2} ilegibles)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="67" />
+        <source>only one class ({0}): a model needs at least {1} class folders</source>
+        <translation>solo una clase ({0}): un modelo necesita al menos {1} carpetas de clase</translation>
+    </message>
 </context>
 <context>
     <name>report</name>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="70" />
+        <location filename="../../cxrdesk/gui/wording.py" line="116" />
         <source>CXRDesk - radiograph analysis</source>
         <translation>CXRDesk - análisis de la radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="71" />
+        <location filename="../../cxrdesk/gui/wording.py" line="117" />
         <source>File: {0}    Date: {1}</source>
         <translation>Archivo: {0}    Fecha: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="72" />
+        <location filename="../../cxrdesk/gui/wording.py" line="118" />
         <source>Radiograph</source>
         <translation>Radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="73" />
+        <location filename="../../cxrdesk/gui/wording.py" line="119" />
         <source>Grad-CAM ({0})</source>
         <translation>Grad-CAM ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="74" />
+        <location filename="../../cxrdesk/gui/wording.py" line="120" />
         <source>No heatmap</source>
         <translation>Sin mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="75" />
+        <location filename="../../cxrdesk/gui/wording.py" line="121" />
         <source>No diagnosis: the input may not be a frontal chest radiograph (see below).</source>
         <translation>Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal (véase abajo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="77" />
+        <location filename="../../cxrdesk/gui/wording.py" line="123" />
         <source>Not a diagnosis: probabilities asked for anyway</source>
         <translation>No es un diagnóstico: probabilidades pedidas de todos modos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="78" />
+        <location filename="../../cxrdesk/gui/wording.py" line="124" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="79" />
+        <location filename="../../cxrdesk/gui/wording.py" line="125" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="80" />
+        <location filename="../../cxrdesk/gui/wording.py" line="126" />
         <source>probability (%)</source>
         <translation>probabilidad (%)</translation>
     </message>
