@@ -121,7 +121,6 @@ ES = {
     "Diagnose a folder...": "Diagnosticar una carpeta...",
     "Every film in a folder and its sub-folders, in a table you can sort and export as CSV":
         "Todas las placas de una carpeta y sus subcarpetas, en una tabla que puede ordenar y exportar como CSV",
-    "Folder of radiographs": "Carpeta de radiografías",
     "Grad-CAM heatmap: being computed (TensorFlow starts the first time)...":
         "Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...",
     "Model ready.": "Modelo listo.",
