@@ -25,7 +25,7 @@ from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
 from .card import CLASSIFIER_FORMAT, LUNG_FORMAT, MODEL_FILE, ModelCard, read_card_file, write_card
 from .card import amend_card as _amend_card
-from .classes import classes_of
+from .classes import classes_of, screened
 from .dataset import CuratedDataset
 from .errors import CxrdeskError
 from .export import card_section, export_bundle_files
@@ -174,8 +174,9 @@ class Card(ModelCard):
 
     @property
     def thresholds(self) -> dict:
-        """{class: {'threshold', 'target_sensitivity', ...}}: the screening thresholds chosen on validation."""
-        return self.calibration.get("thresholds") or {}
+        """{class: {'threshold', 'target_sensitivity', ...}}: the screening thresholds chosen on validation, for
+        the disease classes (a card from before may hold one for the healthy class: not a screening threshold)."""
+        return {name: t for name, t in (self.calibration.get("thresholds") or {}).items() if screened(name)}
 
     @property
     def test_is_held_out(self) -> bool:

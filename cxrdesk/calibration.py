@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .classes import screened
+
 #: The WHO target product profile for TB screening (triage) tests: the minimum a tool should reach.
 WHO_TB = {"class": "Tuberculosis", "sensitivity": 0.90, "specificity": 0.70}
 DEFAULT_TARGET_SENSITIVITY = 0.90
@@ -94,12 +96,12 @@ def expected_calibration_error(probabilities: np.ndarray, y_true: np.ndarray, bi
 
 def choose_thresholds(probabilities: np.ndarray, y_true: np.ndarray, classes, target: float
                       ) -> dict[str, dict]:
-    """Per class (one vs the rest), the highest threshold on its probability whose sensitivity on these
-    images is at least ``target``, with the sensitivity and specificity it gives there."""
+    """Per disease class (one vs the rest; none for the healthy class), the highest threshold on its probability
+    whose sensitivity on these images is at least ``target``, with the sensitivity and specificity it gives there."""
     thresholds = {}
     for k, name in enumerate(classes):
         positive = y_true == k
-        if positive.sum() == 0 or (~positive).sum() == 0:
+        if not screened(name) or positive.sum() == 0 or (~positive).sum() == 0:
             continue
         scores = np.sort(probabilities[positive, k])[::-1]
         needed = int(np.ceil(target * len(scores)))  # positives that must score at or above it
@@ -123,7 +125,7 @@ def screening_report(probabilities: np.ndarray, y_true: np.ndarray, classes, thr
     the WHO minimum (sensitivity >= 90 %, specificity >= 70 %) is met."""
     report = {}
     for k, name in enumerate(classes):
-        if name not in thresholds:
+        if name not in thresholds or not screened(name):  # a card from before may hold one for the healthy class
             continue
         positive = y_true == k
         if positive.sum() == 0 or (~positive).sum() == 0:

@@ -27,6 +27,14 @@ _LOOKUP = {alias: canonical for canonical, aliases in _ALIASES.items() for alias
 _LOOKUP.update({re.sub(r"[^a-z0-9]", "", canonical.lower()): canonical for canonical in _ALIASES})
 
 MIN_CLASSES = 2
+#: The class of films without disease: no screening threshold applies to it (a high probability of health
+#: is no reason to refer anyone for a confirmatory test).
+HEALTHY = "Healthy"
+
+
+def screened(name: str) -> bool:
+    """Whether a class gets a screening threshold: every class but the healthy one."""
+    return name != HEALTHY
 
 
 def normalise(name: str) -> str:

@@ -234,6 +234,19 @@ def test_diagnose_command_refuses_a_non_radiograph_and_forces_it_on_request(trai
     assert "probabilities (NOT A DIAGNOSIS)" in forced.stdout and "Not a diagnosis" in forced.stdout
 
 
+def test_no_screening_threshold_for_the_healthy_class():
+    """A high probability of health is no reason to refer anyone: the shipped demo card (written before) holds a
+    threshold for Healthy, which is not offered as a screening threshold, so no line says to refer for it."""
+    from cxrdesk.bundle import DEMO_BUNDLE, read_card
+
+    card = read_card(DEMO_BUNDLE)
+    assert "Healthy" in card.calibration["thresholds"] and "Healthy" not in card.thresholds
+    assert set(card.thresholds) == {"COVID-19", "Tuberculosis"}
+    result = Diagnoser.open(DEMO_BUNDLE).diagnose(real_images("normal", 1)[0])
+    assert set(result.screening) == {"COVID-19", "Tuberculosis"}
+    assert not any(line.startswith("Healthy") for line in result.screening_sentences())
+
+
 @pytest.mark.parametrize("kind", ["radiograph", "refused", "forced"])
 def test_the_report_page_draws_no_text_over_other_text(diagnoser, tmp_path, kind):
     """Every text box of the one-page report (header, titles, bar labels, the notes) is apart from every

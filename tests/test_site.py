@@ -51,7 +51,7 @@ def test_an_over_confident_model_with_the_wrong_prior_is_fitted_to_the_site():
     assert (p.argmax(1) == y).mean() < best - 0.05
     assert (calibrated.argmax(1) == y).mean() > best - 0.02
     assert expected_calibration_error(calibrated, y) < 0.5 * expected_calibration_error(p, y)
-    assert set(fitted["thresholds"]) == {"Healthy", "Tuberculosis"}  # no COVID-19 positives: no threshold
+    assert set(fitted["thresholds"]) == {"Tuberculosis"}  # no COVID-19 positives, and none for health
 
 
 def test_one_class_at_the_site_fits_the_temperature_only():
@@ -99,9 +99,13 @@ def test_calibrate_writes_a_new_site_model_and_checks_it_on_other_images(shenzhe
                                  [card["calibration"]["offsets"][c] for c in CLASSES])
     got = np.array([site["results"][0]["probabilities"][c] for c in CLASSES])
     assert np.allclose(got, expected, atol=2e-3), (got, expected)
-    assert set(site["results"][0]["screening"]) == {"Healthy", "Tuberculosis"}  # the site's own thresholds
-    text = cxrdesk("diagnose", image, "--model", out).stdout
-    assert "chosen on this hospital's images" in text and "calibrated there on" in text
+    assert set(site["results"][0]["screening"]) == {"Tuberculosis"}  # the site's own threshold, none for health
+    assert site["results"][0]["screening"]["Tuberculosis"]["chosen_on"] == "site"
+    # its TB films: chosen for 90 % sensitivity on the site's calibration films, most are above the threshold
+    text = cxrdesk("diagnose", shenzhen_site / "tuberculosis", "--model", out).stdout
+    assert "calibrated there on" in text
+    assert "Tuberculosis" in text and "is above its screening threshold" in text
+    assert "chosen on this hospital's images" in text and "Screening: Healthy" not in text
     # never over an existing folder
     again = cxrdesk("calibrate", shenzhen_site, "--model", DEMO, "--out", out)
     assert again.returncode == 1 and "already exists" in again.stderr
