@@ -75,6 +75,27 @@ def test_stop_keeps_what_was_trained(window, qtbot, curated_cxr3):
     card = json.loads(cards[0].read_text())
     assert card["training"]["stopped_by_user"] and card["training"]["epochs_run"] < 100
 
+def test_closing_the_window_during_a_run_ends_its_worker_and_waits_for_its_relay(window, qtbot, curated_cxr3,
+                                                                                 monkeypatch):
+    """A window closed while a run trains: the worker is stopped (here killed, as when its epoch outlasts the
+    wait) and the thread relaying its events has ended before the window goes - a relay left running once
+    aborted the next window's event loop."""
+    from cxrdesk.gui import training_tab
+
+    monkeypatch.setattr(training_tab, "STOP_WAIT_MS", 0)
+    tab = window.training
+    tab.dataset.setText(str(curated_cxr3))
+    tab.epochs.setValue(100)
+    tab.batch.setValue(32)
+    tab.size.setValue(32)
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: len(tab.curves.history) >= 1, timeout=180000)
+    run, relay = tab.run, tab.relay
+    window.close()
+    assert not relay.isRunning() and run.done
+    assert not run._process.is_alive()
+
+
 def test_the_training_tab_lists_the_registries_and_only_applicable_weights(window):
     from cxrdesk.devices import DEVICES
     from cxrdesk.models import MODELS

@@ -60,6 +60,8 @@ def _fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
 
 #: A run expected to take longer than this (seconds) is said, and asked for, before it starts.
 LONG_RUN = 30 * 60
+#: How long a closing window waits for a run's worker to finish its epoch before it kills it.
+STOP_WAIT_MS = 15000
 
 
 class TrainingTab(QWidget):
@@ -526,10 +528,14 @@ class TrainingTab(QWidget):
                 self.tr("Test general\nprecision"), self.tr("Held-out\nhospitals")]
 
     def shutdown(self) -> None:
+        """Stop a run as the window closes: its worker ends after the epoch it is in, or is killed after
+        :data:`STOP_WAIT_MS`; either way the relay is waited for, since a QThread destroyed while it runs takes the
+        whole application down (a closed window's relay once aborted the next window's event loop)."""
         if self.run is not None and self.relay is not None and self.relay.isRunning():
             self.run.stop()
-            self.relay.wait(15000)
-            self.run.kill()
+            if not self.relay.wait(STOP_WAIT_MS):
+                self.run.kill()
+                self.relay.wait(30000)  # the killed worker's last event comes within about a second
 
 
 def _duration(seconds: float) -> str:
