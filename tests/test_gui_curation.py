@@ -116,6 +116,8 @@ def test_what_a_scan_finds_is_said_in_spanish(window, qtbot, tmp_path):
         (root / kind).mkdir(parents=True)
         for path in sorted((need_data() / kind).glob(f"{source}__*.png"))[:10]:
             shutil.copy(path, root / kind)
+    first = sorted((root / "normal").iterdir())[0]
+    shutil.copy(first, root / "normal" / first.name.replace("__", "__copy-"))  # the same picture twice
     (root / "covid").mkdir()
     (root / "covid" / "broken.png").write_bytes(b"not an image")
     window.set_language("es")
@@ -127,8 +129,15 @@ def test_what_a_scan_finds_is_said_in_spanish(window, qtbot, tmp_path):
         said = tab.message.text() + "\n" + tab.shortcut.text()
         assert "la clase COVID-19 (carpeta covid) no tiene ninguna imagen legible (1 ilegibles)" in said, said
         assert "CONFUNDIDA: todas las imágenes de Sano vienen de nih" in said, said
+        assert "normal → Sano" in said, said
         assert "ATAJO" in said or "No se encontró un atajo fuerte" in said, said
         for english in ("has no readable image", "CONFOUNDED", "SHORTCUT", "shortcut found", "sources apart"):
             assert english not in said, (english, said)
+        from cxrdesk.curation import CurationSettings, _duplicate_groups
+        from cxrdesk.gui.wording import note_text
+
+        _, notes = _duplicate_groups(tab.scan, CurationSettings())  # as an export warns of them
+        assert [note.kind for note in notes] == ["duplicates"]
+        assert note_text(notes[0]).startswith("1 grupo(s) de la misma imagen"), note_text(notes[0])
     finally:
         window.set_language("en")

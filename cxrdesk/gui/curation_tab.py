@@ -366,7 +366,7 @@ class CurationTab(QWidget):
         scan = self.scan
         lines = [self.tr("{0} images scanned in {1:.1f} s ({2} from cache).").format(
             len(scan.records) + len(scan.unreadable), scan.seconds, scan.from_cache)]
-        lines.append(self.tr("Class folders: {0}").format(", ".join(f"{f} → {c}" for f, c in scan.class_folders.items())))
+        lines.append(self.tr("Class folders: {0}").format(", ".join(f"{f} → {class_name(c)}" for f, c in scan.class_folders.items())))
         if scan.ignored_folders:
             lines.append(self.tr("Ignored folders: {0}").format(", ".join(scan.ignored_folders)))
         if scan.unreadable:
