@@ -60,20 +60,27 @@ def test_a_long_run_is_timed_and_asked_for_before_it_starts(window, trained, cur
     assert tab.run is None and tab.start_button.isEnabled()
 
 
-def test_stop_keeps_what_was_trained(window, qtbot, curated_cxr3):
+def _a_long_run_past_its_first_epoch(window, qtbot, dataset):
+    """The Training tab with a 100-epoch run of a small network started and its first epoch done."""
     tab = window.training
-    tab.dataset.setText(str(curated_cxr3))
+    tab.dataset.setText(str(dataset))
     tab.epochs.setValue(100)
     tab.batch.setValue(32)
     tab.size.setValue(32)
     tab.start_button.click()
     qtbot.waitUntil(lambda: len(tab.curves.history) >= 1, timeout=180000)
+    return tab
+
+
+def test_stop_keeps_what_was_trained(window, qtbot, curated_cxr3):
+    tab = _a_long_run_past_its_first_epoch(window, qtbot, curated_cxr3)
     tab.stop_button.click()
     qtbot.waitUntil(lambda: tab.start_button.isEnabled(), timeout=120000)
     cards = list((window.training.out.text() and __import__("pathlib").Path(tab.out.text())).glob("*/card.json"))
     assert len(cards) == 1
     card = json.loads(cards[0].read_text())
     assert card["training"]["stopped_by_user"] and card["training"]["epochs_run"] < 100
+
 
 def test_closing_the_window_during_a_run_ends_its_worker_and_waits_for_its_relay(window, qtbot, curated_cxr3,
                                                                                  monkeypatch):
@@ -83,13 +90,7 @@ def test_closing_the_window_during_a_run_ends_its_worker_and_waits_for_its_relay
     from cxrdesk.gui import training_tab
 
     monkeypatch.setattr(training_tab, "STOP_WAIT_MS", 0)
-    tab = window.training
-    tab.dataset.setText(str(curated_cxr3))
-    tab.epochs.setValue(100)
-    tab.batch.setValue(32)
-    tab.size.setValue(32)
-    tab.start_button.click()
-    qtbot.waitUntil(lambda: len(tab.curves.history) >= 1, timeout=180000)
+    tab = _a_long_run_past_its_first_epoch(window, qtbot, curated_cxr3)
     run, relay = tab.run, tab.relay
     window.close()
     assert not relay.isRunning() and run.done

@@ -81,8 +81,7 @@ def probability_to_field(probability: np.ndarray, width: int, height: int) -> Lu
                             / columns.sum()) / width)
             tallness.append((rows.stop - rows.start) / (cols.stop - cols.start))
             boxes.append((cols.start, rows.start, cols.stop, rows.stop))
-    binary = lung
-    share = float(binary.sum()) / (width * height)
+    share = float(lung.sum()) / (width * height)
     reason = ""
     if len(shares) < 2 or min(shares) < MIN_LUNG_SHARE:
         reason = Reason("fewer than two lung regions found", "few_regions")
@@ -97,7 +96,7 @@ def probability_to_field(probability: np.ndarray, width: int, height: int) -> Lu
     bbox = None
     if boxes:
         bbox = tuple(int(f(b[i] for b in boxes)) for i, f in enumerate((min, min, max, max)))
-    return LungField((binary * 255).astype(np.uint8), share, bbox, not reason, reason, shares)
+    return LungField((lung * 255).astype(np.uint8), share, bbox, not reason, reason, shares)
 
 
 def _filled(region: np.ndarray) -> np.ndarray:
