@@ -47,7 +47,7 @@ def diagnose_files(diagnoser, files: list[str], progress: Callable[[int, int], N
         try:
             result = diagnoser.diagnose(path)
         except CxrdeskError as exc:
-            failures.append({"file": path, "error": str(exc)})
+            failures.append({"file": path, "error": str(exc), "reason": getattr(exc, "reason", None)})
             continue
         results.append(result.to_dict())
         if thumbnail:

@@ -6,13 +6,17 @@ into the folder it reads.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
 
+from .reasons import Reason
+
 _COLUMNS = ("mean", "std", "p5", "p95", "width", "height", "sha256", "error", "dhash")
 #: The table of this version's columns (a cache written by an older CXRDesk is left alone, not misread).
 _TABLE = "stats2"
+_ERROR = _COLUMNS.index("error")
 
 
 def cache_dir() -> Path:
@@ -48,11 +52,14 @@ class StatsCache:
         found = {}
         for path, size, mtime_ns, *values in rows:
             if files.get(path) == (size, mtime_ns):
+                values[_ERROR] = _decoded(values[_ERROR])
                 found[path] = tuple(values)
         return found
 
     def store(self, rows: list[tuple]) -> None:
         """Rows of (path, size, mtime_ns, mean, std, p5, p95, width, height, sha256, error, dhash)."""
+        at = 3 + _ERROR
+        rows = [(*row[:at], _encoded(row[at]), *row[at + 1:]) for row in rows]
         with self._db:
             self._db.executemany(
                 f"INSERT OR REPLACE INTO {_TABLE} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})", rows)
@@ -74,3 +81,20 @@ class StatsCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _encoded(error):
+    """A reader's refusal kept with its code and figures (a window words it in its language on a cached rescan)."""
+    if isinstance(error, Reason):
+        return json.dumps({"reason": str(error), "code": error.code, "values": error.values})
+    return error
+
+
+def _decoded(error):
+    if isinstance(error, str) and error.startswith('{"reason": '):
+        try:
+            kept = json.loads(error)
+            return Reason(kept["reason"], kept["code"], **kept["values"])
+        except (ValueError, KeyError, TypeError):
+            return error
+    return error

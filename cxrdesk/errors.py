@@ -6,7 +6,16 @@ class CxrdeskError(Exception):
 
 
 class ImageReadError(CxrdeskError):
-    """A file that cannot be read as a radiograph (corrupt, unsupported, too large...)."""
+    """A file that cannot be read as a radiograph (corrupt, unsupported, too large...): the message is the path
+    and ``reason``, an English :class:`~cxrdesk.reasons.Reason` whose code and figures let a window word it in
+    its own language."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = str(path), reason
+
+    def __reduce__(self):  # crosses processes (a scan's workers) with its reason
+        return type(self), (self.path, self.reason)
 
 
 class CurationError(CxrdeskError):

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageReadError
+from .reasons import Reason
 
 #: File name endings read as images. DICOM files are also recognised by their 'DICM' preamble.
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".dicom"})
@@ -86,7 +87,7 @@ def _open(path: str | Path, data: bytes | None, measure_colour: bool = True) -> 
     if data is None:
         data = _read_bytes(path)
     if not data:
-        raise ImageReadError(f"{path}: empty file (0 bytes)")
+        raise ImageReadError(path, Reason("empty file (0 bytes)", "empty"))
     colour = 0.0
     with _decoder_warnings():
         if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
@@ -95,9 +96,9 @@ def _open(path: str | Path, data: bytes | None, measure_colour: bool = True) -> 
         else:
             image, mode, colour = _decode_pillow(path, data, measure_colour)
     if min(image.size) < MIN_SIDE:
-        raise ImageReadError(
-            f"{path}: too small to be a radiograph ({image.size[0]}x{image.size[1]} px; "
-            f"at least {MIN_SIDE} px a side is needed)")
+        raise ImageReadError(path, Reason(
+            f"too small to be a radiograph ({image.size[0]}x{image.size[1]} px; at least {MIN_SIDE} px a side is "
+            "needed)", "too_small", width=image.size[0], height=image.size[1], least=MIN_SIDE))
     return image, mode, colour
 
 
@@ -105,9 +106,10 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ImageReadError(f"{path}: file not found") from None
+        raise ImageReadError(path, Reason("file not found", "not_found")) from None
     except OSError as exc:
-        raise ImageReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        why = str(exc.strerror or exc)
+        raise ImageReadError(path, Reason(f"cannot be read ({why})", "cannot_read", why=why)) from None
 
 
 @contextlib.contextmanager
@@ -136,10 +138,10 @@ def max_pixels() -> int:
 def _check_size(path: Path, width: int, height: int) -> None:
     limit = max_pixels()
     if width * height > limit:
-        raise ImageReadError(
-            f"{path}: {width}x{height} px is {width * height / 1e6:.1f} megapixels, over the limit of "
+        raise ImageReadError(path, Reason(
+            f"{width}x{height} px is {width * height / 1e6:.1f} megapixels, over the limit of "
             f"{limit / 1e6:.0f} megapixels (refused as a possible decompression bomb); if the image is genuine, "
-            f"allow it with --max-pixels {width * height}")
+            f"allow it with --max-pixels {width * height}", "too_large", width=width, height=height, limit=limit))
 
 
 def _decode_pillow(path: Path, data: bytes, measure_colour: bool) -> tuple[Image.Image, str, float]:
@@ -148,16 +150,17 @@ def _decode_pillow(path: Path, data: bytes, measure_colour: bool) -> tuple[Image
     except ImageReadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageReadError(f"{path}: refused as a possible decompression bomb "
-                             "(its header claims an enormous image)") from None
+        raise ImageReadError(path, Reason("refused as a possible decompression bomb (its header claims an "
+                                          "enormous image)", "bomb")) from None
     except UnidentifiedImageError:
-        raise ImageReadError(f"{path}: not a recognised image file "
-                             "(PNG, JPEG, BMP, TIFF and DICOM are supported)") from None
+        raise ImageReadError(path, Reason("not a recognised image file (PNG, JPEG, BMP, TIFF and DICOM are "
+                                          "supported)", "not_image")) from None
     except MemoryError:
-        raise ImageReadError(f"{path}: corrupt image (its header asks for more memory than there is)") from None
+        raise ImageReadError(path, Reason("corrupt image (its header asks for more memory than there is)",
+                                          "memory")) from None
     except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise many types on damaged files; one never ends a batch
         first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise ImageReadError(f"{path}: truncated or corrupt image ({first})") from None
+        raise ImageReadError(path, Reason(f"truncated or corrupt image ({first})", "corrupt", detail=first)) from None
 
 
 def _pillow_image(path: Path, data: bytes, measure_colour: bool) -> tuple[Image.Image, str, float]:
@@ -263,10 +266,12 @@ def _decode_dicom(path: Path, data: bytes) -> tuple[np.ndarray, str]:
     except ImageReadError:
         raise
     except MemoryError:
-        raise ImageReadError(f"{path}: damaged DICOM file (its header asks for more memory than there is)") from None
+        raise ImageReadError(path, Reason("damaged DICOM file (its header asks for more memory than there is)",
+                                          "dicom_memory")) from None
     except Exception as exc:  # noqa: BLE001 - a damaged file must never end a batch
         first = str(exc).splitlines()[0][:120] if str(exc) else ""
-        raise ImageReadError(f"{path}: damaged DICOM file ({type(exc).__name__}{': ' + first if first else ''})") from None
+        detail = f"{type(exc).__name__}{': ' + first if first else ''}"
+        raise ImageReadError(path, Reason(f"damaged DICOM file ({detail})", "dicom_damaged", detail=detail)) from None
 
 
 def _dicom_pixels(path: Path, data: bytes) -> tuple[np.ndarray, str]:
@@ -278,12 +283,14 @@ def _dicom_pixels(path: Path, data: bytes) -> tuple[np.ndarray, str]:
     try:
         ds = pydicom.dcmread(io.BytesIO(data), force=path.suffix.lower() in DICOM_SUFFIXES)
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise ImageReadError(f"{path}: not a readable DICOM file ({type(exc).__name__})") from None
+        raise ImageReadError(path, Reason(f"not a readable DICOM file ({type(exc).__name__})", "dicom_unreadable",
+                                          detail=type(exc).__name__)) from None
     if not preamble and not any(tag in ds for tag in ("SOPClassUID", "Modality", "PixelData", "Rows")):
         # forced reading of a file named .dcm parses any bytes into some elements: say what it is
-        raise ImageReadError(f"{path}: not a DICOM file (no DICOM header; named .dcm but holds something else)")
+        raise ImageReadError(path, Reason("not a DICOM file (no DICOM header; named .dcm but holds something else)",
+                                          "not_dicom"))
     if "PixelData" not in ds:
-        raise ImageReadError(f"{path}: DICOM file has no image (no Pixel Data element)")
+        raise ImageReadError(path, Reason("DICOM file has no image (no Pixel Data element)", "dicom_no_image"))
     rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
     _check_size(path, cols, rows)
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
@@ -292,8 +299,9 @@ def _dicom_pixels(path: Path, data: bytes) -> tuple[np.ndarray, str]:
     except Exception as exc:  # pydicom raises many types for missing codecs / bad data
         syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
         name = getattr(syntax, "name", str(syntax)) if syntax else "unknown transfer syntax"
-        raise ImageReadError(f"{path}: DICOM pixel data cannot be decoded ({name}): "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImageReadError(path, Reason(f"DICOM pixel data cannot be decoded ({name}): {detail}",
+                                          "dicom_undecodable", syntax=str(name), detail=detail)) from None
     if int(ds.get("NumberOfFrames", 1) or 1) > 1:
         arr = arr[0]  # a multi-frame file: the first frame is the radiograph
     if photometric in ("MONOCHROME1", "MONOCHROME2"):
@@ -312,7 +320,8 @@ def _dicom_pixels(path: Path, data: bytes) -> tuple[np.ndarray, str]:
         else:
             pixels = scale_to_8bit(arr)
     if pixels.ndim != 2:
-        raise ImageReadError(f"{path}: DICOM image is not one 2-D frame (shape {tuple(pixels.shape)})")
+        raise ImageReadError(path, Reason(f"DICOM image is not one 2-D frame (shape {tuple(pixels.shape)})",
+                                          "dicom_not_2d", shape=tuple(pixels.shape)))
     return np.ascontiguousarray(pixels, dtype=np.uint8), f"DICOM {photometric}"
 
 

@@ -64,7 +64,7 @@ class ImageRecord:
 @dataclass(frozen=True)
 class Skipped:
     path: str
-    reason: str
+    reason: str  # a Reason (its code and figures) for a file the reader refused
 
 
 @dataclass
@@ -141,7 +141,7 @@ def measure(path: str) -> tuple:
         digest = hashlib.sha256(data).hexdigest()
         image, _ = open_grayscale(path, data)
     except ImageReadError as exc:
-        return (None, None, None, None, None, None, None, _strip_path(str(exc), path), None)
+        return (None, None, None, None, None, None, None, exc.reason, None)  # the report shows the path
     except Exception as exc:  # anything else is still one bad file, not a failed scan
         return (None, None, None, None, None, None, None, f"cannot be read ({type(exc).__name__}: {exc})", None)
     mean, std, p5, p95 = intensity_stats(image)
@@ -178,12 +178,6 @@ def intensity_stats(image: Image.Image | np.ndarray) -> tuple[float, float, floa
 
 def _measure_many(paths: list[str]) -> list[tuple]:
     return [measure(p) for p in paths]
-
-
-def _strip_path(message: str, path: str) -> str:
-    """Error messages from the reader start with the path; the report already shows it."""
-    prefix = f"{path}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 def _pool_context():

@@ -129,9 +129,10 @@ def test_what_a_scan_finds_is_said_in_spanish(window, qtbot, tmp_path):
         said = tab.message.text() + "\n" + tab.shortcut.text()
         assert "la clase COVID-19 (carpeta covid) no tiene ninguna imagen legible (1 ilegibles)" in said, said
         assert "CONFUNDIDA: todas las imágenes de Sano vienen de nih" in said, said
+        assert "covid/broken.png: no es un archivo de imagen reconocido" in said, said  # the reader's refusal
         assert "normal → Sano" in said, said
         assert "ATAJO" in said or "No se encontró un atajo fuerte" in said, said
-        for english in ("has no readable image", "CONFOUNDED", "SHORTCUT", "shortcut found", "sources apart"):
+        for english in ("has no readable image", "not a recognised", "CONFOUNDED", "SHORTCUT", "shortcut found", "sources apart"):
             assert english not in said, (english, said)
         from cxrdesk.curation import CurationSettings, _duplicate_groups
         from cxrdesk.gui.wording import note_text

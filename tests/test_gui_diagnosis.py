@@ -162,6 +162,52 @@ def _saved(pixels, path):
     return path
 
 
+def test_every_reader_refusal_is_said_in_spanish(window, qtbot, tmp_path):
+    """A file the reader refuses (empty, missing, not an image, truncated, too small, too large, not DICOM, a DICOM
+    without an image) is worded by the window in Spanish with the same figures as the English the command line
+    keeps; the Diagnosis tab says it so when such a file is opened."""
+    import re
+
+    from PIL import Image
+
+    from cxrdesk.errors import ImageReadError
+    from cxrdesk.gui.wording import read_error_text
+    from cxrdesk.imaging import read_grayscale
+
+    from .imagefiles import png_bomb
+
+    good = real_images("normal", 1)[0].read_bytes()
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "notes.png").write_text("not an image\n")
+    (tmp_path / "cut.png").write_bytes(good[: len(good) // 2])
+    Image.new("L", (3, 5)).save(tmp_path / "dot.png")
+    png_bomb(tmp_path / "bomb.png")
+    (tmp_path / "text.dcm").write_text("not a DICOM file at all\n")
+    (tmp_path / "blank.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"garbage" * 10)
+    reasons = []
+    for name in ("empty.png", "missing.png", "notes.png", "cut.png", "dot.png", "bomb.png", "text.dcm", "blank.dcm"):
+        with pytest.raises(ImageReadError) as info:
+            read_grayscale(tmp_path / name)
+        reasons.append(info.value.reason)
+    assert [r.code for r in reasons] == ["empty", "not_found", "not_image", "corrupt", "too_small", "too_large",
+                                         "not_dicom", "dicom_no_image"]
+    window.set_language("es")
+    try:
+        for reason in reasons:
+            spanish = read_error_text(reason)
+            assert spanish != str(reason) and "{" not in spanish, (reason.code, spanish)
+            assert re.findall(r"\d+(?:\.\d+)?", spanish) == re.findall(r"\d+(?:\.\d+)?", str(reason)), (reason, spanish)
+        tab = window.diagnosis
+        qtbot.waitUntil(lambda: tab.diagnoser is not None, timeout=120000)  # the demo model
+        tab.diagnose(str(tmp_path / "notes.png"))
+        qtbot.waitUntil(lambda: "notes.png:" in tab.message.text(), timeout=60000)
+        assert "no es un archivo de imagen reconocido" in tab.message.text(), tab.message.text()
+        assert "not a recognised" not in tab.message.text()
+    finally:
+        window.set_language("en")
+    assert all(read_error_text(reason) == str(reason) for reason in reasons)  # English: the reader's own text
+
+
 def test_a_refused_film_and_its_report_in_spanish(window, qtbot, tmp_path, monkeypatch):
     """In Spanish, a film turned upside down gets no diagnosis with its reason in Spanish, and the report the
     window writes is in Spanish too, its texts apart from each other."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from cxrdesk.errors import ImageReadError
-from cxrdesk.imaging import read_grayscale, scale_to_8bit
+from cxrdesk.imaging import MIN_SIDE, read_grayscale, scale_to_8bit
 
 from .conftest import real_images
 from .imagefiles import png_bomb, write_dicom
@@ -100,10 +102,20 @@ def test_broken_files_are_refused_with_a_reason(radiograph, tmp_path):
                 "notes.png": "not a recognised image", "bad.dcm": "DICOM",
                 "dot.png": "too small", "bomb.png": "decompression bomb",
                 "missing.png": "not found"}
+    codes = {"empty.png": "empty", "truncated.png": "corrupt", "notes.png": "not_image", "bad.dcm": "dicom_no_image",
+             "dot.png": "too_small", "bomb.png": "too_large", "missing.png": "not_found"}
     for name, words in expected.items():
         with pytest.raises(ImageReadError, match=words) as info:
             read_grayscale(tmp_path / name)
         assert name in str(info.value)
+        # the reason without the path, its code and figures (a window words it in its language), kept across
+        # processes (a scan's workers pickle it)
+        refusal = pickle.loads(pickle.dumps(info.value))
+        assert str(refusal) == str(info.value) == f"{tmp_path / name}: {info.value.reason}"
+        assert refusal.reason.code == codes[name] and refusal.reason.values == info.value.reason.values
+    with pytest.raises(ImageReadError) as info:
+        read_grayscale(tmp_path / "dot.png")
+    assert info.value.reason.values == {"width": 1, "height": 1, "least": MIN_SIDE}
 
 
 def test_dicom_errors_do_not_leak_patient_data(tmp_path):

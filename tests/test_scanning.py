@@ -91,6 +91,11 @@ def test_problems_are_reported_not_fatal(tmp_path):
     assert "empty file" in reasons["covid/empty.png"]
     assert "decompression bomb" in reasons["covid/bomb.png"]
     assert "truncated" in reasons["Normal/cut.png"]
+    codes = {"covid/empty.png": "empty", "covid/bomb.png": "too_large", "Normal/cut.png": "corrupt"}
+    assert {path: reason.code for path, reason in reasons.items()} == codes  # a window words them in its language
+    again = scan_folder(tmp_path)  # from the cache: the same reasons, codes and figures
+    assert again.from_cache > 0 and {u.path: (u.reason, u.reason.code, u.reason.values) for u in again.unreadable} == {
+        u.path: (u.reason, u.reason.code, u.reason.values) for u in scan.unreadable}
     assert [s.path for s in scan.skipped] == ["covid/notes.txt"]
     assert scan.ignored_folders == {"Viral Pneumonia": "no image files (PNG, JPEG, BMP, TIFF or DICOM)"}
 

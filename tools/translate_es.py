@@ -387,6 +387,31 @@ ES = {
     "mean intensity {0:.0f} is outside the training images' range ({1:.0f}-{2:.0f})":
         "la intensidad media {0:.0f} está fuera del rango de las imágenes de entrenamiento ({1:.0f}-{2:.0f})",
     "no plausible lungs found ({0})": "no se encontraron pulmones plausibles ({0})",
+    "empty file (0 bytes)": "archivo vacío (0 bytes)",
+    "file not found": "archivo no encontrado",
+    "refused as a possible decompression bomb (its header claims an enormous image)":
+        "rechazado como posible bomba de descompresión (su cabecera declara una imagen enorme)",
+    "not a recognised image file (PNG, JPEG, BMP, TIFF and DICOM are supported)":
+        "no es un archivo de imagen reconocido (se admiten PNG, JPEG, BMP, TIFF y DICOM)",
+    "corrupt image (its header asks for more memory than there is)":
+        "imagen dañada (su cabecera pide más memoria de la que hay)",
+    "damaged DICOM file (its header asks for more memory than there is)":
+        "archivo DICOM dañado (su cabecera pide más memoria de la que hay)",
+    "not a DICOM file (no DICOM header; named .dcm but holds something else)":
+        "no es un archivo DICOM (sin cabecera DICOM; se llama .dcm pero contiene otra cosa)",
+    "DICOM file has no image (no Pixel Data element)": "el archivo DICOM no tiene imagen (no hay elemento Pixel Data)",
+    "cannot be read ({0})": "no se puede leer ({0})",
+    "too small to be a radiograph ({0}x{1} px; at least {2} px a side is needed)":
+        "demasiado pequeña para ser una radiografía ({0}x{1} px; se necesitan al menos {2} px por lado)",
+    "{0}x{1} px is {2:.1f} megapixels, over the limit of {3:.0f} megapixels (refused as a possible decompression bomb); "
+    "if the image is genuine, allow it with --max-pixels {4}":
+        "{0}x{1} px son {2:.1f} megapíxeles, por encima del límite de {3:.0f} megapíxeles (rechazada como posible "
+        "bomba de descompresión); si la imagen es auténtica, permítala con --max-pixels {4}",
+    "truncated or corrupt image ({0})": "imagen truncada o dañada ({0})",
+    "damaged DICOM file ({0})": "archivo DICOM dañado ({0})",
+    "not a readable DICOM file ({0})": "no es un archivo DICOM legible ({0})",
+    "DICOM pixel data cannot be decoded ({0}): {1}": "los datos de píxeles DICOM no se pueden decodificar ({0}): {1}",
+    "DICOM image is not one 2-D frame (shape {0})": "la imagen DICOM no es un único fotograma 2-D (forma {0})",
     "fewer than two lung regions found": "se encontraron menos de dos regiones pulmonares",
     "the two regions are not side by side, one in each half of the image":
         "las dos regiones no están una al lado de la otra, una en cada mitad de la imagen",

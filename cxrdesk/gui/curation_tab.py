@@ -23,7 +23,7 @@ from ..lungs import load_lung_model, overlay
 from ..scanning import measure_lungs, scan_folder
 from .charts import HistogramCanvas
 from .widgets import MessageLabel, class_name
-from .wording import note_text, reason_text, shortcut_verdicts
+from .wording import note_text, read_error_text, reason_text, shortcut_verdicts
 from .workers import Tasks
 
 THUMB = 96
@@ -371,7 +371,8 @@ class CurationTab(QWidget):
             lines.append(self.tr("Ignored folders: {0}").format(", ".join(scan.ignored_folders)))
         if scan.unreadable:
             first = scan.unreadable[0]
-            lines.append(self.tr("{0} unreadable files (first: {1}: {2})").format(len(scan.unreadable), first.path, first.reason))
+            lines.append(self.tr("{0} unreadable files (first: {1}: {2})").format(
+                len(scan.unreadable), first.path, read_error_text(first.reason)))
         lines.extend(reason_text(warning) for warning in scan.warnings)
         self.message.info("\n".join(lines))
         confounded = confounded_classes(scan)

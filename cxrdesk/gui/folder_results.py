@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QProgr
 from ..batch import diagnose_files, write_csv
 from ..errors import CxrdeskError
 from .widgets import MessageLabel, class_name
-from .wording import reason_text
+from .wording import read_error_text, reason_text
 from .workers import Tasks
 
 THUMBNAIL = 48
@@ -146,7 +146,7 @@ class FolderResults(QDialog):
 
     def _flags(self, record: dict | None, failure: dict | None) -> str:
         if failure is not None:
-            return failure["error"]
+            return read_error_text(failure["reason"]) if failure.get("reason") is not None else failure["error"]
         flags = [reason_text(reason) for reason in record["reasons"]]
         if record.get("learnt_from"):
             flags.append(self.tr("a film the model learnt from"))

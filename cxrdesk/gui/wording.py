@@ -69,6 +69,71 @@ def reason_text(reason) -> str:
     return str(reason)
 
 
+def read_error_text(reason) -> str:
+    """Why the reader refused a file (:attr:`cxrdesk.errors.ImageReadError.reason`) in the interface language;
+    a decoder's own detail (an exception's words, a DICOM transfer syntax) is kept as it came."""
+    code, v = getattr(reason, "code", None), getattr(reason, "values", {})
+    if code == "empty":
+        return QCoreApplication.translate("reader", "empty file (0 bytes)")
+    if code == "not_found":
+        return QCoreApplication.translate("reader", "file not found")
+    if code == "cannot_read":
+        return QCoreApplication.translate("reader", "cannot be read ({0})").format(v["why"])
+    if code == "bomb":
+        return QCoreApplication.translate(
+            "reader", "refused as a possible decompression bomb (its header claims an enormous image)")
+    if code == "too_small":
+        text = QCoreApplication.translate(
+            "reader", "too small to be a radiograph ({0}x{1} px; at least {2} px a side is needed)")
+        return text.format(v["width"], v["height"], v["least"])
+    if code == "too_large":
+        pixels = v["width"] * v["height"]
+        text = QCoreApplication.translate(
+            "reader", "{0}x{1} px is {2:.1f} megapixels, over the limit of {3:.0f} megapixels (refused as a "
+                      "possible decompression bomb); if the image is genuine, allow it with --max-pixels {4}")
+        return text.format(v["width"], v["height"], pixels / 1e6, v["limit"] / 1e6, pixels)
+    if code == "not_image":
+        return QCoreApplication.translate(
+            "reader", "not a recognised image file (PNG, JPEG, BMP, TIFF and DICOM are supported)")
+    if code == "memory":
+        return QCoreApplication.translate("reader", "corrupt image (its header asks for more memory than there is)")
+    if code == "corrupt":
+        return QCoreApplication.translate("reader", "truncated or corrupt image ({0})").format(v["detail"])
+    return _dicom_error_text(reason)
+
+
+def _dicom_error_text(reason) -> str:
+    code, v = getattr(reason, "code", None), getattr(reason, "values", {})
+    if code == "dicom_memory":
+        return QCoreApplication.translate(
+            "reader", "damaged DICOM file (its header asks for more memory than there is)")
+    if code == "dicom_damaged":
+        return QCoreApplication.translate("reader", "damaged DICOM file ({0})").format(v["detail"])
+    if code == "dicom_unreadable":
+        return QCoreApplication.translate("reader", "not a readable DICOM file ({0})").format(v["detail"])
+    if code == "not_dicom":
+        return QCoreApplication.translate(
+            "reader", "not a DICOM file (no DICOM header; named .dcm but holds something else)")
+    if code == "dicom_no_image":
+        return QCoreApplication.translate("reader", "DICOM file has no image (no Pixel Data element)")
+    if code == "dicom_undecodable":
+        text = QCoreApplication.translate("reader", "DICOM pixel data cannot be decoded ({0}): {1}")
+        return text.format(v["syntax"], v["detail"])
+    if code == "dicom_not_2d":
+        text = QCoreApplication.translate("reader", "DICOM image is not one 2-D frame (shape {0})")
+        return text.format(tuple(v["shape"]))
+    return str(reason)
+
+
+def error_text(error) -> str:
+    """A core error as the window says it: a file the reader refused is its path and the reason in the interface
+    language; any other error as the core wrote it."""
+    reason = getattr(error, "reason", None)
+    if reason is not None and getattr(error, "path", None) is not None:
+        return f"{error.path}: {read_error_text(reason)}"
+    return str(error)
+
+
 def note_text(note) -> str:
     """A curation note (:class:`~cxrdesk.curation.Note`) in the interface language where its kind is known: a class
     whose images all come from sources no other class has, sets of the same picture kept on one side."""

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from ..errors import CxrdeskError
 from ..events import Failed
+from .wording import error_text
 
 
 class Task(QThread):
@@ -45,7 +46,7 @@ class Task(QThread):
         try:
             result = self.fn(*self.args, **self.kwargs)
         except CxrdeskError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(error_text(exc))
         except Exception as exc:  # shown in the window: the application stays up
             traceback.print_exc()
             self.failed.emit(f"{type(exc).__name__}: {exc}")

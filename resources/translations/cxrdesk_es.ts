@@ -193,72 +193,72 @@
         <translation>{0} archivos ilegibles (el primero: {1}: {2})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="398" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="399" />
         <source>Class \ source</source>
         <translation>Clase \ fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="433" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="434" />
         <source>Measuring the mean intensity inside the lungs (the lung model runs on every image, once)...</source>
         <translation>Midiendo la intensidad media dentro de los pulmones (el modelo pulmonar se ejecuta una vez por imagen)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="443" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="444" />
         <source>mean pixel intensity inside the lungs (0-255)</source>
         <translation>intensidad media de píxel dentro de los pulmones (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="444" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="445" />
         <source>mean pixel intensity (0-255)</source>
         <translation>intensidad media de píxel (0-255)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="445" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="446" />
         <source>images</source>
         <translation>imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="506" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="507" />
         <source>Scan a folder and choose an output folder first.</source>
         <translation>Analice una carpeta y elija antes una carpeta de salida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="511" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="512" />
         <source>Replace?</source>
         <translation>¿Reemplazar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="512" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="513" />
         <source>{0} already exists. Replace the curated dataset there?</source>
         <translation>{0} ya existe. ¿Reemplazar el conjunto curado que contiene?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="527" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="528" />
         <source>Curated dataset written to {0}</source>
         <translation>Conjunto curado escrito en {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="537" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="538" />
         <source>Warning: the {0} split has fewer than {1} images of {2}: its figures would be noise.</source>
         <translation>Aviso: la partición de {0} tiene menos de {1} imágenes de {2}: sus cifras serían ruido.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="538" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="539" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="538" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="539" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="538" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="539" />
         <source>test</source>
         <translation>testeo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/curation_tab.py" line="541" />
+        <location filename="../../cxrdesk/gui/curation_tab.py" line="542" />
         <source>Warning: {0}</source>
         <translation>Aviso: {0}</translation>
     </message>
@@ -793,513 +793,513 @@
 <context>
     <name>TrainingTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="282" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="284" />
         <source>Curated dataset</source>
-        <extracomment>A run expected to take longer than this (seconds) is said, and asked for, before it starts.</extracomment>
+        <extracomment>A run expected to take longer than this (seconds) is said, and asked for, before it starts. How long a closing window waits for a run's worker to finish its epoch before it kills it.</extracomment>
         <translation>Conjunto curado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
         <source>Recipe</source>
         <translation>Receta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>Epochs</source>
         <translation>Épocas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
         <source>Batch size</source>
         <translation>Tamaño de lote</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="201" />
         <source>Image size (0 = model's)</source>
         <translation>Tamaño de imagen (0 = el del modelo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="201" />
         <source>Pretrained weights</source>
         <translation>Pesos preentrenados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="202" />
         <source>Seed</source>
         <translation>Semilla</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="202" />
         <source>Models folder</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="203" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="204" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
         <source>Browse...</source>
         <translation>Examinar...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="207" />
         <source>Start training</source>
         <translation>Iniciar entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="213" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="215" />
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="247" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="249" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="247" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="249" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="248" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="364" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="366" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="232" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="498" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="234" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="500" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="197" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="199" />
         <source>Lung field</source>
         <translation>Campo pulmonar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="208" />
         <source>Estimate for a new hospital (leave one hospital out, then train on every source)</source>
         <translation>Estimar para un hospital nuevo (dejar fuera un hospital cada vez y luego entrenar con todas las fuentes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="208" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="210" />
         <source>Trains one model per source (hospital) held out and tests it there, calibrates on those out-of-hospital predictions and chooses when to say 'uncertain', then trains the model on every source: its card then says what a hospital it never saw can expect. Takes as many trainings as there are sources, plus one.</source>
         <translation>Entrena un modelo por cada fuente (hospital) dejada fuera y lo prueba en ella, calibra con esas predicciones fuera de hospital y elige cuándo decir «incierto», y luego entrena el modelo con todas las fuentes: su ficha dice entonces qué puede esperar un hospital que nunca vio. Requiere tantos entrenamientos como fuentes, más uno.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="215" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
         <source>Off: the whole image (the study's)</source>
         <translation>Desactivado: la imagen entera (como el estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="215" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
         <source>Crop to the lungs</source>
         <translation>Recortar a los pulmones</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="216" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
         <source>Crop to the lungs and equalise within them</source>
         <translation>Recortar a los pulmones y ecualizar dentro de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="217" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="219" />
         <source>Only the lungs: crop, black outside them</source>
         <translation>Solo los pulmones: recortar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="218" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="220" />
         <source>Only the lungs: crop, equalise, black outside them</source>
         <translation>Solo los pulmones: recortar, ecualizar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="233" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="235" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="236" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="238" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="240" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="268" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="280" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="294" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="325" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="327" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="354" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="384" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="386" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="387" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="389" />
         <source>{0} - epoch {1}/{2} - batch {3}/{4}</source>
         <translation>{0} - época {1}/{2} - lote {3}/{4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="390" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="392" />
         <source>at most {0} left in all</source>
         <translation>como mucho {0} en total</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="393" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="395" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="371" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="373" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="224" />
         <source>Custom CNN (study)</source>
         <translation>CNN propia (estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="222" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="224" />
         <source>VGG16 transfer (study)</source>
         <translation>VGG16 por transferencia (estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="223" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
         <source>InceptionV3 transfer (study)</source>
         <translation>InceptionV3 por transferencia (estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="223" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
         <source>Compact CNN</source>
         <translation>CNN compacta</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="224" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="226" />
         <source>EfficientNetV2-B0 transfer</source>
         <translation>EfficientNetV2-B0 por transferencia</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="225" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="227" />
         <source>Study (shear, zoom, flip)</source>
         <translation>Estudio (cizalla, zoom, volteo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="226" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="228" />
         <source>Lungs only (study augmentation)</source>
         <translation>Solo los pulmones (aumento del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="227" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="229" />
         <source>Lungs + intensity augmentation, balance, early stop</source>
         <translation>Pulmones + aumento de intensidad, equilibrio, parada temprana</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="272" />
         <source>TensorFlow has had no GPU support on native Windows since version 2.10: run CXRDesk under WSL2 to train on the GPU</source>
         <translation>TensorFlow no admite GPU en Windows nativo desde la versión 2.10: ejecute CXRDesk en WSL2 para entrenar en la GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="272" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="274" />
         <source>this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to train on a GPU</source>
         <translation>este TensorFlow está compilado solo para CPU: instale 'tensorflow[and-cuda]' para entrenar en una GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="274" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
         <source>no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found (check 'nvidia-smi' and install 'tensorflow[and-cuda]')</source>
         <translation>TensorFlow no ve ninguna GPU: no se encontró el controlador de NVIDIA ni las bibliotecas CUDA (compruebe 'nvidia-smi' e instale 'tensorflow[and-cuda]')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="278" />
         <source>TensorFlow could not be started to look for a GPU</source>
         <translation>No se pudo iniciar TensorFlow para buscar una GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="343" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
         <source>A long run</source>
         <translation>Un entrenamiento largo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="344" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
         <source>This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?</source>
         <translation>Se espera que este entrenamiento dure hasta {0}: {1} épocas de unos {2} cada una, según el entrenamiento '{3}' ({4:.0f} s por época con {5} imágenes). La parada temprana puede terminarlo antes; si lo detiene, se conserva lo entrenado. ¿Empezar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="374" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="376" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="399" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="401" />
         <source>Stopped: the completed folds are kept (resume with 'cxrdesk crossval --resume {0} --out {1}')</source>
         <translation>Detenido: se conservan los pliegues terminados (reanudar con 'cxrdesk crossval --resume {0} --out {1}')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="401" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="403" />
         <source>Estimate done</source>
         <translation>Estimación terminada</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="403" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="407" />
         <source>the model saved is epoch {0}, the one of lowest validation loss</source>
         <translation>el modelo guardado es la época {0}, la de menor pérdida de validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="409" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="419" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="421" />
         <source>Final model, on every source</source>
         <translation>Modelo final, con todas las fuentes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="421" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="423" />
         <source>Fold {0} of {1}: holding out {2}</source>
         <translation>Pliegue {0} de {1}: dejando fuera {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="430" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="432" />
         <source>Estimate for a new hospital: {0}% of {1} trainings</source>
         <translation>Estimación para un hospital nuevo: {0}% de {1} entrenamientos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="433" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="435" />
         <source>Leave one hospital out: {0} folds ({1}), then the model on every source. {2}</source>
         <translation>Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="436" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="438" />
         <source>Held out {0}: accuracy {1:.1%} on {2} images it never saw</source>
         <translation>Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="450" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="452" />
         <source>All held out (pooled)</source>
         <translation>Todas las dejadas fuera (juntas)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
         <source>Held-out source</source>
         <translation>Fuente dejada fuera</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
         <source>ECE</source>
         <translation>ECE</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="454" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
         <source>Recall {0}</source>
         <translation>Sensibilidad {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="454" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
         <source>Answered</source>
         <translation>Respondidas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="457" />
         <source>AUC within the source</source>
         <translation>AUC dentro de la fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="458" />
         <source>Expected at a hospital it never saw (each source held out in turn)</source>
         <translation>Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="457" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
         <source>when sure ({0:.0%} of films) right {1:.0%} of the time</source>
         <translation>cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="461" />
         <source>never sure enough: every answer 'uncertain'</source>
         <translation>nunca lo bastante seguro: toda respuesta «incierto»</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="460" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="462" />
         <source>Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo final con todas las fuentes...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="485" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="487" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="486" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="488" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="490" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="493" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="495" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en una partición aleatoria de {2} de sus propios hospitales: {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="500" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="502" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="503" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="505" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="505" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="507" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="524" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="525" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
         <source>Expected at a
 new hospital</source>
         <translation>Esperado en un
 hospital nuevo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="525" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="528" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="528" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="516" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="518" />
         <source>not estimated</source>
         <translation>sin estimar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="520" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="522" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
@@ -1325,44 +1325,127 @@ reservados</translation>
 <context>
     <name>curation</name>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="76" />
+        <location filename="../../cxrdesk/gui/wording.py" line="141" />
         <source>CONFOUNDED: every {0} image comes from {1}, a source no other class has: the class cannot be told from the hospital</source>
         <translation>CONFUNDIDA: todas las imágenes de {0} vienen de {1}, una fuente que ninguna otra clase tiene: la clase no se distingue del hospital</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="81" />
+        <location filename="../../cxrdesk/gui/wording.py" line="146" />
         <source>{0} set(s) of the same picture (identical or near-identical) kept together on one side of the split, e.g. {1}</source>
         <translation>{0} grupo(s) de la misma imagen (idénticas o casi idénticas) mantenidos juntos en un lado de la partición, p. ej. {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="85" />
+        <location filename="../../cxrdesk/gui/wording.py" line="150" />
         <source>; {0} across classes, kept as allowed</source>
         <translation>; {0} entre clases, conservados como se permitió</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="93" />
+        <location filename="../../cxrdesk/gui/wording.py" line="158" />
         <source>SHORTCUT WARNING: intensity and size statistics alone predict the class {0:.0%} of the time ({1}-fold cross-validation; chance {2:.0%}). The classes probably come from different sources, and a network may learn the source instead of the disease.</source>
         <translation>AVISO DE ATAJO: solo las estadísticas de intensidad y tamaño predicen la clase el {0:.0%} de las veces (validación cruzada de {1} particiones; azar {2:.0%}). Las clases probablemente vienen de fuentes distintas, y una red puede aprender la fuente en lugar de la enfermedad.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="99" />
+        <location filename="../../cxrdesk/gui/wording.py" line="164" />
         <source>No strong shortcut found: simple statistics predict the class {0:.0%} of the time (chance {1:.0%}).</source>
         <translation>No se encontró un atajo fuerte: estadísticas simples predicen la clase el {0:.0%} de las veces (azar {1:.0%}).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="104" />
+        <location filename="../../cxrdesk/gui/wording.py" line="169" />
         <source>The same statistics tell the {0} sources apart {1:.0%} of the time (chance {2:.0%}): </source>
         <translation>Las mismas estadísticas distinguen las {0} fuentes el {1:.0%} de las veces (azar {2:.0%}): </translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="107" />
+        <location filename="../../cxrdesk/gui/wording.py" line="172" />
         <source>each hospital leaves its signature on its images.</source>
         <translation>cada hospital deja su firma en sus imágenes.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="108" />
+        <location filename="../../cxrdesk/gui/wording.py" line="173" />
         <source>no strong hospital signature.</source>
         <translation>sin una firma fuerte del hospital.</translation>
+    </message>
+</context>
+<context>
+    <name>reader</name>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="77" />
+        <source>empty file (0 bytes)</source>
+        <translation>archivo vacío (0 bytes)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="79" />
+        <source>file not found</source>
+        <translation>archivo no encontrado</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="81" />
+        <source>cannot be read ({0})</source>
+        <translation>no se puede leer ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="83" />
+        <source>refused as a possible decompression bomb (its header claims an enormous image)</source>
+        <translation>rechazado como posible bomba de descompresión (su cabecera declara una imagen enorme)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="86" />
+        <source>too small to be a radiograph ({0}x{1} px; at least {2} px a side is needed)</source>
+        <translation>demasiado pequeña para ser una radiografía ({0}x{1} px; se necesitan al menos {2} px por lado)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="91" />
+        <source>{0}x{1} px is {2:.1f} megapixels, over the limit of {3:.0f} megapixels (refused as a possible decompression bomb); if the image is genuine, allow it with --max-pixels {4}</source>
+        <translation>{0}x{1} px son {2:.1f} megapíxeles, por encima del límite de {3:.0f} megapíxeles (rechazada como posible bomba de descompresión); si la imagen es auténtica, permítala con --max-pixels {4}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="96" />
+        <source>not a recognised image file (PNG, JPEG, BMP, TIFF and DICOM are supported)</source>
+        <translation>no es un archivo de imagen reconocido (se admiten PNG, JPEG, BMP, TIFF y DICOM)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="99" />
+        <source>corrupt image (its header asks for more memory than there is)</source>
+        <translation>imagen dañada (su cabecera pide más memoria de la que hay)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="101" />
+        <source>truncated or corrupt image ({0})</source>
+        <translation>imagen truncada o dañada ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="108" />
+        <source>damaged DICOM file (its header asks for more memory than there is)</source>
+        <translation>archivo DICOM dañado (su cabecera pide más memoria de la que hay)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="111" />
+        <source>damaged DICOM file ({0})</source>
+        <translation>archivo DICOM dañado ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="113" />
+        <source>not a readable DICOM file ({0})</source>
+        <translation>no es un archivo DICOM legible ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="115" />
+        <source>not a DICOM file (no DICOM header; named .dcm but holds something else)</source>
+        <translation>no es un archivo DICOM (sin cabecera DICOM; se llama .dcm pero contiene otra cosa)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="118" />
+        <source>DICOM file has no image (no Pixel Data element)</source>
+        <translation>el archivo DICOM no tiene imagen (no hay elemento Pixel Data)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="120" />
+        <source>DICOM pixel data cannot be decoded ({0}): {1}</source>
+        <translation>los datos de píxeles DICOM no se pueden decodificar ({0}): {1}</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="123" />
+        <source>DICOM image is not one 2-D frame (shape {0})</source>
+        <translation>la imagen DICOM no es un único fotograma 2-D (forma {0})</translation>
     </message>
 </context>
 <context>
@@ -1451,52 +1534,52 @@ reservados</translation>
 <context>
     <name>report</name>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="116" />
+        <location filename="../../cxrdesk/gui/wording.py" line="181" />
         <source>CXRDesk - radiograph analysis</source>
         <translation>CXRDesk - análisis de la radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="117" />
+        <location filename="../../cxrdesk/gui/wording.py" line="182" />
         <source>File: {0}    Date: {1}</source>
         <translation>Archivo: {0}    Fecha: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="118" />
+        <location filename="../../cxrdesk/gui/wording.py" line="183" />
         <source>Radiograph</source>
         <translation>Radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="119" />
+        <location filename="../../cxrdesk/gui/wording.py" line="184" />
         <source>Grad-CAM ({0})</source>
         <translation>Grad-CAM ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="120" />
+        <location filename="../../cxrdesk/gui/wording.py" line="185" />
         <source>No heatmap</source>
         <translation>Sin mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="121" />
+        <location filename="../../cxrdesk/gui/wording.py" line="186" />
         <source>No diagnosis: the input may not be a frontal chest radiograph (see below).</source>
         <translation>Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal (véase abajo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="123" />
+        <location filename="../../cxrdesk/gui/wording.py" line="188" />
         <source>Not a diagnosis: probabilities asked for anyway</source>
         <translation>No es un diagnóstico: probabilidades pedidas de todos modos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="124" />
+        <location filename="../../cxrdesk/gui/wording.py" line="189" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="125" />
+        <location filename="../../cxrdesk/gui/wording.py" line="190" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="126" />
+        <location filename="../../cxrdesk/gui/wording.py" line="191" />
         <source>probability (%)</source>
         <translation>probabilidad (%)</translation>
     </message>
