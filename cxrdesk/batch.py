@@ -61,11 +61,11 @@ def diagnose_files(diagnoser, files: list[str], progress: Callable[[int, int], N
 
 def write_csv(path: Path, images: list[str], results: list[dict], failures: list[dict], classes) -> None:
     """One row per file, in the order given (atomically): the answer, each class's probability (empty for a
-    refused input), uncertain, out of distribution and why, the heat share when asked, or the error."""
+    refused input), uncertain, out of distribution and why, mirrored, the heat share when asked, or the error."""
     by_file = {r["file"]: r for r in results}
     errors = {f["file"]: f["error"] for f in failures}
     columns = ["file", "predicted", *[f"p_{c}" for c in classes], "uncertain", "out_of_distribution", "reasons",
-               "forced", "learnt_from", "heat_in_lungs", "error"]
+               "forced", "learnt_from", "mirrored", "heat_in_lungs", "error"]
     with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
@@ -80,7 +80,7 @@ def write_csv(path: Path, images: list[str], results: list[dict], failures: list
                              "uncertain": "" if r["uncertain"] is None else str(r["uncertain"]).lower(),
                              "out_of_distribution": str(r["out_of_distribution"]).lower(),
                              "reasons": "; ".join(r["reasons"]), "forced": str(r["forced"]).lower(),
-                             "learnt_from": str(r["learnt_from"]).lower(),
+                             "learnt_from": str(r["learnt_from"]).lower(), "mirrored": str(r["mirrored"]).lower(),
                              "heat_in_lungs": "" if r["heat_in_lungs"] is None else r["heat_in_lungs"], "error": ""})
 
 

@@ -28,6 +28,7 @@ LUNGS_ONNX_FILE = "lungs.onnx"
 CARD_FILE = "card.json"
 CLASSIFIER_FORMAT = "cxrdesk-bundle/1"
 LUNG_FORMAT = "cxrdesk-lungs/1"
+SIDE_FORMAT = "cxrdesk-side/1"  # the side check: a film mirrored left to right (cxrdesk.side)
 
 
 class CardError(CxrdeskError):

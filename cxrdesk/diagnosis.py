@@ -25,6 +25,7 @@ from .lungs import (CROP_LAYER, LUNG_MODEL_LAYER, LUNG_SIZE, SOURCE_LAYER, LungF
                     check_darker, load_lung_model, lung_boxes, probability_to_field)
 from .preprocessing import PREPROCESSING_LAYERS
 from .reasons import Reason
+from .side import load_side_check
 
 #: Thresholds of the out-of-distribution guard, measured on the 1,489 radiographs of
 #: ../shared/data/cxr3 (none of which trips them) and on the non-radiographs the tests make.
@@ -66,6 +67,8 @@ class Diagnosis:
     learnt: bool = False
     #: Shares of the heat in the lungs, between them and outside the lung field (see :func:`heat_regions`).
     heat_where: dict[str, float] | None = None
+    #: The side check's score when the film seems mirrored left to right (see :mod:`cxrdesk.side`), else None.
+    mirrored: float | None = None
     notice: str = RESEARCH_NOTICE
 
     @property
@@ -114,6 +117,11 @@ class Diagnosis:
         """'' for a film the model never saw; else that its answer says nothing of new films."""
         return ("the model learnt from this very film (it is among its training and validation files): its answer "
                 "says nothing of how it does on films it never saw") if self.learnt else ""
+
+    def mirrored_sentence(self) -> str:
+        """'' for a film shown as taken (or not checked); else that it seems mirrored, for a person to check."""
+        return ("the film seems mirrored left to right (the heart on the other side from a film as taken): check its "
+                "side marker - a flipped image, or dextrocardia") if self.mirrored is not None else ""
 
     def answer_sentence(self) -> str:
         """The one line that answers: no diagnosis, uncertain, or the predicted class."""
@@ -165,7 +173,8 @@ class Diagnosis:
                 "uncertain": self.uncertain if shown else None,
                 "uncertain_threshold": self.uncertain_rule["threshold"] if self.uncertain_rule else None,
                 "out_of_distribution": bool(self.warnings), "reasons": self.warnings, "warnings": self.warnings,
-                "forced": self.forced, "learnt_from": self.learnt, "model": self.model,
+                "forced": self.forced, "learnt_from": self.learnt, "mirrored": self.mirrored is not None,
+                "mirrored_score": round(self.mirrored, 4) if self.mirrored is not None else None, "model": self.model,
                 "heatmap_class": self.heatmap_class,
                 "lungs": self.lungs.to_dict() if self.lungs is not None else None,
                 "heat_in_lungs": round(self.heat_in_lungs, 4) if self.heat_in_lungs is not None else None,
@@ -206,6 +215,8 @@ class Diagnoser:
         self.learned = bundle.card.learned_sha256 or set()  # short hashes of the files it learnt from
         self.summary["runtime"] = self.runtime
         self.summary["lung_checks"] = self.lungs is not None
+        self.side = load_side_check()  # a film mirrored left to right is said (None: not checked)
+        self.summary["side_check"] = self.side is not None
         # a lung-field model's own lung map comes with its pass; it is used for the checks when the lung network
         # saw the image there at least at its own input size (as when it runs alone), else the lungs are found again
         self.inner_lungs = (lungs is None and bundle.card.lung_field != "off"
@@ -288,12 +299,13 @@ class Diagnoser:
             if turned:
                 warnings.append(turned)
         where = heat_regions(cam, lungs) if cam is not None and lungs is not None else None
+        mirrored = self.side.mirrored(loaded.pixels) if self.side is not None and not warnings else None
         probabilities = {c: float(p) for c, p in zip(self.classes, probs)}
         return Diagnosis(str(path), probabilities, predicted, warnings, self.summary, loaded.pixels, cam,
                          (target or predicted) if heatmap else None, lungs, where["lungs"] if where else None,
                          self.screening(probabilities), self.bundle.card.uncertain, forced=force and bool(warnings),
                          learnt=bool(loaded.sha256) and loaded.sha256[:LEARNED_HASH_DIGITS] in self.learned,
-                         heat_where=where)
+                         heat_where=where, mirrored=mirrored)
 
     def add_heatmap(self, result: Diagnosis, heatmap_class: str | None = None) -> Diagnosis:
         """Grad-CAM for a diagnosis made without one (TensorFlow is loaded on first use): its heatmap for

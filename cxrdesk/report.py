@@ -271,6 +271,8 @@ def diagnosis_notes(result) -> list[tuple[str, str]]:
     if result.uncertain and not result.refused:
         notes.append((_sentence(result.uncertain_sentence()), GREY))
     notes += [(f"Screening: {line}.", AMBER) for line in result.screening_sentences()]
+    if result.mirrored is not None:
+        notes.append((_sentence(result.mirrored_sentence()), AMBER))
     if result.learnt:
         notes.append((_sentence(result.learnt_sentence()), GREY))
     if result.heat_sentence() and not result.refused:

@@ -208,6 +208,32 @@ def test_every_reader_refusal_is_said_in_spanish(window, qtbot, tmp_path):
     assert all(read_error_text(reason) == str(reason) for reason in reasons)  # English: the reader's own text
 
 
+def test_a_mirrored_film_is_diagnosed_and_said_in_spanish(window, qtbot, tmp_path):
+    """A film mirrored left to right gets its diagnosis and an amber note in the window's language, which the
+    report carries too."""
+    import numpy as np
+    from PIL import Image
+
+    from cxrdesk.imaging import read_grayscale
+    from cxrdesk.side import SIDE_BUNDLE, SideCheck
+
+    check = SideCheck(SIDE_BUNDLE)
+    film = next(pixels for pixels in (read_grayscale(f).pixels for f in real_images("tuberculosis", 12))
+                if check.score(np.ascontiguousarray(pixels[:, ::-1])) > 0.9)
+    Image.fromarray(np.ascontiguousarray(film[:, ::-1])).save(tmp_path / "mirrored.png")
+    window.set_language("es")
+    try:
+        tab = window.diagnosis
+        qtbot.waitUntil(lambda: tab.diagnoser is not None, timeout=120000)  # the demo model
+        tab.diagnose(str(tmp_path / "mirrored.png"))
+        qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
+        assert not tab.result.refused and tab.result.mirrored is not None
+        assert "La placa parece invertida de izquierda a derecha" in tab.warning.text() and tab.warning.isVisibleTo(tab)
+        assert any("invertida de izquierda a derecha" in text for text, _ in tab.report_wording().notes)
+    finally:
+        window.set_language("en")
+
+
 def test_a_refused_film_and_its_report_in_spanish(window, qtbot, tmp_path, monkeypatch):
     """In Spanish, a film turned upside down gets no diagnosis with its reason in Spanish, and the report the
     window writes is in Spanish too, its texts apart from each other."""

@@ -412,6 +412,11 @@ ES = {
     "not a readable DICOM file ({0})": "no es un archivo DICOM legible ({0})",
     "DICOM pixel data cannot be decoded ({0}): {1}": "los datos de píxeles DICOM no se pueden decodificar ({0}): {1}",
     "DICOM image is not one 2-D frame (shape {0})": "la imagen DICOM no es un único fotograma 2-D (forma {0})",
+    "The film seems mirrored left to right (the heart on the other side from a film as taken): check its side marker - "
+    "a flipped image, or dextrocardia.":
+        "La placa parece invertida de izquierda a derecha (el corazón en el lado contrario al de una placa tal como se "
+        "tomó): compruebe su marcador de lado - una imagen volteada, o dextrocardia.",
+    "mirrored left to right?": "¿invertida de izquierda a derecha?",
     "fewer than two lung regions found": "se encontraron menos de dos regiones pulmonares",
     "the two regions are not side by side, one in each half of the image":
         "las dos regiones no están una al lado de la otra, una en cada mitad de la imagen",

@@ -163,6 +163,8 @@ def print_result(path: str, result, heatmap_path, report_path) -> None:
         print(f"  Screening: {line}")
     if result.learnt:
         print(f"  Note: {result.learnt_sentence()}")
+    if result.mirrored is not None:
+        print(f"  Note: {result.mirrored_sentence()}")
     if result.lungs is not None and result.lungs.plausible:
         print(f"  Lungs: {result.lungs.share:.0%} of the image, box {result.lungs.bbox}")
     if result.heatmap is not None:

@@ -515,11 +515,13 @@ class DiagnosisTab(QWidget):
         self.learnt.setVisible(result.learnt)
         self.show_heat_text()
         self.heat.setVisible(not result.refused)  # where a non-radiograph's heat lies says nothing
-        self.warning.setText("\n".join(
-            self.tr("Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory "
-                    "test").format(class_name(name), result.probabilities[name], s["threshold"],
-                                   self.tr(" (chosen on this hospital's images)") if s.get("chosen_on") == "site" else "")
-            for name, s in result.screening.items() if s["above"] and not result.refused))
+        self.warning.setText("\n".join([self.tr(
+            "Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory test").format(
+                class_name(name), result.probabilities[name], s["threshold"],
+                self.tr(" (chosen on this hospital's images)") if s.get("chosen_on") == "site" else "")
+            for name, s in result.screening.items() if s["above"] and not result.refused] + ([self.tr(
+                "The film seems mirrored left to right (the heart on the other side from a film as taken): check its "
+                "side marker - a flipped image, or dextrocardia.")] if result.mirrored is not None else [])))
         self.warning.setVisible(bool(self.warning.text()))
 
     def show_heat_text(self) -> None:

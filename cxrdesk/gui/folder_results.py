@@ -150,6 +150,8 @@ class FolderResults(QDialog):
         flags = [reason_text(reason) for reason in record["reasons"]]
         if record.get("learnt_from"):
             flags.append(self.tr("a film the model learnt from"))
+        if record.get("mirrored"):
+            flags.append(self.tr("mirrored left to right?"))
         return "; ".join(flags)
 
     def _open_row(self, row: int, _column: int) -> None:

@@ -29,7 +29,8 @@ MAX_LUNG_CONTRAST = 5.0
 #: each way, with the plausibility checks (benchmarks/bench_orientation.py, figures in benchmarks/RESULTS.md):
 #: upright films refused 1.7 % (this check alone 0.3 %), upside down 99.7 %, turned 180 degrees 99.8 %,
 #: rotated 90 / 270 degrees 98.4 / 89.7 % (mostly as no pair of lungs side by side). A mirrored film (heart
-#: on the right) is not told from an upright one by the lungs and passes (2.7 %). Comparing with the
+#: on the right) is not told from an upright one by the lungs and passes (2.7 %): the side check says it
+#: (:mod:`cxrdesk.side`, a network of its own). Comparing with the
 #: upside-down film alone (one pass fewer) let 5 % more films rotated by 90 degrees through: both are kept.
 TURN_MARGIN = 0.02
 #: The ways a film is turned that the lung model can tell, each with the turn that puts it back.

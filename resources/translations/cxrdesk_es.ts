@@ -538,7 +538,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="494" />
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="587" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="589" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
@@ -563,22 +563,27 @@
         <translation>El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta no dice nada de cómo funciona con placas que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="531" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="523" />
+        <source>The film seems mirrored left to right (the heart on the other side from a film as taken): check its side marker - a flipped image, or dextrocardia.</source>
+        <translation>La placa parece invertida de izquierda a derecha (el corazón en el lado contrario al de una placa tal como se tomó): compruebe su marcador de lado - una imagen volteada, o dextrocardia.</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="533" />
         <source>Grad-CAM heatmap: being computed (TensorFlow starts the first time)...</source>
         <translation>Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="533" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="535" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="536" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="538" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="546" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="548" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
@@ -613,27 +618,27 @@
         <translation> (elegido con las imágenes de este hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="541" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="543" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo {2} ({3:.0%}), señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="550" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="552" />
         <source>between the lungs (mediastinum, heart)</source>
         <translation>entre los pulmones (mediastino, corazón)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="551" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="553" />
         <source>outside the lung field (neck, shoulders, abdomen, borders)</source>
         <translation>fuera del campo pulmonar (cuello, hombros, abdomen, bordes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="575" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="577" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="579" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="581" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
@@ -706,17 +711,22 @@
         <translation>una placa de la que el modelo aprendió</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="162" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="154" />
+        <source>mirrored left to right?</source>
+        <translation>¿invertida de izquierda a derecha?</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/folder_results.py" line="164" />
         <source>Export CSV</source>
         <translation>Exportar CSV</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="168" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="170" />
         <source>Cannot write {0}: {1}</source>
         <translation>No se puede escribir {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/folder_results.py" line="170" />
+        <location filename="../../cxrdesk/gui/folder_results.py" line="172" />
         <source>Wrote {0}</source>
         <translation>Escrito {0}</translation>
     </message>
