@@ -252,6 +252,9 @@ def _run_fold(cfg: TrainConfig, settings: CrossvalSettings, dataset: CuratedData
     table = Predictions([_relative(i.file, root) for i in items], [i.source for i in items], [fold.name] * len(items),
                         np.array([dataset.classes.index(i.label) for i in items]), raw, tuple(dataset.classes))
     write_text(done, table.to_csv())
+    # the table as saved (6 decimals), as a resumed fold reads it: the estimate is then a function of the file the
+    # model ships with, made again the same by resummarise (from unrounded tables it differed now and then)
+    table = Predictions.read(done)
     record = {**fold.to_dict(), "epochs_run": bundle.card.training.get("epochs_run"),
               "best_epoch": bundle.card.best_epoch, "seconds_per_epoch": bundle.card.training.get("seconds_per_epoch"),
               "seconds": round(time.perf_counter() - started, 1)}

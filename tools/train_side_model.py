@@ -3,7 +3,7 @@
     python tools/train_side_model.py [--out models/side-cnn] [--seed 1] [--epochs 8]
 
 Each source of cxr3 is held out in turn to choose the threshold (what it found is printed and kept on the card),
-then the network learns from all 1,489 films, each as given and mirrored. About 15 minutes on 2 CPU cores.
+then the network learns from all 1,489 films, each as given and mirrored. About 10 minutes on 2 CPU cores.
 """
 
 from __future__ import annotations
