@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_transfer_probe import CLASSES, VGG, ece, films  # noqa: E402
+from bench_transfer_probe import CLASSES, VGG, ece, film_to_rgb, films  # noqa: E402
 
 BLOCK5 = ("block5_conv1", "block5_conv2", "block5_conv3")
 CUT = {3: "block4_pool", 2: "block5_conv1", 1: "block5_conv2", 0: "block5_conv3"}
@@ -49,22 +49,8 @@ def vgg16(size: int):
 def extractor(field: str, scale: str, size: int, cut: str):
     """From an 8-bit film of any size to VGG16's activations at layer ``cut`` (frozen)."""
     import keras
-    from keras import layers
 
-    from cxrdesk.lungs import lung_field_input, load_lung_model, register_layers
-    from cxrdesk.preprocessing import RESIZE_ANTIALIAS, RESIZE_INTERPOLATION
-
-    register_layers()
-    inputs = keras.Input((None, None, 1))
-    if field == "off":
-        x = layers.Resizing(size, size, interpolation=RESIZE_INTERPOLATION, antialias=RESIZE_ANTIALIAS)(inputs)
-    else:
-        x = lung_field_input(inputs, size, field, load_lung_model().model)
-    rgb = layers.Concatenate()([x, x, x])
-    if scale == "unit":
-        rgb = layers.Rescaling(1 / 255)(rgb)
-    else:
-        rgb = layers.Lambda(lambda t: keras.applications.vgg16.preprocess_input(t))(rgb)
+    inputs, rgb = film_to_rgb(field, scale, size)
     base = vgg16(size)
     part = keras.Model(base.input, base.get_layer(cut).output)
     return keras.Model(inputs, part(rgb))

@@ -42,8 +42,9 @@ def films() -> list[dict]:
                 for row in csv.DictReader(handle)]
 
 
-def extractor(field: str, scale: str, size: int):
-    """A Keras model from an 8-bit film of any size to 1,024 pooled VGG16 features."""
+def film_to_rgb(field: str, scale: str, size: int):
+    """(input, output) of the layers from an 8-bit film of any size to VGG16's RGB input: the lung field (or the
+    whole film resized), gray to three channels, the pixel scale."""
     import keras
     from keras import layers
 
@@ -58,9 +59,16 @@ def extractor(field: str, scale: str, size: int):
         x = lung_field_input(inputs, size, field, load_lung_model().model)
     rgb = layers.Concatenate()([x, x, x])
     if scale == "unit":
-        rgb = layers.Rescaling(1 / 255)(rgb)
-    else:
-        rgb = layers.Lambda(lambda t: keras.applications.vgg16.preprocess_input(t))(rgb)
+        return inputs, layers.Rescaling(1 / 255)(rgb)
+    return inputs, layers.Lambda(lambda t: keras.applications.vgg16.preprocess_input(t))(rgb)
+
+
+def extractor(field: str, scale: str, size: int):
+    """A Keras model from an 8-bit film of any size to 1,024 pooled VGG16 features."""
+    import keras
+    from keras import layers
+
+    inputs, rgb = film_to_rgb(field, scale, size)
     base = keras.applications.VGG16(include_top=False, weights=None, input_shape=(size, size, 3))
     base.load_weights(VGG)
     base.trainable = False
