@@ -23,7 +23,7 @@ import numpy as np
 
 from . import RESEARCH_NOTICE, __version__
 from .atomic import building_folder
-from .card import CLASSIFIER_FORMAT, LUNG_FORMAT, MODEL_FILE, SIDE_FORMAT, ModelCard, read_card_file, write_card
+from .card import CLASSIFIER_FORMAT, LUNG_FORMAT, MODEL_FILE, ORIENTATION_FORMAT, ModelCard, read_card_file, write_card
 from .card import amend_card as _amend_card
 from .classes import classes_of, screened
 from .dataset import CuratedDataset
@@ -489,9 +489,9 @@ def read_card(folder: str | Path) -> Card:
         if str(card.get("format", "")) == LUNG_FORMAT:
             return (f"{folder} is a lung segmentation model, not a classifier: use it with 'cxrdesk lungs --model' "
                     "or 'cxrdesk train --lung-model', and choose a classifier bundle here")
-        if str(card.get("format", "")) == SIDE_FORMAT:
-            return (f"{folder} is CXRDesk's side check (a film mirrored left to right), not a classifier: choose a "
-                    "classifier bundle here")
+        if str(card.get("format", "")) == ORIENTATION_FORMAT:
+            return (f"{folder} is CXRDesk's orientation check (a film mirrored, upside down or on its side), not a "
+                    "classifier: choose a classifier bundle here")
         return None
 
     return read_card_file(folder, Card, BundleError, wrong_kind)

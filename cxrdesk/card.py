@@ -28,7 +28,8 @@ LUNGS_ONNX_FILE = "lungs.onnx"
 CARD_FILE = "card.json"
 CLASSIFIER_FORMAT = "cxrdesk-bundle/1"
 LUNG_FORMAT = "cxrdesk-lungs/1"
-SIDE_FORMAT = "cxrdesk-side/1"  # the side check: a film mirrored left to right (cxrdesk.side)
+#: The orientation check: a film mirrored, upside down or on its side (cxrdesk.orientation).
+ORIENTATION_FORMAT = "cxrdesk-orientation/1"
 
 
 class CardError(CxrdeskError):

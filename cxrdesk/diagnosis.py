@@ -23,9 +23,9 @@ from .imaging import LoadedImage, read_grayscale
 from .onnx_inference import OnnxModel, onnx_file_hashes, usable_onnx
 from .lungs import (CROP_LAYER, LUNG_MODEL_LAYER, LUNG_SIZE, SOURCE_LAYER, LungField, LungModelError, LungSegmenter,
                     check_darker, load_lung_model, lung_boxes, probability_to_field)
+from .orientation import load_orientation_check
 from .preprocessing import PREPROCESSING_LAYERS
 from .reasons import Reason
-from .side import load_side_check
 
 #: Thresholds of the out-of-distribution guard, measured on the 1,489 radiographs of
 #: ../shared/data/cxr3 (none of which trips them) and on the non-radiographs the tests make.
@@ -67,7 +67,8 @@ class Diagnosis:
     learnt: bool = False
     #: Shares of the heat in the lungs, between them and outside the lung field (see :func:`heat_regions`).
     heat_where: dict[str, float] | None = None
-    #: The side check's score when the film seems mirrored left to right (see :mod:`cxrdesk.side`), else None.
+    #: The orientation check's mirrored score when the film seems mirrored left to right (see
+    #: :mod:`cxrdesk.orientation`), else None.
     mirrored: float | None = None
     notice: str = RESEARCH_NOTICE
 
@@ -215,8 +216,10 @@ class Diagnoser:
         self.learned = bundle.card.learned_sha256 or set()  # short hashes of the files it learnt from
         self.summary["runtime"] = self.runtime
         self.summary["lung_checks"] = self.lungs is not None
-        self.side = load_side_check()  # a film mirrored left to right is said (None: not checked)
-        self.summary["side_check"] = self.side is not None
+        # a film turned is refused, one mirrored left to right said (None: the lung model checks the turn, and the
+        # side is not checked)
+        self.orientation = load_orientation_check()
+        self.summary["orientation_check"] = self.orientation is not None
         # a lung-field model's own lung map comes with its pass; it is used for the checks when the lung network
         # saw the image there at least at its own input size (as when it runs alone), else the lungs are found again
         self.inner_lungs = (lungs is None and bundle.card.lung_field != "off"
@@ -284,6 +287,9 @@ class Diagnoser:
         probs = self._calibrated(raw)
         predicted = self.classes[int(probs.argmax())]
         warnings = ood_warnings(loaded, self.bundle.card)
+        seen = self.orientation.look(loaded.pixels) if self.orientation is not None and not warnings else None
+        if seen is not None and seen.turned:
+            warnings.append(seen.turned)
         if lung_map is None and self.lungs is not None:
             lung_map = self.lungs.probability(loaded.pixels)
         lungs = None
@@ -292,14 +298,14 @@ class Diagnoser:
             lungs = check_darker(loaded.pixels, probability_to_field(lung_map, width, height))
         if lungs is not None and not lungs.plausible:
             warnings.append(Reason(f"no plausible lungs found ({lungs.reason})", "no_lungs", why=lungs.reason))
-        elif lungs is not None and self.lungs is not None:
-            # the film as given needs no second pass: its map is the lung network's own (a lung-field model's
-            # lungs.onnx is exported from its own front; in TensorFlow the front resizes once more, a rounding apart)
+        elif lungs is not None and self.lungs is not None and self.orientation is None:
+            # without the orientation check, the lung model's own turn check; the film as given needs no second
+            # pass: its map is the lung network's own (a lung-field model's lungs.onnx is exported from its own front; in TensorFlow the front resizes once more, a rounding apart)
             turned = self.lungs.turned(loaded.pixels, given=lung_map)
             if turned:
                 warnings.append(turned)
         where = heat_regions(cam, lungs) if cam is not None and lungs is not None else None
-        mirrored = self.side.mirrored(loaded.pixels) if self.side is not None and not warnings else None
+        mirrored = seen.mirrored if seen is not None and not warnings else None
         probabilities = {c: float(p) for c, p in zip(self.classes, probs)}
         return Diagnosis(str(path), probabilities, predicted, warnings, self.summary, loaded.pixels, cam,
                          (target or predicted) if heatmap else None, lungs, where["lungs"] if where else None,

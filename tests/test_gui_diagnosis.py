@@ -116,6 +116,7 @@ def test_every_reason_for_no_diagnosis_is_said_in_spanish(window, tmp_path):
     from cxrdesk.imaging import LoadedImage, read_grayscale
     from cxrdesk.lungs import check_darker, load_lung_model, probability_to_field
     from cxrdesk.gui.wording import reason_text
+    from cxrdesk.orientation import ORIENTATION_BUNDLE, OrientationCheck
 
     card = read_card(DEMO_BUNDLE)
     film = read_grayscale(real_images("normal", 1)[0]).pixels
@@ -136,7 +137,9 @@ def test_every_reason_for_no_diagnosis_is_said_in_spanish(window, tmp_path):
     maps["lung_share"][0:128, 0:62] = maps["lung_share"][0:128, 66:128] = 1
     reasons += [probability_to_field(m, 256, 256).reason for m in maps.values()]
     segmenter = load_lung_model(onnx=True)
-    reasons.append(segmenter.turned(np.ascontiguousarray(np.flipud(film))))
+    reasons.append(segmenter.turned(np.ascontiguousarray(np.flipud(film))))  # the lung model's turn check
+    orientation = OrientationCheck(ORIENTATION_BUNDLE)  # and the orientation check's
+    reasons += [orientation.look(np.ascontiguousarray(np.rot90(film, k))).turned for k in (1, 2, 3)]
     inverted = 255 - film
     found = probability_to_field(segmenter.probability(film), film.shape[1], film.shape[0])  # the film's lungs,
     reasons.append(check_darker(inverted, found).reason)  # in its negative: brighter than the rest
@@ -215,11 +218,11 @@ def test_a_mirrored_film_is_diagnosed_and_said_in_spanish(window, qtbot, tmp_pat
     from PIL import Image
 
     from cxrdesk.imaging import read_grayscale
-    from cxrdesk.side import SIDE_BUNDLE, SideCheck
+    from cxrdesk.orientation import ORIENTATION_BUNDLE, OrientationCheck
 
-    check = SideCheck(SIDE_BUNDLE)
+    check = OrientationCheck(ORIENTATION_BUNDLE)
     film = next(pixels for pixels in (read_grayscale(f).pixels for f in real_images("tuberculosis", 12))
-                if check.score(np.ascontiguousarray(pixels[:, ::-1])) > 0.9)
+                if check.probabilities(np.ascontiguousarray(pixels[:, ::-1]))[1] > 0.9)
     Image.fromarray(np.ascontiguousarray(film[:, ::-1])).save(tmp_path / "mirrored.png")
     window.set_language("es")
     try:

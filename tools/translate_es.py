@@ -427,8 +427,12 @@ ES = {
         "los pulmones cubren el {0:.0%} de la imagen (se espera {1:.0%}-{2:.0%})",
     "the 'lungs' are {0:.0f} levels brighter than the rest of the chest: an inverted (negative) image?":
         "los «pulmones» son {0:.0f} niveles más claros que el resto del tórax: ¿una imagen invertida (negativa)?",
-    "upside down": "al revés (de arriba abajo)",
+    "upside down": "al revés",
     "rotated 180 degrees": "girada 180 grados",
+    "turned 90 degrees clockwise": "girada 90 grados en el sentido de las agujas del reloj",
+    "turned 90 degrees counter-clockwise": "girada 90 grados en sentido contrario a las agujas del reloj",
+    "the film seems {0}: the orientation check gives {1:.0%} that it is turned":
+        "la placa parece {0}: el control de orientación da un {1:.0%} de que está girada",
     "the film seems {0}: its lungs are found more clearly once it is turned back (certainty {1:.2f} as given, {2:.2f} turned back)":
         "la placa parece {0}: sus pulmones se encuentran con más claridad una vez enderezada (certeza {1:.2f} tal "
         "como está, {2:.2f} enderezada)",

@@ -54,9 +54,16 @@ def reason_text(reason) -> str:
         return text.format(v["contrast"])
     if code == "turned":
         turns = {"upside down": QCoreApplication.translate("reasons", "upside down"),
-                 "rotated 180 degrees": QCoreApplication.translate("reasons", "rotated 180 degrees")}
+                 "rotated 180 degrees": QCoreApplication.translate("reasons", "rotated 180 degrees"),
+                 "turned 90 degrees clockwise": QCoreApplication.translate("reasons", "turned 90 degrees clockwise"),
+                 "turned 90 degrees counter-clockwise": QCoreApplication.translate(
+                     "reasons", "turned 90 degrees counter-clockwise")}
         turn = turns.get(v["turn"], v["turn"])
-        text = QCoreApplication.translate(
+        if "score" in v:  # the orientation check's (cxrdesk.orientation)
+            text = QCoreApplication.translate("reasons", "the film seems {0}: the orientation check gives {1:.0%} "
+                                                         "that it is turned")
+            return text.format(turn, v["score"])
+        text = QCoreApplication.translate(  # the lung model's, where there is no orientation check
             "reasons", "the film seems {0}: its lungs are found more clearly once it is turned back "
                        "(certainty {1:.2f} as given, {2:.2f} turned back)")
         return text.format(turn, v["given"], v["back"])

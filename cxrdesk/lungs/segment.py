@@ -23,14 +23,15 @@ PAIR_SHARE_RANGE = (0.06, 0.60)
 #: mediastinum, diaphragm). Over 264 images of ../shared/data the lungs' mean was 1 to 100 levels below
 #: the rest's (median 54); in the inverted MONOCHROME1 file read as MONOCHROME2 it is 32 above.
 MAX_LUNG_CONTRAST = 5.0
-#: A film whose lungs the lung model finds more certainly (mean |2p - 1| of its lung map) once turned back
-#: by more than this is refused as turned. The film's own map is the one its diagnosis has made already, so
+#: Where there is no orientation check (:mod:`cxrdesk.orientation`, a network of its own, which a diagnosis
+#: uses when it is shipped: cheaper, and it refuses films on their side too), a film whose lungs the lung model
+#: finds more certainly (mean |2p - 1| of its lung map) once turned back by more than this is refused as turned. The film's own map is the one its diagnosis has made already, so
 #: the check costs one batch of the turned films through the lung network. On the 1,489 films of cxr3 turned
 #: each way, with the plausibility checks (benchmarks/bench_orientation.py, figures in benchmarks/RESULTS.md):
 #: upright films refused 1.7 % (this check alone 0.3 %), upside down 99.7 %, turned 180 degrees 99.8 %,
 #: rotated 90 / 270 degrees 98.4 / 89.7 % (mostly as no pair of lungs side by side). A mirrored film (heart
-#: on the right) is not told from an upright one by the lungs and passes (2.7 %): the side check says it
-#: (:mod:`cxrdesk.side`, a network of its own). Comparing with the
+#: on the right) is not told from an upright one by the lungs and passes (2.7 %): the orientation check says
+#: it. Comparing with the
 #: upside-down film alone (one pass fewer) let 5 % more films rotated by 90 degrees through: both are kept.
 TURN_MARGIN = 0.02
 #: The ways a film is turned that the lung model can tell, each with the turn that puts it back.

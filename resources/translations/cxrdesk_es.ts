@@ -1335,42 +1335,42 @@ reservados</translation>
 <context>
     <name>curation</name>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="141" />
+        <location filename="../../cxrdesk/gui/wording.py" line="148" />
         <source>CONFOUNDED: every {0} image comes from {1}, a source no other class has: the class cannot be told from the hospital</source>
         <translation>CONFUNDIDA: todas las imágenes de {0} vienen de {1}, una fuente que ninguna otra clase tiene: la clase no se distingue del hospital</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="146" />
+        <location filename="../../cxrdesk/gui/wording.py" line="153" />
         <source>{0} set(s) of the same picture (identical or near-identical) kept together on one side of the split, e.g. {1}</source>
         <translation>{0} grupo(s) de la misma imagen (idénticas o casi idénticas) mantenidos juntos en un lado de la partición, p. ej. {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="150" />
+        <location filename="../../cxrdesk/gui/wording.py" line="157" />
         <source>; {0} across classes, kept as allowed</source>
         <translation>; {0} entre clases, conservados como se permitió</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="158" />
+        <location filename="../../cxrdesk/gui/wording.py" line="165" />
         <source>SHORTCUT WARNING: intensity and size statistics alone predict the class {0:.0%} of the time ({1}-fold cross-validation; chance {2:.0%}). The classes probably come from different sources, and a network may learn the source instead of the disease.</source>
         <translation>AVISO DE ATAJO: solo las estadísticas de intensidad y tamaño predicen la clase el {0:.0%} de las veces (validación cruzada de {1} particiones; azar {2:.0%}). Las clases probablemente vienen de fuentes distintas, y una red puede aprender la fuente en lugar de la enfermedad.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="164" />
+        <location filename="../../cxrdesk/gui/wording.py" line="171" />
         <source>No strong shortcut found: simple statistics predict the class {0:.0%} of the time (chance {1:.0%}).</source>
         <translation>No se encontró un atajo fuerte: estadísticas simples predicen la clase el {0:.0%} de las veces (azar {1:.0%}).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="169" />
+        <location filename="../../cxrdesk/gui/wording.py" line="176" />
         <source>The same statistics tell the {0} sources apart {1:.0%} of the time (chance {2:.0%}): </source>
         <translation>Las mismas estadísticas distinguen las {0} fuentes el {1:.0%} de las veces (azar {2:.0%}): </translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="172" />
+        <location filename="../../cxrdesk/gui/wording.py" line="179" />
         <source>each hospital leaves its signature on its images.</source>
         <translation>cada hospital deja su firma en sus imágenes.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="173" />
+        <location filename="../../cxrdesk/gui/wording.py" line="180" />
         <source>no strong hospital signature.</source>
         <translation>sin una firma fuerte del hospital.</translation>
     </message>
@@ -1378,82 +1378,82 @@ reservados</translation>
 <context>
     <name>reader</name>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="77" />
+        <location filename="../../cxrdesk/gui/wording.py" line="84" />
         <source>empty file (0 bytes)</source>
         <translation>archivo vacío (0 bytes)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="79" />
+        <location filename="../../cxrdesk/gui/wording.py" line="86" />
         <source>file not found</source>
         <translation>archivo no encontrado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="81" />
+        <location filename="../../cxrdesk/gui/wording.py" line="88" />
         <source>cannot be read ({0})</source>
         <translation>no se puede leer ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="83" />
+        <location filename="../../cxrdesk/gui/wording.py" line="90" />
         <source>refused as a possible decompression bomb (its header claims an enormous image)</source>
         <translation>rechazado como posible bomba de descompresión (su cabecera declara una imagen enorme)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="86" />
+        <location filename="../../cxrdesk/gui/wording.py" line="93" />
         <source>too small to be a radiograph ({0}x{1} px; at least {2} px a side is needed)</source>
         <translation>demasiado pequeña para ser una radiografía ({0}x{1} px; se necesitan al menos {2} px por lado)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="91" />
+        <location filename="../../cxrdesk/gui/wording.py" line="98" />
         <source>{0}x{1} px is {2:.1f} megapixels, over the limit of {3:.0f} megapixels (refused as a possible decompression bomb); if the image is genuine, allow it with --max-pixels {4}</source>
         <translation>{0}x{1} px son {2:.1f} megapíxeles, por encima del límite de {3:.0f} megapíxeles (rechazada como posible bomba de descompresión); si la imagen es auténtica, permítala con --max-pixels {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="96" />
+        <location filename="../../cxrdesk/gui/wording.py" line="103" />
         <source>not a recognised image file (PNG, JPEG, BMP, TIFF and DICOM are supported)</source>
         <translation>no es un archivo de imagen reconocido (se admiten PNG, JPEG, BMP, TIFF y DICOM)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="99" />
+        <location filename="../../cxrdesk/gui/wording.py" line="106" />
         <source>corrupt image (its header asks for more memory than there is)</source>
         <translation>imagen dañada (su cabecera pide más memoria de la que hay)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="101" />
+        <location filename="../../cxrdesk/gui/wording.py" line="108" />
         <source>truncated or corrupt image ({0})</source>
         <translation>imagen truncada o dañada ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="108" />
+        <location filename="../../cxrdesk/gui/wording.py" line="115" />
         <source>damaged DICOM file (its header asks for more memory than there is)</source>
         <translation>archivo DICOM dañado (su cabecera pide más memoria de la que hay)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="111" />
+        <location filename="../../cxrdesk/gui/wording.py" line="118" />
         <source>damaged DICOM file ({0})</source>
         <translation>archivo DICOM dañado ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="113" />
+        <location filename="../../cxrdesk/gui/wording.py" line="120" />
         <source>not a readable DICOM file ({0})</source>
         <translation>no es un archivo DICOM legible ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="115" />
+        <location filename="../../cxrdesk/gui/wording.py" line="122" />
         <source>not a DICOM file (no DICOM header; named .dcm but holds something else)</source>
         <translation>no es un archivo DICOM (sin cabecera DICOM; se llama .dcm pero contiene otra cosa)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="118" />
+        <location filename="../../cxrdesk/gui/wording.py" line="125" />
         <source>DICOM file has no image (no Pixel Data element)</source>
         <translation>el archivo DICOM no tiene imagen (no hay elemento Pixel Data)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="120" />
+        <location filename="../../cxrdesk/gui/wording.py" line="127" />
         <source>DICOM pixel data cannot be decoded ({0}): {1}</source>
         <translation>los datos de píxeles DICOM no se pueden decodificar ({0}): {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="123" />
+        <location filename="../../cxrdesk/gui/wording.py" line="130" />
         <source>DICOM image is not one 2-D frame (shape {0})</source>
         <translation>la imagen DICOM no es un único fotograma 2-D (forma {0})</translation>
     </message>
@@ -1518,7 +1518,7 @@ reservados</translation>
     <message>
         <location filename="../../cxrdesk/gui/wording.py" line="56" />
         <source>upside down</source>
-        <translation>al revés (de arriba abajo)</translation>
+        <translation>al revés</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/wording.py" line="57" />
@@ -1526,17 +1526,32 @@ reservados</translation>
         <translation>girada 180 grados</translation>
     </message>
     <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="58" />
+        <source>turned 90 degrees clockwise</source>
+        <translation>girada 90 grados en el sentido de las agujas del reloj</translation>
+    </message>
+    <message>
         <location filename="../../cxrdesk/gui/wording.py" line="59" />
+        <source>turned 90 degrees counter-clockwise</source>
+        <translation>girada 90 grados en sentido contrario a las agujas del reloj</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="63" />
+        <source>the film seems {0}: the orientation check gives {1:.0%} that it is turned</source>
+        <translation>la placa parece {0}: el control de orientación da un {1:.0%} de que está girada</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="66" />
         <source>the film seems {0}: its lungs are found more clearly once it is turned back (certainty {1:.2f} as given, {2:.2f} turned back)</source>
         <translation>la placa parece {0}: sus pulmones se encuentran con más claridad una vez enderezada (certeza {1:.2f} tal como está, {2:.2f} enderezada)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="64" />
+        <location filename="../../cxrdesk/gui/wording.py" line="71" />
         <source>class {0} (folder {1}) has no readable image ({2} unreadable)</source>
         <translation>la clase {0} (carpeta {1}) no tiene ninguna imagen legible ({2} ilegibles)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="67" />
+        <location filename="../../cxrdesk/gui/wording.py" line="74" />
         <source>only one class ({0}): a model needs at least {1} class folders</source>
         <translation>solo una clase ({0}): un modelo necesita al menos {1} carpetas de clase</translation>
     </message>
@@ -1544,52 +1559,52 @@ reservados</translation>
 <context>
     <name>report</name>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="181" />
+        <location filename="../../cxrdesk/gui/wording.py" line="188" />
         <source>CXRDesk - radiograph analysis</source>
         <translation>CXRDesk - análisis de la radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="182" />
+        <location filename="../../cxrdesk/gui/wording.py" line="189" />
         <source>File: {0}    Date: {1}</source>
         <translation>Archivo: {0}    Fecha: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="183" />
+        <location filename="../../cxrdesk/gui/wording.py" line="190" />
         <source>Radiograph</source>
         <translation>Radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="184" />
+        <location filename="../../cxrdesk/gui/wording.py" line="191" />
         <source>Grad-CAM ({0})</source>
         <translation>Grad-CAM ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="185" />
+        <location filename="../../cxrdesk/gui/wording.py" line="192" />
         <source>No heatmap</source>
         <translation>Sin mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="186" />
+        <location filename="../../cxrdesk/gui/wording.py" line="193" />
         <source>No diagnosis: the input may not be a frontal chest radiograph (see below).</source>
         <translation>Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal (véase abajo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="188" />
+        <location filename="../../cxrdesk/gui/wording.py" line="195" />
         <source>Not a diagnosis: probabilities asked for anyway</source>
         <translation>No es un diagnóstico: probabilidades pedidas de todos modos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="189" />
+        <location filename="../../cxrdesk/gui/wording.py" line="196" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="190" />
+        <location filename="../../cxrdesk/gui/wording.py" line="197" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="191" />
+        <location filename="../../cxrdesk/gui/wording.py" line="198" />
         <source>probability (%)</source>
         <translation>probabilidad (%)</translation>
     </message>
