@@ -2,6 +2,7 @@
 
 Run: python benchmarks/bench_transfer_probe.py [--variants off/unit,mask/unit,mask/caffe,crop/caffe]
                                                [--size 224] [--cs 0.01,0.1,1] [--cache DIR] [--results]
+                                               [--standardise pool,held-out,each]
 Features are computed once per film (cached in a temporary .npz per variant, or --cache DIR) by the frozen
 ImageNet VGG16 of ../shared/weights (block 4 and block 5, each averaged over the image: 1,024 numbers),
 for each lung field (off: the whole film; crop: the lungs' box, nothing masked; mask: the box with
@@ -16,6 +17,10 @@ variant and regularisation C: the pooled out-of-source accuracy, ECE (as fitted;
 per class, and the area under the ROC curve of tuberculosis against healthy inside Shenzhen (the one
 source with two classes: discrimination with the hospital held fixed). A linear probe on fixed features is
 deterministic: there is no seed to repeat. CPU and precision are printed.
+
+``--standardise`` tries issue 20's "re-estimate the statistics on a hospital's unlabelled films" on the probe: the
+features standardised by the training pool's statistics (``pool``, the default and what a shipped model does), the
+held-out hospital by its own (``held-out``), or every source by its own, in training too (``each``).
 """
 
 from __future__ import annotations
@@ -108,20 +113,39 @@ def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
     return float(total)
 
 
-def loso(x: np.ndarray, rows: list[dict], c: float) -> dict:
+def _standard(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-6)
+
+
+def standardised(x: np.ndarray, sources: np.ndarray, test: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
+    """(training features, held-out features) standardised ``how``: ``pool`` - both by the training pool's mean
+    and spread (as a model trained once and shipped); ``held-out`` - the held-out hospital by its own (its
+    unlabelled films re-estimate the statistics, as batch norm re-estimated at a new site); ``each`` - every
+    source by its own, in training too (each hospital's style taken away before the classifier learns)."""
+    if how == "pool":
+        mean, spread = x[~test].mean(axis=0), x[~test].std(axis=0) + 1e-6
+        return (x[~test] - mean) / spread, (x[test] - mean) / spread
+    if how == "held-out":
+        return _standard(x[~test]), _standard(x[test])
+    out = np.empty_like(x)
+    for source in set(sources):
+        out[sources == source] = _standard(x[sources == source])
+    return out[~test], out[test]
+
+
+def loso(x: np.ndarray, rows: list[dict], c: float, how: str = "pool") -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     labels = np.array([r["label"] for r in rows])
     sources = np.array([r["source"] for r in rows])
     probs = np.zeros((len(rows), len(CLASSES)))
     for source in sorted(set(sources)):
         test = sources == source
-        fit = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=3000))
-        fit.fit(x[~test], labels[~test])
-        probs[np.ix_(test, fit[-1].classes_)] = fit.predict_proba(x[test])
+        train_x, test_x = standardised(x, sources, test, how)
+        fit = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+        fit.fit(train_x, labels[~test])
+        probs[np.ix_(test, fit.classes_)] = fit.predict_proba(test_x)
     predicted = probs.argmax(axis=1)
     shenzhen = (sources == "shenzhen128") & (labels != 0)
     tb = CLASSES.index("tuberculosis")
@@ -139,6 +163,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--cs", default="0.01,0.1,1")
     parser.add_argument("--cache", type=Path, help="keep the features here (default: a temporary folder)")
+    parser.add_argument("--standardise", default="pool",
+                        help="comma-separated: pool (the training sources' statistics), held-out (the held-out "
+                             "hospital's own, from its unlabelled films), each (every source by its own)")
     parser.add_argument("--results", action="store_true", help="append the table to benchmarks/RESULTS.md")
     args = parser.parse_args()
     from cxrdesk.devices import cpu_name, use_cpu_in_process
@@ -146,9 +173,9 @@ def main() -> None:
     use_cpu_in_process()
     rows = films()
     print(f"CPU: {cpu_name()}; float32; {len(rows)} films of cxr3, VGG16 (ImageNet, frozen) at {args.size} px")
-    lines = ["| lung field | pixel scale | C | pooled out-of-source accuracy | ECE | recall COVID-19 / Healthy / TB "
+    lines = ["| lung field | pixel scale | standardised | C | pooled out-of-source accuracy | ECE | recall COVID-19 / Healthy / TB "
              "| Shenzhen TB AUC (within) | per held-out source (hannover, ieee8023, nih, shenzhen128, tbx11k) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache or Path(tmp)
         cache.mkdir(parents=True, exist_ok=True)
@@ -156,9 +183,9 @@ def main() -> None:
             started = time.perf_counter()
             x = features(rows, field, scale, args.size, cache)
             print(f"features {field}/{scale}: {time.perf_counter() - started:.0f} s", flush=True)
-            for c in (float(v) for v in args.cs.split(",")):
-                r = loso(x, rows, c)
-                line = (f"| {field} | {scale} | {c:g} | {r['accuracy']:.1%} | {r['ece']:.3f} | "
+            for how, c in ((h, float(v)) for h in args.standardise.split(",") for v in args.cs.split(",")):
+                r = loso(x, rows, c, how)
+                line = (f"| {field} | {scale} | {how} | {c:g} | {r['accuracy']:.1%} | {r['ece']:.3f} | "
                         + " / ".join(f"{v:.0%}" for v in r["recall"]) + f" | {r['shenzhen_tb_auc']:.3f} | "
                         + ", ".join(f"{v:.0%}" for v in r["per_source"].values()) + " |")
                 lines.append(line)
