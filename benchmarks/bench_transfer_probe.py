@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_transfer_probe.py [--variants off/unit,mask/unit,mask/caffe,crop/caffe]
                                                [--size 224] [--cs 0.01,0.1,1] [--cache DIR] [--results]
-                                               [--standardise pool,held-out,each]
+                                               [--standardise pool,held-out,each] [--weighting class|source]
 Features are computed once per film (cached in a temporary .npz per variant, or --cache DIR) by the frozen
 ImageNet VGG16 of ../shared/weights (block 4 and block 5, each averaged over the image: 1,024 numbers),
 for each lung field (off: the whole film; crop: the lungs' box, nothing masked; mask: the box with
@@ -20,7 +20,8 @@ deterministic: there is no seed to repeat. CPU and precision are printed.
 
 ``--standardise`` tries issue 20's "re-estimate the statistics on a hospital's unlabelled films" on the probe: the
 features standardised by the training pool's statistics (``pool``, the default and what a shipped model does), the
-held-out hospital by its own (``held-out``), or every source by its own, in training too (``each``).
+held-out hospital by its own (``held-out``), or every source by its own, in training too (``each``);
+``--weighting source`` its "source-balanced batches": inside each class, every source that gives it weighs alike.
 """
 
 from __future__ import annotations
@@ -133,7 +134,19 @@ def standardised(x: np.ndarray, sources: np.ndarray, test: np.ndarray, how: str)
     return out[~test], out[test]
 
 
-def loso(x: np.ndarray, rows: list[dict], c: float, how: str = "pool") -> dict:
+def source_weights(labels: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Each film's weight so that every class weighs alike and, inside a class, every source that gives it too
+    (a source-balanced batch, in a linear probe's terms)."""
+    weights = np.empty(len(labels))
+    for label in set(labels):
+        givers = sorted(set(sources[labels == label]))
+        for source in givers:
+            group = (labels == label) & (sources == source)
+            weights[group] = 1.0 / (len(set(labels)) * len(givers) * group.sum())
+    return weights * len(labels)
+
+
+def loso(x: np.ndarray, rows: list[dict], c: float, how: str = "pool", weighting: str = "class") -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
@@ -143,8 +156,12 @@ def loso(x: np.ndarray, rows: list[dict], c: float, how: str = "pool") -> dict:
     for source in sorted(set(sources)):
         test = sources == source
         train_x, test_x = standardised(x, sources, test, how)
-        fit = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
-        fit.fit(train_x, labels[~test])
+        if weighting == "class":
+            fit = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+            fit.fit(train_x, labels[~test])
+        else:
+            fit = LogisticRegression(C=c, max_iter=3000)
+            fit.fit(train_x, labels[~test], sample_weight=source_weights(labels[~test], sources[~test]))
         probs[np.ix_(test, fit.classes_)] = fit.predict_proba(test_x)
     predicted = probs.argmax(axis=1)
     shenzhen = (sources == "shenzhen128") & (labels != 0)
@@ -163,6 +180,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--cs", default="0.01,0.1,1")
     parser.add_argument("--cache", type=Path, help="keep the features here (default: a temporary folder)")
+    parser.add_argument("--weighting", choices=("class", "source"), default="class",
+                        help="classes weighted alike (class), or classes and, inside each, the sources that give it")
     parser.add_argument("--standardise", default="pool",
                         help="comma-separated: pool (the training sources' statistics), held-out (the held-out "
                              "hospital's own, from its unlabelled films), each (every source by its own)")
@@ -184,7 +203,7 @@ def main() -> None:
             x = features(rows, field, scale, args.size, cache)
             print(f"features {field}/{scale}: {time.perf_counter() - started:.0f} s", flush=True)
             for how, c in ((h, float(v)) for h in args.standardise.split(",") for v in args.cs.split(",")):
-                r = loso(x, rows, c, how)
+                r = loso(x, rows, c, how, args.weighting)
                 line = (f"| {field} | {scale} | {how} | {c:g} | {r['accuracy']:.1%} | {r['ece']:.3f} | "
                         + " / ".join(f"{v:.0%}" for v in r["recall"]) + f" | {r['shenzhen_tb_auc']:.3f} | "
                         + ", ".join(f"{v:.0%}" for v in r["per_source"].values()) + " |")
