@@ -300,7 +300,8 @@ class Diagnoser:
             warnings.append(Reason(f"no plausible lungs found ({lungs.reason})", "no_lungs", why=lungs.reason))
         elif lungs is not None and self.lungs is not None and self.orientation is None:
             # without the orientation check, the lung model's own turn check; the film as given needs no second
-            # pass: its map is the lung network's own (a lung-field model's lungs.onnx is exported from its own front; in TensorFlow the front resizes once more, a rounding apart)
+            # pass: its map is the lung network's own (a lung-field model's lungs.onnx is exported from its own
+            # front; in TensorFlow the front resizes once more, a rounding apart)
             turned = self.lungs.turned(loaded.pixels, given=lung_map)
             if turned:
                 warnings.append(turned)
