@@ -238,7 +238,6 @@ def train_orientation_bundle(files: list[Path], sources: list[str], out: Path, *
 class Seen:
     """What the orientation check made of one film."""
 
-    probabilities: dict[str, float]
     turned: Reason | str  # why the film seems turned (a refusal), or ''
     mirrored: float | None  # its mirrored score when it seems mirrored (a note), else None
 
@@ -272,7 +271,7 @@ class OrientationCheck:
             reason = Reason(f"the film seems {way}: the orientation check gives {turned:.0%} that it is turned",
                             "turned", turn=way, score=turned)
         mirrored = float(p[1]) if not reason and p[1] > self.mirror_threshold else None
-        return Seen(dict(zip(NAMES, map(float, p))), reason, mirrored)
+        return Seen(reason, mirrored)
 
 
 def load_orientation_check(folder: str | Path | None = None) -> OrientationCheck | None:
