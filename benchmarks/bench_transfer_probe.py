@@ -3,6 +3,7 @@
 Run: python benchmarks/bench_transfer_probe.py [--variants off/unit,mask/unit,mask/caffe,crop/caffe]
                                                [--size 224] [--cs 0.01,0.1,1] [--cache DIR] [--results]
                                                [--standardise pool,held-out,each] [--weighting class|source]
+                                               [--shenzhen256]
 Features are computed once per film (cached in a temporary .npz per variant, or --cache DIR) by the frozen
 ImageNet VGG16 of ../shared/weights (block 4 and block 5, each averaged over the image: 1,024 numbers),
 for each lung field (off: the whole film; crop: the lungs' box, nothing masked; mask: the box with
@@ -22,6 +23,12 @@ deterministic: there is no seed to repeat. CPU and precision are printed.
 features standardised by the training pool's statistics (``pool``, the default and what a shipped model does), the
 held-out hospital by its own (``held-out``), or every source by its own, in training too (``each``);
 ``--weighting source`` its "source-balanced batches": inside each class, every source that gives it weighs alike.
+
+``--shenzhen256`` measures issue 20's resolution lever where it matters, tuberculosis against healthy inside one
+hospital: the probe learns from cxr3's four other sources and ranks the 566 Shenzhen films of ../shared/data/lungs
+(256 px, from the 512 px originals; the same hospital as cxr3's 128 px copies) as they are and shrunk to 128 px
+first (as cxr3's copies were), so that the two AUCs differ by the resolution alone (a paired bootstrap over films
+gives the difference's 95 % interval).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "cxr3"
+LUNGS = ROOT.parent / "shared" / "data" / "lungs"
 VGG = ROOT.parent / "shared" / "weights" / "vgg16_imagenet_notop.weights.h5"
 CLASSES = ("covid", "normal", "tuberculosis")
 
@@ -46,6 +54,13 @@ def films() -> list[dict]:
     with (DATA / "labels.csv").open(newline="", encoding="utf-8") as handle:
         return [{"file": DATA / row["filename"], "label": CLASSES.index(row["label"]), "source": row["source_key"]}
                 for row in csv.DictReader(handle)]
+
+
+def shenzhen256() -> list[dict]:
+    """The Shenzhen films with lung masks (256 px), tuberculosis and healthy: the hospital cxr3 has at 128 px."""
+    with (LUNGS / "pairs.csv").open(newline="", encoding="utf-8") as handle:
+        return [{"file": LUNGS / row["image"], "label": CLASSES.index(row["label"]), "source": "shenzhen256"}
+                for row in csv.DictReader(handle) if row["source"] == "shenzhen" and row["label"] in CLASSES]
 
 
 def film_to_rgb(field: str, scale: str, size: int):
@@ -84,16 +99,23 @@ def extractor(field: str, scale: str, size: int):
     return keras.Model(inputs, out)
 
 
-def features(rows: list[dict], field: str, scale: str, size: int, cache: Path) -> np.ndarray:
-    path = cache / f"vgg16-{field}-{scale}-{size}.npz"
+def features(rows: list[dict], field: str, scale: str, size: int, cache: Path, name: str = "",
+             shrink: int | None = None) -> np.ndarray:
+    """The films' pooled features, cached as ``vgg16-{field}-{scale}-{size}{name}.npz``; ``shrink``: each film
+    made ``shrink`` px square first (Lanczos), as cxr3's Shenzhen copies were."""
+    path = cache / f"vgg16-{field}-{scale}-{size}{name}.npz"
     if path.exists():
         return np.load(path)["x"]
+    from PIL import Image
+
     from cxrdesk.imaging import read_grayscale
 
     model = extractor(field, scale, size)
     out, started = [], time.perf_counter()
     for i, row in enumerate(rows):
         pixels = read_grayscale(row["file"]).pixels
+        if shrink:
+            pixels = np.asarray(Image.fromarray(pixels).resize((shrink, shrink), Image.Resampling.LANCZOS))
         out.append(model(pixels[None, :, :, None].astype(np.float32), training=False).numpy()[0])
         if (i + 1) % 250 == 0:
             print(f"  {field}/{scale}: {i + 1}/{len(rows)} films, {(time.perf_counter() - started) / (i + 1):.2f} s each",
@@ -173,6 +195,37 @@ def loso(x: np.ndarray, rows: list[dict], c: float, how: str = "pool", weighting
                            for s in sorted(set(sources))}}
 
 
+def resolution_at_shenzhen(x: np.ndarray, rows: list[dict], hires: np.ndarray, lowres: np.ndarray,
+                           c: float, resamples: int = 2000) -> dict:
+    """The probe fitted on cxr3 without Shenzhen (standardised by its pool), then tuberculosis against healthy
+    ranked on the 256 px Shenzhen films as they are (``hires``) and shrunk to 128 px (``lowres``): both AUCs, the
+    difference's paired bootstrap 95 % interval, and each's accuracy over the three classes."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    labels = np.array([r["label"] for r in rows])
+    train = np.array([r["source"] != "shenzhen128" for r in rows])
+    mean, spread = x[train].mean(axis=0), x[train].std(axis=0) + 1e-6
+    fit = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+    fit.fit((x[train] - mean) / spread, labels[train])
+    tb = list(fit.classes_).index(CLASSES.index("tuberculosis"))
+    truth = np.array([r["label"] == CLASSES.index("tuberculosis") for r in shenzhen256()])
+    probs = {k: fit.predict_proba((v - mean) / spread) for k, v in (("256", hires), ("128", lowres))}
+    auc = {k: float(roc_auc_score(truth, p[:, tb])) for k, p in probs.items()}
+    rng = np.random.default_rng(0)
+    differences = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(truth), len(truth))
+        if truth[pick].all() or not truth[pick].any():
+            continue
+        differences.append(roc_auc_score(truth[pick], probs["256"][pick, tb])
+                           - roc_auc_score(truth[pick], probs["128"][pick, tb]))
+    labels_sz = np.array([r["label"] for r in shenzhen256()])
+    accuracy = {k: float((fit.classes_[p.argmax(axis=1)] == labels_sz).mean()) for k, p in probs.items()}
+    return {"auc": auc, "accuracy": accuracy, "difference": auc["256"] - auc["128"],
+            "interval": (float(np.percentile(differences, 2.5)), float(np.percentile(differences, 97.5)))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", default="off/unit,mask/unit,mask/caffe,crop/caffe",
@@ -185,6 +238,8 @@ def main() -> None:
     parser.add_argument("--standardise", default="pool",
                         help="comma-separated: pool (the training sources' statistics), held-out (the held-out "
                              "hospital's own, from its unlabelled films), each (every source by its own)")
+    parser.add_argument("--shenzhen256", action="store_true",
+                        help="resolution at Shenzhen: its 256 px films against the same shrunk to 128 px")
     parser.add_argument("--results", action="store_true", help="append the table to benchmarks/RESULTS.md")
     args = parser.parse_args()
     from cxrdesk.devices import cpu_name, use_cpu_in_process
@@ -195,6 +250,9 @@ def main() -> None:
     lines = ["| lung field | pixel scale | standardised | C | pooled out-of-source accuracy | ECE | recall COVID-19 / Healthy / TB "
              "| Shenzhen TB AUC (within) | per held-out source (hannover, ieee8023, nih, shenzhen128, tbx11k) |",
              "|---|---|---|---|---|---|---|---|---|"]
+    if args.shenzhen256:
+        lines = ["| lung field | pixel scale | C | Shenzhen films | TB AUC at 256 px | TB AUC at 128 px | difference (95 % "
+                 "interval) | accuracy, 3 classes, 256 / 128 px |", "|---|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache or Path(tmp)
         cache.mkdir(parents=True, exist_ok=True)
@@ -202,6 +260,20 @@ def main() -> None:
             started = time.perf_counter()
             x = features(rows, field, scale, args.size, cache)
             print(f"features {field}/{scale}: {time.perf_counter() - started:.0f} s", flush=True)
+            if args.shenzhen256:
+                started = time.perf_counter()
+                hires = features(shenzhen256(), field, scale, args.size, cache, "-shenzhen256")
+                lowres = features(shenzhen256(), field, scale, args.size, cache, "-shenzhen256-at128", 128)
+                print(f"features of Shenzhen's 256 px films, as they are and at 128 px: "
+                      f"{time.perf_counter() - started:.0f} s", flush=True)
+                for c in (float(v) for v in args.cs.split(",")):
+                    r = resolution_at_shenzhen(x, rows, hires, lowres, c)
+                    line = (f"| {field} | {scale} | {c:g} | {len(hires)} | {r['auc']['256']:.3f} | {r['auc']['128']:.3f} | "
+                            f"{r['difference']:+.3f} ({r['interval'][0]:+.3f} to {r['interval'][1]:+.3f}) | "
+                            f"{r['accuracy']['256']:.1%} / {r['accuracy']['128']:.1%} |")
+                    lines.append(line)
+                    print(line, flush=True)
+                continue
             for how, c in ((h, float(v)) for h in args.standardise.split(",") for v in args.cs.split(",")):
                 r = loso(x, rows, c, how, args.weighting)
                 line = (f"| {field} | {scale} | {how} | {c:g} | {r['accuracy']:.1%} | {r['ece']:.3f} | "
