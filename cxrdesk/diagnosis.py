@@ -415,28 +415,23 @@ def grad_cam_pass(model, pixels: np.ndarray, class_index: int | None = None, *, 
                   temperature: float | None = None, offsets=None) -> CamPass:
     """Grad-CAM (Selvaraju et al.): where the feature map pushes the class score up; 0..1 heatmap at the
     image's own size, for ``class_index`` or, when None, the class predicted after calibration
-    (``temperature`` and ``offsets``, chosen inside the pass). The model's graph is walked node by node (a
-    nested pretrained base and the lung-field crop with its two inputs work alike); for a lung-field model
+    (``temperature`` and ``offsets``, chosen inside the pass). The feature map comes from the same pass as the
+    probabilities (:func:`cxrdesk.graph.forward`: a nested pretrained base and the lung-field crop with its two
+    inputs work alike); for a lung-field model
     the map is put back in the lungs' box of the image, found by the model's own lung model and box rule."""
     import tensorflow as tf
 
     layer = layer or feature_layer(model)
     x = tf.constant(pixels[np.newaxis, :, :, np.newaxis], tf.float32)
-    captured = {}
     with tf.GradientTape() as tape:
-        def hook(name, out):
-            if name == layer:
-                tape.watch(out)
-                captured["features"] = out
-
-        out, lung_map = forward(model, x, hook)
+        tape.watch(x)  # a frozen base's variables are not watched: record the pass from its input
+        out, lung_map, features = forward(model, x, layer)
         if class_index is None:
             logits = tf.math.log(tf.clip_by_value(tf.cast(out[0], tf.float64), 1e-7, 1.0)) / (temperature or 1.0)
             if offsets is not None:
                 logits += tf.constant(offsets, tf.float64)
             class_index = tf.argmax(logits)
         score = tf.gather(out[0], class_index)
-    features = captured["features"]
     grads = tape.gradient(score, features)
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))[0].numpy()

@@ -103,6 +103,14 @@ def _crop_call(layer, inputs, training=None):
     return crops
 
 
+def _every_layer(model):
+    """``model``'s layers, those of the models nested in it included."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _every_layer(layer)
+
+
 @contextmanager
 def traced_as_matrices(model):
     """Within the block, ``model``'s Resizing layers and lung crop (nested models included) compute
@@ -110,7 +118,7 @@ def traced_as_matrices(model):
     import keras
 
     patched = []
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in _every_layer(model):
         if isinstance(layer, keras.layers.Resizing):
             if layer.interpolation != "bilinear" or getattr(layer, "crop_to_aspect_ratio", False) \
                     or getattr(layer, "pad_to_aspect_ratio", False):

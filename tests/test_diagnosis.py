@@ -12,10 +12,11 @@ import pytest
 from PIL import Image
 
 keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
 
 from cxrdesk.bundle import load_bundle  # noqa: E402
 from cxrdesk.bundle import default_bundle_folder  # noqa: E402
-from cxrdesk.diagnosis import Diagnoser, grad_cam, ood_warnings  # noqa: E402
+from cxrdesk.diagnosis import Diagnoser, feature_layer, grad_cam, ood_warnings  # noqa: E402
 from cxrdesk.imaging import read_grayscale  # noqa: E402
 
 from .conftest import real_images  # noqa: E402
@@ -89,6 +90,39 @@ def test_grad_cam_highlights_what_drives_a_toy_decision():
     assert cam.shape == (32, 32)
     assert cam[:, :16].mean() > 2 * cam[:, 16:].mean()
     assert cam[10:18, 4:12].mean() > cam.mean()
+
+
+def test_grad_cam_reaches_into_a_frozen_nested_base():
+    """A pretrained base nests a whole model whose ``.output`` is its own inner graph's (Keras' "graph
+    disconnected" with Grad-CAM on transfer learning): the heatmap through the base's output in the classifier's
+    graph equals one computed by hand, the base and the head called one after the other."""
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    base_in = keras.Input((32, 32, 1))
+    base = keras.Model(base_in, layers.Conv2D(8, 3, padding="same", activation="relu")(base_in), name="base")
+    base.trainable = False
+    resize, rescale = layers.Resizing(32, 32, name="resize"), layers.Rescaling(1 / 255, name="rescale")
+    flatten, dense = layers.Flatten(name="flatten"), layers.Dense(3, activation="softmax", name="probabilities")
+    inputs = keras.Input((None, None, 1))
+    model = keras.Model(inputs, dense(flatten(base(rescale(resize(inputs))))))
+    assert feature_layer(model) == "base"
+
+    image = np.random.default_rng(0).integers(0, 255, (48, 40)).astype(np.uint8)
+    x = tf.constant(image[None, :, :, None], tf.float32)
+    features, heated = base(rescale(resize(x))), 0
+    for k in range(3):
+        with tf.GradientTape() as tape:
+            tape.watch(features)
+            score = dense(flatten(features))[0, k]
+        weights = tf.reduce_mean(tape.gradient(score, features), axis=(1, 2), keepdims=True)
+        by_hand = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))[0].numpy()
+        by_hand = by_hand / by_hand.max() if by_hand.max() > 0 else by_hand  # ReLU: a class may raise nothing
+        by_hand = np.asarray(Image.fromarray(by_hand, mode="F").resize((40, 48), Image.BILINEAR))
+        cam = grad_cam(model, image, k)
+        assert np.abs(cam - np.clip(by_hand, 0, 1)).max() < 1e-5
+        heated += cam.max() > 0
+    assert heated >= 1  # the comparison saw a heatmap, not only empty ones
 
 
 def test_real_radiographs_are_not_flagged(trained):
