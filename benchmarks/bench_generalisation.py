@@ -3,6 +3,7 @@
 Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipes study,lungs]
                                                [--epochs 15] [--image-size 64] [--seeds 1,2,3]
                                                [--early-stopping 8] [--mode loso|scenarios]
+                                               [--heat 40] [--heat-layers pool2,conv3]
 A recipe may name another lung field after a colon (``robust:crop``) to try a variant.
 
 Mode ``loso`` (the default, the yardstick): for each model, recipe and seed, ``cxrdesk crossval
@@ -12,7 +13,10 @@ accuracy and calibration error as trained and calibrated, the share of films ans
 sure and its accuracy then, and the area under the ROC curve of tuberculosis against healthy inside the
 Shenzhen hospital (the one source with two classes: discrimination with the hospital held fixed). The
 summary gives each (model, recipe)'s mean and spread over the seeds, and its paired difference from the
-study's recipe.
+study's recipe. With ``--heat N``, each fold's model is kept long enough to draw Grad-CAM on N films of the
+source it never saw (evenly spread, the heatmap of the class the product would show, lungs found as a
+diagnosis finds them): the median share of the heat inside the lungs, over all those films and over the
+diseased ones, at the layer the product uses and at each of ``--heat-layers`` beside it.
 
 Mode ``scenarios`` (the older single-hospital yardstick, ``--scenarios shenzhen,ieee8023 --site-share 0.5``):
 
@@ -45,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -168,7 +173,38 @@ def ensemble(key: tuple[str, str, str], files: list[Path]) -> dict:
 
 
 LOSO_FIELDS = ("accuracy", "ece", "accuracy_as_trained", "ece_as_trained", "coverage", "accuracy_when_sure",
-               "shenzhen_tb_auc")
+               "shenzhen_tb_auc", "heat_in_lungs", "heat_in_lungs_diseased")
+
+
+def heat_shares(run: Path, per_source: int, layers: list[str]) -> dict[str, dict]:
+    """Median share of Grad-CAM heat inside the lungs on films of the source each fold's model never saw, per
+    layer ('' is the product's own): over all films with plausible lungs and over the diseased ones. The
+    diagnosis and its lungs are the product's (`Diagnoser`); only the layer of the heatmap varies."""
+    from cxrdesk.bundle import load_bundle
+    from cxrdesk.classes import HEALTHY, canonical_class
+    from cxrdesk.dataset import load_dataset
+    from cxrdesk.diagnosis import Diagnoser, grad_cam_pass, heat_regions
+
+    shares = {layer: {"all": [], "diseased": []} for layer in ["", *layers]}
+    for fold in sorted((run / "folds").iterdir()):
+        bundle = load_bundle(fold / f"holding-out-{fold.name}")
+        diagnoser = Diagnoser(bundle)
+        items = load_dataset(fold / "dataset").split("test")
+        step = max(1, len(items) // per_source)
+        for item in items[::step][:per_source]:
+            result = diagnoser.diagnose(item.file)
+            if result.lungs is None or not result.lungs.plausible:
+                continue
+            index = bundle.classes.index(result.most_likely)
+            for layer in shares:
+                heat = grad_cam_pass(bundle.model, result.image, index, layer=layer or None).heat
+                if heat.max() > 0:
+                    share = heat_regions(heat, result.lungs)["lungs"]
+                    shares[layer]["all"].append(share)
+                    if canonical_class(item.label) != HEALTHY:
+                        shares[layer]["diseased"].append(share)
+    return {layer: {k: (statistics.median(v) if v else None) for k, v in kinds.items()} | {"films": len(kinds["all"])}
+            for layer, kinds in shares.items()}
 
 
 def loso_row(summary: dict) -> dict:
@@ -197,7 +233,8 @@ def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
             name = f"loso-{model}-{variant.replace(':', '-').replace('+', '-')}-{seed}"
             weights = ["--weights", str(VGG) if VGG.is_file() else "none"] if model == "vgg16" else []
             started = time.perf_counter()
-            cxrdesk("crossval", dataset, "--estimate-only", "--model", model, "--recipe", recipe, "--epochs",
+            cxrdesk("crossval", dataset, "--estimate-only", *(["--keep-fold-models"] if args.heat else []),
+                    "--model", model, "--recipe", recipe, "--epochs",
                     args.epochs, "--image-size", args.image_size, "--batch-size", args.batch_size, "--out",
                     work / "models", "--name", name, "--seed", seed, *weights,
                     *(["--lung-field", lung_field] if lung_field else []),
@@ -205,6 +242,11 @@ def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
             minutes = (time.perf_counter() - started) / 60
             summary = json.loads((work / "models" / ".crossval" / name / "summary.json").read_text())
             row = {"model": model, "recipe": variant, "seed": seed, "minutes": round(minutes, 1), **loso_row(summary)}
+            if args.heat:
+                heat = heat_shares(work / "models" / ".crossval" / name, args.heat,
+                                   [layer for layer in args.heat_layers.split(",") if layer])
+                row |= {"heat": heat, "heat_in_lungs": heat[""]["all"], "heat_in_lungs_diseased": heat[""]["diseased"]}
+                shutil.rmtree(work / "models" / ".crossval" / name / "folds", ignore_errors=True)
             rows.append(row)
             auc = f"{row['shenzhen_tb_auc']:.3f}" if row["shenzhen_tb_auc"] is not None else "-"
             sure = f"{row['accuracy_when_sure']:.1%}" if row["accuracy_when_sure"] is not None else "-"
@@ -212,6 +254,10 @@ def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
                   f"{row['accuracy_as_trained']:>12.1%}{row['ece_as_trained']:>7.3f}{row['coverage']:>10.0%}"
                   f"{sure:>11}{auc:>17}  [{minutes:.0f} min; per source "
                   + ", ".join(f"{s} {a:.0%}" for s, a in row["per_source"].items()) + "]", flush=True)
+            for layer, h in row.get("heat", {}).items():
+                shown = ["-" if v is None else f"{v:.0%}" for v in (h["all"], h["diseased"])]
+                print(f"    heat inside the lungs at {layer or 'the product layer'}: median {shown[0]} of "
+                      f"{h['films']} held-out films, {shown[1]} of the diseased", flush=True)
     return rows
 
 
@@ -266,6 +312,11 @@ def main() -> None:
                              "(0: no site calibration)")
     parser.add_argument("--seeds", default="1", help="training seeds, comma-separated: each run is repeated "
                         "with each (default 1)")
+    parser.add_argument("--heat", type=int, default=0, metavar="N",
+                        help="loso: Grad-CAM on N films of each held-out source, the median heat share inside the "
+                             "lungs (0: not measured)")
+    parser.add_argument("--heat-layers", default="", help="loso with --heat: other layers to draw the heatmap at, "
+                        "beside the product's (comma-separated layer names)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--results", action="store_true", help="append the summary to benchmarks/RESULTS.md")
     args = parser.parse_args()
