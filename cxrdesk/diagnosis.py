@@ -22,7 +22,7 @@ from .graph import forward
 from .imaging import LoadedImage, read_grayscale
 from .onnx_inference import OnnxModel, onnx_file_hashes, usable_onnx
 from .lungs import (CROP_LAYER, LUNG_MODEL_LAYER, LUNG_SIZE, SOURCE_LAYER, LungField, LungModelError, LungSegmenter,
-                    check_darker, load_lung_model, lung_boxes, probability_to_field)
+                    blacks_out, check_darker, load_lung_model, lung_boxes, probability_to_field)
 from .orientation import load_orientation_check
 from .preprocessing import PREPROCESSING_LAYERS
 from .reasons import Reason
@@ -40,6 +40,11 @@ MIN_HEAT_IN_LUNGS = 0.5
 #: Where a heatmap's heat can lie, named for a person (see :func:`heat_regions`).
 HEAT_REGIONS = {"lungs": "the lungs", "between": "between the lungs (mediastinum, heart)",
                 "outside": "outside the lung field (neck, shoulders, abdomen, borders)"}
+#: The same regions for a model whose lung field is black beyond a margin from the lungs ('mask'): it never saw
+#: the heart or the neck there, so heat there lies on the black, the outline of its own lung mask.
+HEAT_REGIONS_MASKED = {"lungs": "the lungs", "between": "at the black between the lungs (the outline of its lung mask: "
+                       "it does not see the heart there)", "outside": "at the black beyond the lungs (the outline of its "
+                       "lung mask)"}
 
 
 @dataclass
@@ -163,7 +168,8 @@ class Diagnosis:
         text = f"{self.heat_in_lungs:.0%} of the heatmap's heat is inside the lungs"
         if self.shortcut_suspected and self.heat_where:
             region, share = max(((k, v) for k, v in self.heat_where.items() if k != "lungs"), key=lambda kv: kv[1])
-            text += (f": the model looked mostly {HEAT_REGIONS[region]} ({share:.0%}), a sign it may use a shortcut "
+            names = HEAT_REGIONS_MASKED if blacks_out(self.model.get("lung_field") or "off") else HEAT_REGIONS
+            text += (f": the model looked mostly {names[region]} ({share:.0%}), a sign it may use a shortcut "
                      "rather than the disease")
         return text
 

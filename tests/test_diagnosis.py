@@ -238,6 +238,28 @@ def test_heat_regions_split_the_heat_between_lungs_mediastinum_and_outside():
     assert heat_regions(np.zeros_like(heat), field) is None
 
 
+def heat_result(lung_field: str):
+    """A diagnosis whose heat lies mostly between the lungs, by a model with ``lung_field``."""
+    from cxrdesk.diagnosis import Diagnosis
+
+    image = np.zeros((10, 10), np.uint8)
+    return Diagnosis("x.png", {"Healthy": 0.2, "Tuberculosis": 0.8}, "Tuberculosis", [], {"lung_field": lung_field},
+                     image, heatmap=np.ones((10, 10), np.float32), heatmap_class="Tuberculosis", heat_in_lungs=0.2,
+                     heat_where={"lungs": 0.2, "between": 0.6, "outside": 0.2})
+
+
+def test_heat_outside_the_lungs_is_said_as_the_model_saw_it():
+    """A model that sees the whole film looked at the mediastinum and heart; one whose lung field is black
+    beyond the lungs never saw them there: its heat lies on the outline of its own mask, and says so."""
+    whole = heat_result("off").heat_sentence()
+    assert "20% of the heatmap's heat is inside the lungs" in whole and "(mediastinum, heart) (60%)" in whole
+    for field in ("mask", "mask+normalise"):
+        masked = heat_result(field).heat_sentence()
+        assert "at the black between the lungs (the outline of its lung mask" in masked and "(60%)" in masked
+        assert "mediastinum" not in masked
+    assert "mediastinum, heart" in heat_result("crop").heat_sentence()  # the box, nothing blacked out
+
+
 def test_diagnose_checks_every_file_before_the_model_is_loaded(tmp_path):
     """A wrong file is said at once: no TensorFlow import, no model read (the model path is not even there)."""
     (tmp_path / "notes.dcm").write_text("not a DICOM file\n")

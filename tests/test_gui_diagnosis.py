@@ -356,3 +356,23 @@ def test_diagnose_a_folder_into_a_sortable_table_that_exports_the_csv(window, qt
     table.cellDoubleClicked.emit(0, 1)
     qtbot.waitUntil(lambda: tab.result is not None, timeout=60000)
     assert tab.result.path == first
+
+
+def test_heat_outside_the_lungs_is_said_as_the_model_saw_it_in_either_language(window):
+    """The amber shortcut line names where the heat went as the model saw it: the mediastinum and heart for a
+    model of the whole film, the black outline of its lung mask for a masked one; in Spanish with the same
+    figures."""
+    from .test_diagnosis import heat_result
+
+    tab = window.diagnosis
+    said = {}
+    for language in ("en", "es"):
+        window.set_language(language)
+        for field in ("off", "mask"):
+            tab.result = heat_result(field)
+            tab.show_heat_text()
+            said[language, field] = tab.heat.text()
+    window.set_language("en")
+    assert "mediastinum, heart" in said["en", "off"] and "the outline of its lung mask" in said["en", "mask"]
+    assert "mediastino, corazón" in said["es", "off"] and "el contorno de su máscara pulmonar" in said["es", "mask"]
+    assert all("20%" in text and "60%" in text for text in said.values()), said

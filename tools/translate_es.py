@@ -375,6 +375,10 @@ ES = {
     "between the lungs (mediastinum, heart)": "entre los pulmones (mediastino, corazón)",
     "outside the lung field (neck, shoulders, abdomen, borders)":
         "fuera del campo pulmonar (cuello, hombros, abdomen, bordes)",
+    "at the black between the lungs (the outline of its lung mask: it does not see the heart there)":
+        "al negro entre los pulmones (el contorno de su máscara pulmonar: ahí no ve el corazón)",
+    "at the black beyond the lungs (the outline of its lung mask)":
+        "al negro más allá de los pulmones (el contorno de su máscara pulmonar)",
     # the core's reasons for no diagnosis (cxrdesk/gui/wording.py) and the report's words
     "a colour image (colourfulness {0:.0f}): radiographs are grayscale":
         "una imagen en color (colorido {0:.0f}): las radiografías son en escala de grises",

@@ -14,11 +14,12 @@ from ..batch import expand_inputs
 from ..bundle import available_bundles, is_demo_bundle
 from ..diagnosis import Diagnoser, heatmap_overlay
 from ..errors import CxrdeskError
+from ..lungs import blacks_out
 from ..report import AMBER, GREY, RED
 from . import diagnosis_tasks as work
 from .folder_results import FolderResults
 from .widgets import MessageLabel, class_name
-from .wording import reason_text, report_wording
+from .wording import heat_region, reason_text, report_wording
 from .workers import Tasks
 
 
@@ -542,15 +543,12 @@ class DiagnosisTab(QWidget):
                                default=("outside", 1.0 - share))
             self.heat.setText(self.tr("Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the "
                                       "model looked mostly {2} ({3:.0%}), a sign of a shortcut.").format(
-                                          share, class_name(result.heatmap_class), self.region_name(region), part))
+                                          share, class_name(result.heatmap_class),
+                                          heat_region(region, blacks_out(result.model.get("lung_field") or "off")), part))
             self.heat.setStyleSheet(f"color: {AMBER}; font-weight: bold")
         else:
             self.heat.setText(self.tr("{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).").format(
                 share, class_name(result.heatmap_class)))
-
-    def region_name(self, region: str) -> str:
-        return {"between": self.tr("between the lungs (mediastinum, heart)"),
-                "outside": self.tr("outside the lung field (neck, shoulders, abdomen, borders)")}.get(region, region)
 
     def redraw_image(self, *_):
         self.settings.setValue("diagnosis/opacity", self.opacity.value())

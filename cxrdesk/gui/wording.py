@@ -181,6 +181,20 @@ def shortcut_verdicts(report) -> list[str]:
     return verdicts
 
 
+def heat_region(region: str, masked: bool) -> str:
+    """Where the heat lies outside the lungs, for a model that sees the whole film or the lungs' box, or for one
+    whose lung field is black beyond the lungs (``masked``: it never saw the heart or the neck there)."""
+    if masked:
+        return {"between": QCoreApplication.translate(
+                    "heat", "at the black between the lungs (the outline of its lung mask: it does not see the heart "
+                    "there)"),
+                "outside": QCoreApplication.translate(
+                    "heat", "at the black beyond the lungs (the outline of its lung mask)")}.get(region, region)
+    return {"between": QCoreApplication.translate("heat", "between the lungs (mediastinum, heart)"),
+            "outside": QCoreApplication.translate(
+                "heat", "outside the lung field (neck, shoulders, abdomen, borders)")}.get(region, region)
+
+
 def report_wording(model: str, notes: list[tuple[str, str]]) -> ReportWording:
     """The report's words in the interface language, with the model described and the notes as the window
     shows them (``notes``: (text, colour), most severe first)."""

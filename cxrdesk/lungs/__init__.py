@@ -18,13 +18,13 @@ Dice; imported by itself, as it needs the data modules).
 """
 
 from .layers import (CROP_LAYER, CROP_MARGIN, LUNG_FIELDS, LUNG_MODEL_LAYER, LUNG_SIZE, MASK_MARGIN, SOURCE_LAYER,
-                     build_lung_model, equalise_within, lung_boxes, lung_field_input, lung_window, register_layers)
+                     blacks_out, build_lung_model, equalise_within, lung_boxes, lung_field_input, lung_window, register_layers)
 from .segment import LungField, LungSegmenter, check_darker, outline, overlay, probability_to_field
 from .store import (FORMAT, LUNG_BUNDLE, LungCard, LungModelError, load_lung_model, read_lung_card,
                     write_lung_bundle)
 
 __all__ = ["CROP_LAYER", "CROP_MARGIN", "FORMAT", "LUNG_BUNDLE", "LUNG_FIELDS", "LUNG_MODEL_LAYER", "LUNG_SIZE",
            "MASK_MARGIN", "SOURCE_LAYER", "LungCard", "LungField", "LungModelError", "LungSegmenter",
-           "build_lung_model", "check_darker", "equalise_within", "load_lung_model", "lung_boxes", "lung_field_input",
+           "blacks_out", "build_lung_model", "check_darker", "equalise_within", "load_lung_model", "lung_boxes", "lung_field_input",
            "lung_window", "outline", "overlay", "probability_to_field", "read_lung_card", "register_layers",
            "write_lung_bundle"]

@@ -171,6 +171,12 @@ def source_size(image_size: int, lung_field: str = "off") -> int:
     return int(image_size) if lung_field == "off" else SOURCE_FACTOR * int(image_size)
 
 
+def blacks_out(lung_field: str) -> bool:
+    """Whether a model with this lung field sees black beyond a margin from the lungs (no heart, mediastinum or
+    neck: only the outline of its lung mask there)."""
+    return lung_field in ("mask", "mask+normalise")
+
+
 def lung_field_input(inputs, size: int, lung_field: str, lung_model):
     """The lung-field front of a classifier: the image at twice the model's size (enough detail for the
     crop), the lung model's probability map, and the crop (and equalisation) to ``size``."""
@@ -185,7 +191,7 @@ def lung_field_input(inputs, size: int, lung_field: str, lung_model):
     lung_model.name = LUNG_MODEL_LAYER
     probability = lung_model(source, training=False)
     return _crop_layer()(size, normalise=lung_field in ("crop+normalise", "mask+normalise"),
-                         mask=lung_field in ("mask", "mask+normalise"), name=CROP_LAYER)([source, probability])
+                         mask=blacks_out(lung_field), name=CROP_LAYER)([source, probability])
 
 
 def build_lung_model(size: int = LUNG_SIZE, base: int = 8, depth: int = 4, seed: int | None = None):

@@ -266,379 +266,369 @@
 <context>
     <name>DiagnosisTab</name>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="193" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="194" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="194" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="195" />
         <source>Other folder...</source>
         <translation>Otra carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="195" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="196" />
         <source>Test on a hospital's images...</source>
         <translation>Probar con imágenes de un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="196" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="197" />
         <source>Measure this model on a labelled folder from another hospital (one sub-folder per class); the figure is kept on its card</source>
         <translation>Medir este modelo con una carpeta etiquetada de otro hospital (una subcarpeta por clase); la cifra queda en su ficha</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="198" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="199" />
         <source>Calibrate for a hospital...</source>
         <translation>Calibrar para un hospital...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="199" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="200" />
         <source>Fit the probabilities and screening thresholds to a hospital on half of its labelled images, check them on the other half, and save a new model (this one is kept as it is)</source>
         <translation>Ajustar las probabilidades y los umbrales de cribado a un hospital con la mitad de sus imágenes etiquetadas, comprobarlos con la otra mitad y guardar un modelo nuevo (este se conserva tal cual)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="202" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
         <source>Open radiograph...</source>
         <translation>Abrir radiografía...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="203" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="204" />
         <source>Diagnose a folder...</source>
         <translation>Diagnosticar una carpeta...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="204" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="205" />
         <source>Every film in a folder and its sub-folders, in a table you can sort and export as CSV</source>
         <translation>Todas las placas de una carpeta y sus subcarpetas, en una tabla que puede ordenar y exportar como CSV</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="206" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="207" />
         <source>Export report...</source>
         <translation>Exportar informe...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="207" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="208" />
         <source>Show the probabilities anyway (not a diagnosis)</source>
         <translation>Mostrar las probabilidades igualmente (no es un diagnóstico)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="208" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
         <source>Heatmap opacity</source>
         <translation>Opacidad del mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="209" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="210" />
         <source>Grad-CAM: low</source>
         <translation>Grad-CAM: bajo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="210" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="211" />
         <source>high</source>
         <translation>alto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="211" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
         <source>Result</source>
         <translation>Resultado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="212" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="213" />
         <source>CXRDesk is a research tool, not a medical device: its output must not be used to diagnose or treat a patient.</source>
         <translation>CXRDesk es una herramienta de investigación, no es un dispositivo médico: sus resultados no deben usarse para diagnosticar ni tratar a un paciente.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="219" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="220" />
         <source>Open a radiograph (PNG, JPEG, TIFF, BMP or DICOM), or drop it here</source>
         <translation>Abra una radiografía (PNG, JPEG, TIFF, BMP o DICOM) o suéltela aquí</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="248" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="249" />
         <source>Folder of model bundles</source>
         <translation>Carpeta de modelos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="260" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="261" />
         <source>Loading the model (TensorFlow starts the first time)...</source>
         <translation>Cargando el modelo (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="268" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="269" />
         <source>Model ready.</source>
         <translation>Modelo listo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="285" />
         <source>Labelled folder from another hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada de otro hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="287" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="288" />
         <source>Testing {0} on {1}...</source>
         <translation>Probando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="297" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="298" />
         <source>Not a figure for a hospital it never saw: {0} of these images are among those it learnt from; sources it learnt from: {1}</source>
         <translation>No es una cifra de un hospital que nunca vio: {0} de estas imágenes están entre las que aprendió; fuentes de las que aprendió: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="299" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="300" />
         <source>none</source>
         <translation>ninguna</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="301" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="302" />
         <source>not kept on the card: the shipped demo model is never changed.</source>
         <translation>no se guarda en la ficha: el modelo de demostración incluido nunca se modifica.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="305" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="306" />
         <source>kept on the model's card, never as its figure for other hospitals.</source>
         <translation>guardada en la ficha del modelo, nunca como su cifra para otros hospitales.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="312" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="313" />
         <source>Labelled folder of the hospital (one sub-folder per class)</source>
         <translation>Carpeta etiquetada del hospital (una subcarpeta por clase)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="317" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="318" />
         <source>New folder for the calibrated model</source>
         <translation>Carpeta nueva para el modelo calibrado</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="320" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="321" />
         <source>Calibrating {0} on {1}...</source>
         <translation>Calibrando {0} con {1}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="326" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="327" />
         <source>Calibrated on {0} images, checked on {1} others: general precision {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. New model: {6}</source>
         <translation>Calibrado con {0} imágenes, comprobado con otras {1}: precisión general {2:.1%} -&gt; {3:.1%}, ECE {4:.3f} -&gt; {5:.3f}. Modelo nuevo: {6}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="332" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="333" />
         <source>Calibrated on {0} images (none kept to check it). New model: {1}</source>
         <translation>Calibrado con {0} imágenes (ninguna reservada para comprobarlo). Modelo nuevo: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="342" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="343" />
         <source>No trained model in '{0}'. Train one in the Training tab, or run 'cxrdesk train DATASET', then come back here.</source>
         <translation>No hay ningún modelo entrenado en '{0}'. Entrene uno en la pestaña Entrenamiento, o ejecute 'cxrdesk train DATASET', y vuelva aquí.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="348" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="349" />
         <source>Loading {0}...</source>
         <translation>Cargando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="352" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="353" />
         <source>{0}: {1}, {2} px, trained on {3} images on the {4}; validation general precision {5}</source>
         <translation>{0}: {1}, {2} px, entrenado con {3} imágenes en la {4}; precisión general de validación {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="355" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="356" />
         <source>Classes: {0}</source>
         <translation>Clases: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="360" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="361" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals, {2} films; calibration error {3:.2f})</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales, {2} radiografías; error de calibración {3:.2f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="364" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="365" />
         <source>When sure ({0:.0%} of films) right {1:.0%} of the time; otherwise it says 'uncertain'.</source>
         <translation>Cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces; si no, dice «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="367" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="368" />
         <source>Never sure enough to reach {0:.0%} there: every answer is 'uncertain'.</source>
         <translation>Nunca lo bastante seguro para llegar al {0:.0%} allí: toda respuesta es «incierto».</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="370" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="371" />
         <source>Tested on {0}: general precision {1:.1%} on {2} images</source>
         <translation>Probado en {0}: precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="373" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="374" />
         <source>Calibrated for {0} on {1} of its images; on {2} others: general precision {3:.1%}</source>
         <translation>Calibrado para {0} con {1} de sus imágenes; en otras {2}: precisión general {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="377" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="378" />
         <source>On hospitals it never saw ({0}): general precision {1:.1%} on {2} images</source>
         <translation>En hospitales que nunca vio ({0}): precisión general {1:.1%} en {2} imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="380" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="381" />
         <source>(the largest of its {0} such tests)</source>
         <translation>(la mayor de sus {0} pruebas de este tipo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="382" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="383" />
         <source>Never tested on a hospital it did not train on: its accuracy elsewhere is unknown.</source>
         <translation>Nunca probado en un hospital distinto de los de entrenamiento: su exactitud en otro lugar es desconocida.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="384" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="385" />
         <source>A demonstration model trained on about 1,500 public images: not a clinical model.</source>
         <translation>Un modelo de demostración entrenado con unas 1.500 imágenes públicas: no es un modelo clínico.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="396" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="397" />
         <source>Open radiograph</source>
         <translation>Abrir radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="397" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="398" />
         <source>Radiographs (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)</source>
         <translation>Radiografías (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.dcm *.dicom);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="404" />
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="427" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="428" />
         <source>No model to diagnose with yet.</source>
         <translation>Todavía no hay ningún modelo con el que diagnosticar.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="406" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="407" />
         <source>Folder of radiographs</source>
         <translation>Carpeta de radiografías</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="429" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="430" />
         <source>Analysing {0}...</source>
         <translation>Analizando {0}...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="446" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="447" />
         <source>{0}: no diagnosis</source>
         <translation>{0}: sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="448" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="449" />
         <source>{0}: uncertain</source>
         <translation>{0}: incierto</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="484" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="485" />
         <source>Not a diagnosis: these probabilities were asked for although the input may not be a frontal chest radiograph:</source>
         <translation>No es un diagnóstico: se pidieron estas probabilidades aunque la imagen puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="486" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="487" />
         <source>No diagnosis: this may not be a frontal chest radiograph:</source>
         <translation>Sin diagnóstico: puede no ser una radiografía de tórax frontal:</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="488" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="489" />
         <source>No diagnosis</source>
         <translation>Sin diagnóstico</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="494" />
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="589" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="495" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="587" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="497" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="498" />
         <source>Most likely {0} at {1:.1%}, below the {2:.0%} at which this model was right {3:.0%} of the time at hospitals it never saw.</source>
         <translation>Lo más probable: {0} con {1:.1%}, por debajo del {2:.0%} con el que este modelo acertó el {3:.0%} de las veces en hospitales que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="501" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="502" />
         <source>This model's answers never reached {0:.0%} accuracy at hospitals it never saw (most likely {1} at {2:.1%}).</source>
         <translation>Las respuestas de este modelo nunca llegaron al {0:.0%} de exactitud en hospitales que nunca vio (lo más probable: {1} con {2:.1%}).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="508" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="509" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="513" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="514" />
         <source>The model learnt from this very film (it is among its training and validation files): its answer says nothing of how it does on films it never saw.</source>
         <translation>El modelo aprendió de esta misma placa (está entre sus archivos de entrenamiento y validación): su respuesta no dice nada de cómo funciona con placas que nunca vio.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="523" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="524" />
         <source>The film seems mirrored left to right (the heart on the other side from a film as taken): check its side marker - a flipped image, or dextrocardia.</source>
         <translation>La placa parece invertida de izquierda a derecha (el corazón en el lado contrario al de una placa tal como se tomó): compruebe su marcador de lado - una imagen volteada, o dextrocardia.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="533" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="534" />
         <source>Grad-CAM heatmap: being computed (TensorFlow starts the first time)...</source>
         <translation>Mapa de calor Grad-CAM: calculándose (TensorFlow arranca la primera vez)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="535" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="536" />
         <source>The Grad-CAM heatmap ({0}) is empty: no part of the image raises this class's score.</source>
         <translation>El mapa Grad-CAM ({0}) está vacío: ninguna parte de la imagen eleva la puntuación de esta clase.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="538" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="539" />
         <source>Heat inside the lungs: unknown (no lung model)</source>
         <translation>Calor dentro de los pulmones: desconocido (sin modelo pulmonar)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="548" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="550" />
         <source>{0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line).</source>
         <translation>El {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="450" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="451" />
         <source>{0}: {1} ({2:.1%})</source>
         <translation>{0}: {1} ({2:.1%})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="292" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="293" />
         <source>General precision {0:.1%} on {1} images of {2} (ECE {3:.3f})</source>
         <translation>Precisión general {0:.1%} en {1} imágenes de {2} (ECE {3:.3f})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="303" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="304" />
         <source>not kept on the model's card: its folder cannot be written.</source>
         <translation>no se guardó en la ficha del modelo: no se puede escribir en su carpeta.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="307" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="308" />
         <source>kept on the model's card (whose headline is its largest such test).</source>
         <translation>guardada en la ficha del modelo (cuya cifra principal es su prueba más grande de este tipo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="519" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="520" />
         <source>Screening: {0} {1:.1%} is above its screening threshold {2:.1%}{3}: refer for a confirmatory test</source>
         <translation>Cribado: {0} {1:.1%} supera su umbral de cribado {2:.1%}{3}: derivar para una prueba de confirmación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="521" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="522" />
         <source> (chosen on this hospital's images)</source>
         <translation> (elegido con las imágenes de este hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="543" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="544" />
         <source>Only {0:.0%} of the Grad-CAM heat ({1}) is inside the lungs (green line): the model looked mostly {2} ({3:.0%}), a sign of a shortcut.</source>
         <translation>Solo el {0:.0%} del calor de Grad-CAM ({1}) está dentro de los pulmones (línea verde): el modelo miró sobre todo {2} ({3:.0%}), señal de un atajo.</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="552" />
-        <source>between the lungs (mediastinum, heart)</source>
-        <translation>entre los pulmones (mediastino, corazón)</translation>
-    </message>
-    <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="553" />
-        <source>outside the lung field (neck, shoulders, abdomen, borders)</source>
-        <translation>fuera del campo pulmonar (cuello, hombros, abdomen, bordes)</translation>
-    </message>
-    <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="577" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="575" />
         <source>Export report</source>
         <translation>Exportar informe</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="581" />
+        <location filename="../../cxrdesk/gui/diagnosis_tab.py" line="579" />
         <source>Report written to {0}</source>
         <translation>Informe escrito en {0}</translation>
     </message>
@@ -1376,6 +1366,29 @@ reservados</translation>
     </message>
 </context>
 <context>
+    <name>heat</name>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="188" />
+        <source>at the black between the lungs (the outline of its lung mask: it does not see the heart there)</source>
+        <translation>al negro entre los pulmones (el contorno de su máscara pulmonar: ahí no ve el corazón)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="191" />
+        <source>at the black beyond the lungs (the outline of its lung mask)</source>
+        <translation>al negro más allá de los pulmones (el contorno de su máscara pulmonar)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="193" />
+        <source>between the lungs (mediastinum, heart)</source>
+        <translation>entre los pulmones (mediastino, corazón)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/wording.py" line="194" />
+        <source>outside the lung field (neck, shoulders, abdomen, borders)</source>
+        <translation>fuera del campo pulmonar (cuello, hombros, abdomen, bordes)</translation>
+    </message>
+</context>
+<context>
     <name>reader</name>
     <message>
         <location filename="../../cxrdesk/gui/wording.py" line="84" />
@@ -1559,52 +1572,52 @@ reservados</translation>
 <context>
     <name>report</name>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="188" />
+        <location filename="../../cxrdesk/gui/wording.py" line="202" />
         <source>CXRDesk - radiograph analysis</source>
         <translation>CXRDesk - análisis de la radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="189" />
+        <location filename="../../cxrdesk/gui/wording.py" line="203" />
         <source>File: {0}    Date: {1}</source>
         <translation>Archivo: {0}    Fecha: {1}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="190" />
+        <location filename="../../cxrdesk/gui/wording.py" line="204" />
         <source>Radiograph</source>
         <translation>Radiografía</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="191" />
+        <location filename="../../cxrdesk/gui/wording.py" line="205" />
         <source>Grad-CAM ({0})</source>
         <translation>Grad-CAM ({0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="192" />
+        <location filename="../../cxrdesk/gui/wording.py" line="206" />
         <source>No heatmap</source>
         <translation>Sin mapa de calor</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="193" />
+        <location filename="../../cxrdesk/gui/wording.py" line="207" />
         <source>No diagnosis: the input may not be a frontal chest radiograph (see below).</source>
         <translation>Sin diagnóstico: la imagen puede no ser una radiografía de tórax frontal (véase abajo).</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="195" />
+        <location filename="../../cxrdesk/gui/wording.py" line="209" />
         <source>Not a diagnosis: probabilities asked for anyway</source>
         <translation>No es un diagnóstico: probabilidades pedidas de todos modos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="196" />
+        <location filename="../../cxrdesk/gui/wording.py" line="210" />
         <source>Uncertain - refer</source>
         <translation>Incierto - derivar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="197" />
+        <location filename="../../cxrdesk/gui/wording.py" line="211" />
         <source>Predicted: {0}</source>
         <translation>Predicción: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/wording.py" line="198" />
+        <location filename="../../cxrdesk/gui/wording.py" line="212" />
         <source>probability (%)</source>
         <translation>probabilidad (%)</translation>
     </message>
