@@ -47,9 +47,10 @@ def layer_outputs(model) -> dict:
     return found
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=2)
 def _passes(model, feature: str | None):
-    """The classifier with (probabilities, lung map or None, feature map or None) as outputs."""
+    """The classifier with (probabilities, lung map or None, feature map or None) as outputs; kept for the
+    model in use (its pass and its Grad-CAM pass), not for every model a session opened."""
     import keras
 
     outputs = layer_outputs(model)
