@@ -16,7 +16,9 @@ summary gives each (model, recipe)'s mean and spread over the seeds, and its pai
 study's recipe. With ``--heat N``, each fold's model is kept long enough to draw Grad-CAM on N films of the
 source it never saw (evenly spread, the heatmap of the class the product would show, lungs found as a
 diagnosis finds them): the median share of the heat inside the lungs, over all those films and over the
-diseased ones, at the layer the product uses and at each of ``--heat-layers`` beside it.
+diseased ones, at the layer the product uses and at each of ``--heat-layers`` beside it, and the share a
+heatmap spread evenly over what the model sees would put there (the chance level: a lung-field model sees
+the lungs' box, where the lungs are about half).
 
 Mode ``scenarios`` (the older single-hospital yardstick, ``--scenarios shenzhen,ieee8023 --site-share 0.5``):
 
@@ -183,9 +185,12 @@ def heat_shares(run: Path, per_source: int, layers: list[str]) -> dict[str, dict
     from cxrdesk.bundle import load_bundle
     from cxrdesk.classes import HEALTHY, canonical_class
     from cxrdesk.dataset import load_dataset
-    from cxrdesk.diagnosis import Diagnoser, grad_cam_pass, heat_regions
+    import numpy as np
+    import tensorflow as tf
 
-    shares = {layer: {"all": [], "diseased": []} for layer in ["", *layers]}
+    from cxrdesk.diagnosis import Diagnoser, cam_in_image, grad_cam_pass, has_lung_field, heat_regions
+
+    shares = {layer: {"all": [], "diseased": []} for layer in ["", *layers, "evenly"]}
     for fold in sorted((run / "folds").iterdir()):
         bundle = load_bundle(fold / f"holding-out-{fold.name}")
         diagnoser = Diagnoser(bundle)
@@ -197,7 +202,13 @@ def heat_shares(run: Path, per_source: int, layers: list[str]) -> dict[str, dict
                 continue
             index = bundle.classes.index(result.most_likely)
             for layer in shares:
-                heat = grad_cam_pass(bundle.model, result.image, index, layer=layer or None).heat
+                if layer == "evenly":
+                    cam = grad_cam_pass(bundle.model, result.image, index)
+                    seen = (tf.constant(cam.lungs[np.newaxis, :, :, np.newaxis])
+                            if has_lung_field(bundle.model) else None)
+                    heat = cam_in_image(bundle.model, np.ones((8, 8), np.float32), seen, result.image.shape)
+                else:
+                    heat = grad_cam_pass(bundle.model, result.image, index, layer=layer or None).heat
                 if heat.max() > 0:
                     share = heat_regions(heat, result.lungs)["lungs"]
                     shares[layer]["all"].append(share)
@@ -256,7 +267,8 @@ def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
                   + ", ".join(f"{s} {a:.0%}" for s, a in row["per_source"].items()) + "]", flush=True)
             for layer, h in row.get("heat", {}).items():
                 shown = ["-" if v is None else f"{v:.0%}" for v in (h["all"], h["diseased"])]
-                print(f"    heat inside the lungs at {layer or 'the product layer'}: median {shown[0]} of "
+                at = {"": "the product layer", "evenly": "chance (spread evenly over what it sees)"}.get(layer, layer)
+                print(f"    heat inside the lungs at {at}: median {shown[0]} of "
                       f"{h['films']} held-out films, {shown[1]} of the diseased", flush=True)
     return rows
 

@@ -444,12 +444,14 @@ def grad_cam_pass(model, pixels: np.ndarray, class_index: int | None = None, *, 
     if cam.max() > 0:
         cam = cam / cam.max()
     inner = has_lung_field(model)
-    heat = _cam_in_image(model, cam, lung_map if inner else None, pixels.shape)
+    heat = cam_in_image(model, cam, lung_map if inner else None, pixels.shape)
     return CamPass(heat, out.numpy()[0].astype(np.float64), lung_map.numpy()[0, :, :, 0] if inner else None)
 
 
-def _cam_in_image(model, cam: np.ndarray, lung_map, shape: tuple[int, int]) -> np.ndarray:
-    """The feature-map heatmap at the image's size: for a lung-field model, inside the lungs' box it cropped."""
+def cam_in_image(model, cam: np.ndarray, lung_map, shape: tuple[int, int]) -> np.ndarray:
+    """The feature-map heatmap at the image's size: for a lung-field model, inside the lungs' box it cropped
+    (``lung_map``: its lung network's map, as :func:`cxrdesk.graph.forward` gives it). A map of ones is what
+    the model saw: the chance level of a heat share."""
     height, width = shape
     if lung_map is not None and CROP_LAYER in {item.name for item in model.layers}:
         margin = model.get_layer(CROP_LAYER).margin
