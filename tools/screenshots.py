@@ -38,6 +38,11 @@ def shoot(app, window, name: str) -> None:
     print("wrote", OUT / name)
 
 
+def diagnosed(tab) -> bool:
+    """The tab shows a whole diagnosis: the probabilities come at once (ONNX Runtime), the heatmap after them."""
+    return tab.result is not None and tab.result.heatmap is not None and "being computed" not in tab.heat.text()
+
+
 def open_window(settings_file: Path, models: Path):
     """A 1280x800 main window with its own settings file and models folder, as after launch."""
     from cxrdesk.gui.main_window import MainWindow
@@ -98,7 +103,7 @@ def main() -> None:
     for path in sorted((DATA / "tuberculosis").glob("tbx11k*.png"))[3:40:3]:
         diagnosis.result = None
         diagnosis.diagnose(str(path))
-        wait_until(app, lambda: diagnosis.result is not None)
+        wait_until(app, lambda: diagnosed(diagnosis))
         if diagnosis.result.predicted == "Tuberculosis" and not diagnosis.result.heat_empty:
             break
     shoot(app, window, "diagnosis.png")
@@ -112,7 +117,7 @@ def main() -> None:
     diagnosis = window.diagnosis
     wait_until(app, lambda: diagnosis.diagnoser is not None)
     diagnosis.diagnose(str(sorted((DATA / "covid").glob("hannover*.png"))[5]))
-    wait_until(app, lambda: diagnosis.result is not None)
+    wait_until(app, lambda: diagnosed(diagnosis))
     shoot(app, window, "first-run-demo.png")
     window.close()
 
