@@ -31,6 +31,7 @@ from .errors import CxrdeskError
 from .export import card_section, export_bundle_files
 from .integrity import file_sha256, load_verified_model
 from .lungs import LUNG_FIELDS, register_layers
+from .style import register_layers as register_style_layers
 from .lungs.layers import source_size
 from .models import build_model, parameter_counts, spec
 from .preprocessing import OUTPUT_LAYER, RESIZE_LAYER
@@ -500,6 +501,7 @@ def read_card(folder: str | Path) -> Card:
 def load_bundle(folder: str | Path) -> Bundle:
     """Load and verify a bundle: the model file's hash, classes, architecture, size, parameters."""
     register_layers()
+    register_style_layers()
     folder = Path(folder)
     card = read_card(folder)
     model = load_verified_model(folder / MODEL_FILE, card.get("model_sha256"), BundleError)

@@ -23,6 +23,7 @@ from .errors import CxrdeskError
 from .lungs import lung_field_input
 from .preprocessing import (GRAY_TO_RGB_LAYER, INPUT_LAYER, OUTPUT_LAYER, RESCALE_LAYER, RESIZE_ANTIALIAS,
                             RESIZE_INTERPOLATION, RESIZE_LAYER, describe)
+from .style import mix_style
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ class ModelSpec:
     default_size: int
     min_size: int
     description: str
-    #: ``body(x, size, weight_file, fine_tune)`` -> the features the output layer classifies; ``x`` is the
-    #: resized, rescaled RGB batch and ``weight_file`` a path or None (random initialisation).
+    #: ``body(x, size, weight_file, fine_tune, mix)`` -> the features the output layer classifies; ``x`` is the
+    #: resized, rescaled RGB batch, ``weight_file`` a path or None (random initialisation) and ``mix`` the
+    #: probability of style mixing in training (:mod:`cxrdesk.style`; 0: none).
     body: Callable
     pixel_scale: str = "unit"  # see preprocessing.PIXEL_SCALES
     imagenet: PretrainedWeights | None = None  # None: no pretrained base
@@ -66,13 +68,16 @@ class ModelSpec:
 # ----------------------------------------------------------------------------------- bodies
 
 
-def _study_convolutions(x):
-    """The study's three convolutions and two poolings (layers 1-5 of SPEC.md §2)."""
+def _study_convolutions(x, mix: float = 0.0):
+    """The study's three convolutions and two poolings (layers 1-5 of SPEC.md §2); with ``mix``, style
+    mixing after the first convolution and after the first pooling (the early layers, where style lives)."""
     from keras import layers
 
     x = layers.Conv2D(32, 4, padding="same", activation="relu", name="conv1")(x)
+    x = mix_style(x, mix, "mix_style1")
     x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
     x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = mix_style(x, mix, "mix_style2")
     x = layers.Conv2D(128, 2, padding="same", activation="relu", name="conv3")(x)
     return layers.MaxPooling2D(2, name="pool2")(x)
 
@@ -85,18 +90,18 @@ def _dense_head(x):
     return layers.Dense(64, activation="relu", name="dense64")(x)
 
 
-def _custom_body(x, size, weight_file, fine_tune):
+def _custom_body(x, size, weight_file, fine_tune, mix=0.0):
     """The study's 'red arbitraria': SPEC.md §2, 51,441,763 parameters at 224 px."""
     from keras import layers
 
-    return _dense_head(layers.Flatten(name="flatten")(_study_convolutions(x)))
+    return _dense_head(layers.Flatten(name="flatten")(_study_convolutions(x, mix)))
 
 
-def _compact_body(x, size, weight_file, fine_tune):
+def _compact_body(x, size, weight_file, fine_tune, mix=0.0):
     """The study's convolutions, two more, and global pooling instead of a 51 M-weight Dense."""
     from keras import layers
 
-    x = _study_convolutions(x)
+    x = _study_convolutions(x, mix)
     x = layers.Conv2D(128, 3, padding="same", activation="relu", name="conv4")(x)
     x = layers.MaxPooling2D(2, name="pool3")(x)
     x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
@@ -126,9 +131,13 @@ def _pooled_head(x):
 def transfer_body(application: str, head: Callable = _study_transfer_head, **options) -> Callable:
     """A body made of ``keras.applications.<application>`` without top (random or ImageNet weights,
     the last ``fine_tune`` layers trainable) and ``head``."""
-    def body(x, size, weight_file, fine_tune):
+    def body(x, size, weight_file, fine_tune, mix=0.0):
         import keras
         from keras import layers
+
+        if mix:
+            raise CxrdeskError(f"style mixing works on layers CXRDesk builds (custom, compact), not on a pretrained "
+                               f"{application} base")
 
         base = getattr(keras.applications, application)(include_top=False, weights=None,
                                                         input_shape=(size, size, 3), **options)
@@ -231,7 +240,7 @@ def weight_file(name: str, weights: str | None) -> str | None:
 
 def build_model(name: str, image_size: int | None = None, weights: str = "imagenet",
                 fine_tune: int = 0, seed: int | None = None, n_classes: int = len(STUDY_CLASSES),
-                lung_field: str = "off", lung_model=None):
+                lung_field: str = "off", lung_model=None, mix_style: float = 0.0):
     """A compile-ready Keras model with ``n_classes`` softmax outputs; ``weights``: 'imagenet', 'none'
     or a path to a weights file (ignored by models without a pretrained base).
 
@@ -240,6 +249,9 @@ def build_model(name: str, image_size: int | None = None, weights: str = "imagen
 
     ``fine_tune`` unfreezes that many of the pretrained base's last layers (BatchNormalization
     layers stay frozen: their statistics come from ImageNet and small batches would spoil them).
+
+    ``mix_style`` > 0 mixes the early layers' feature statistics between training images with that
+    probability per batch (:mod:`cxrdesk.style`; the custom and compact networks only).
     """
     import keras
     from keras import layers
@@ -265,7 +277,7 @@ def build_model(name: str, image_size: int | None = None, weights: str = "imagen
     if model_spec.pixel_scale == "unit":
         x = layers.Rescaling(1.0 / 255.0, name=RESCALE_LAYER)(x)
     x = layers.Concatenate(axis=-1, name=GRAY_TO_RGB_LAYER)([x, x, x])
-    x = model_spec.body(x, size, weight_file(name, weights), fine_tune)
+    x = model_spec.body(x, size, weight_file(name, weights), fine_tune, mix_style)
     outputs = layers.Dense(n_classes, activation="softmax", dtype="float32", name=OUTPUT_LAYER)(x)
     return keras.Model(inputs, outputs, name=name)
 

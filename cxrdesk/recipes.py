@@ -10,6 +10,8 @@ edit of this one.
   the recipe that measured best on hospitals never seen.
 - ``robust``: the lungs plus random brightness, contrast, gamma, blur and noise, sources weighed alike
   within each class, early stopping; measured worse than both, kept so that the comparison can be repeated.
+- ``mixstyle``: the lungs recipe plus style mixing of the early layers in training (:mod:`cxrdesk.style`),
+  against the hospital's style standing for the class; the custom and compact networks only.
 
 What each measured, against which and how (seeds, hospitals held out): ``benchmarks/RESULTS.md``, written
 by ``benchmarks/bench_generalisation.py``.
@@ -38,6 +40,7 @@ class Recipe:
     noise: float = 0.0  # sd of added Gaussian noise, as a share of 255 (drawn up to this, per image)
     balance_sources: bool = False  # weight images so each source counts equally within its class
     early_stopping: int = 0  # patience in epochs on validation loss (0: off); a run may choose another
+    mix_style: float = 0.0  # probability per batch of mixing early feature statistics between images (cxrdesk.style)
 
     @property
     def intensity(self) -> bool:
@@ -60,6 +63,11 @@ RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (
            "brightness, contrast, gamma, blur and noise; each source weighs the same within its class; early stopping",
            shear_degrees=0.3, zoom=0.15, horizontal_flip=True, lung_field="mask", brightness=0.15,
            contrast=0.3, gamma=0.4, blur=0.3, noise=0.03, balance_sources=True, early_stopping=8),
+    Recipe("mixstyle", "Lungs + style mixing (MixStyle)",
+           "the lungs recipe, and in training each image's early feature statistics mixed with another image's "
+           "of the batch (MixStyle, half the batches), so a hospital's style cannot stand for its class; "
+           "custom and compact networks only",
+           shear_degrees=0.3, zoom=0.3, horizontal_flip=True, lung_field="mask", mix_style=0.5),
 )}
 
 

@@ -77,7 +77,9 @@ class TrainConfig:
 
     def validate(self) -> None:
         model_spec = spec(self.model)
-        recipe(self.recipe)
+        if recipe(self.recipe).mix_style and model_spec.pretrained:
+            raise CxrdeskError(f"the {self.recipe} recipe mixes the style of layers CXRDesk builds itself: choose the "
+                               f"custom or compact network, not {self.model}")
         if self.lung_field is not None and self.lung_field not in LUNG_FIELDS:
             raise CxrdeskError(f"lung field must be one of {', '.join(LUNG_FIELDS)} (got {self.lung_field!r})")
         if self.device not in DEVICES:
@@ -237,7 +239,7 @@ def _set_up(cfg: TrainConfig, dataset, folder: Path) -> _Setup:
     with strategy.scope():
         model = build_model(cfg.model, size, weights=cfg.weights, fine_tune=cfg.fine_tune, seed=cfg.seed,
                             n_classes=len(dataset.classes), lung_field=cfg.lung_field,
-                            lung_model=lungs.model if lungs else None)
+                            lung_model=lungs.model if lungs else None, mix_style=recipe(cfg.recipe).mix_style)
         accumulation = cfg.accumulation or auto_accumulation(model, cfg.batch_size, cfg.device)
         model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate, gradient_accumulation_steps=(
                           accumulation if accumulation > 1 else None)),

@@ -82,6 +82,7 @@ ES = {
     "Lungs only (study augmentation)": "Solo los pulmones (aumento del estudio)",
     "Lungs + intensity augmentation, balance, early stop":
         "Pulmones + aumento de intensidad, equilibrio, parada temprana",
+    "Lungs + style mixing (MixStyle)": "Pulmones + mezcla de estilos (MixStyle)",
     "TensorFlow has had no GPU support on native Windows since version 2.10: run CXRDesk under WSL2 to train on "
     "the GPU":
         "TensorFlow no admite GPU en Windows nativo desde la versión 2.10: ejecute CXRDesk en WSL2 para entrenar en "

@@ -226,7 +226,8 @@ class TrainingTab(QWidget):
                         "efficientnetv2b0": self.tr("EfficientNetV2-B0 transfer")}
         recipe_titles = {"study": self.tr("Study (shear, zoom, flip)"),
                          "lungs": self.tr("Lungs only (study augmentation)"),
-                         "robust": self.tr("Lungs + intensity augmentation, balance, early stop")}
+                         "robust": self.tr("Lungs + intensity augmentation, balance, early stop"),
+                         "mixstyle": self.tr("Lungs + style mixing (MixStyle)")}
         for combo, titles, registry in ((self.model, model_titles, MODELS), (self.recipe, recipe_titles, RECIPES)):
             for i in range(combo.count()):
                 name = combo.itemData(i)

@@ -794,14 +794,14 @@
     <name>TrainingTab</name>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="284" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="285" />
         <source>Curated dataset</source>
         <extracomment>A run expected to take longer than this (seconds) is said, and asked for, before it starts. How long a closing window waits for a run's worker to finish its epoch before it kills it.</extracomment>
         <translation>Conjunto curado</translation>
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="198" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
         <source>Model</source>
         <translation>Modelo</translation>
     </message>
@@ -812,7 +812,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="200" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
         <source>Device</source>
         <translation>Dispositivo</translation>
     </message>
@@ -848,7 +848,7 @@
     </message>
     <message>
         <location filename="../../cxrdesk/gui/training_tab.py" line="205" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
         <source>Run</source>
         <translation>Ejecución</translation>
     </message>
@@ -868,28 +868,28 @@
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="249" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
         <source>ImageNet (download and cache)</source>
         <translation>ImageNet (descarga y caché)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="249" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
         <source>None (random)</source>
         <translation>Ninguno (aleatorio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="250" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="251" />
         <source>Weights file...</source>
         <translation>Archivo de pesos...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="366" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="367" />
         <source>Training {0} on {1} ({2}): {3} training / {4} validation images; classes {5}</source>
         <translation>Entrenando {0} en {1} ({2}): {3} imágenes de entrenamiento / {4} de validación; clases {5}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="234" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="500" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="235" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="501" />
         <source>Evaluation of the last run</source>
         <translation>Evaluación de la última ejecución</translation>
     </message>
@@ -934,89 +934,89 @@
         <translation>Solo los pulmones: recortar, ecualizar, negro fuera de ellos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="235" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="236" />
         <source>All runs in the models folder (the study's Table VII)</source>
         <translation>Todas las ejecuciones de la carpeta (Tabla VII del estudio)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="238" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="239" />
         <source>Looking for a GPU...</source>
         <translation>Buscando una GPU...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
         <source>Loss</source>
         <translation>Pérdida</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
-        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>Accuracy</source>
         <translation>Exactitud</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
         <source>training</source>
         <translation>entrenamiento</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="241" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
         <source>validation</source>
         <translation>validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="242" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="243" />
         <source>epoch</source>
         <translation>época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="270" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="271" />
         <source>GPU: {0}</source>
         <translation>GPU: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="280" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="281" />
         <source>GPU unavailable: {0}</source>
         <translation>GPU no disponible: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="294" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="295" />
         <source>Weights file</source>
         <translation>Archivo de pesos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="327" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="328" />
         <source>Starting the training process (TensorFlow loads in it)...</source>
         <translation>Iniciando el proceso de entrenamiento (TensorFlow se carga en él)...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="356" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="357" />
         <source>Stopping at the end of this batch; what was trained is kept...</source>
         <translation>Deteniendo al final de este lote; se conserva lo entrenado...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="386" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="387" />
         <source>Epoch {0}/{1} - last batch done: validating and saving...</source>
         <translation>Época {0}/{1} - último lote hecho: validando y guardando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="389" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="390" />
         <source>{0} - epoch {1}/{2} - batch {3}/{4}</source>
         <translation>{0} - época {1}/{2} - lote {3}/{4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="392" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="393" />
         <source>at most {0} left in all</source>
         <translation>como mucho {0} en total</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="395" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="396" />
         <source>Epoch {0}/{1} - batch {2}/{3} - about {4} left</source>
         <translation>Época {0}/{1} - lote {2}/{3} - faltan unos {4}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="373" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="374" />
         <source>Epoch {0}: loss {1:.4f}, accuracy {2:.4f}, {3:.1f} s per epoch</source>
         <translation>Época {0}: pérdida {1:.4f}, exactitud {2:.4f}, {3:.1f} s por época</translation>
     </message>
@@ -1061,245 +1061,250 @@
         <translation>Pulmones + aumento de intensidad, equilibrio, parada temprana</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="272" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="230" />
+        <source>Lungs + style mixing (MixStyle)</source>
+        <translation>Pulmones + mezcla de estilos (MixStyle)</translation>
+    </message>
+    <message>
+        <location filename="../../cxrdesk/gui/training_tab.py" line="273" />
         <source>TensorFlow has had no GPU support on native Windows since version 2.10: run CXRDesk under WSL2 to train on the GPU</source>
         <translation>TensorFlow no admite GPU en Windows nativo desde la versión 2.10: ejecute CXRDesk en WSL2 para entrenar en la GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="274" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="275" />
         <source>this TensorFlow is a CPU-only build: install 'tensorflow[and-cuda]' to train on a GPU</source>
         <translation>este TensorFlow está compilado solo para CPU: instale 'tensorflow[and-cuda]' para entrenar en una GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="276" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="277" />
         <source>no GPU seen by TensorFlow: no NVIDIA driver or CUDA libraries were found (check 'nvidia-smi' and install 'tensorflow[and-cuda]')</source>
         <translation>TensorFlow no ve ninguna GPU: no se encontró el controlador de NVIDIA ni las bibliotecas CUDA (compruebe 'nvidia-smi' e instale 'tensorflow[and-cuda]')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="278" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="279" />
         <source>TensorFlow could not be started to look for a GPU</source>
         <translation>No se pudo iniciar TensorFlow para buscar una GPU</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="345" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
         <source>A long run</source>
         <translation>Un entrenamiento largo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="346" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="347" />
         <source>This run is expected to take up to {0}: {1} epochs of about {2} each, judged from the run '{3}' ({4:.0f} s per epoch on {5} images). Early stopping may end it sooner; what was trained is kept if you stop it. Start it?</source>
         <translation>Se espera que este entrenamiento dure hasta {0}: {1} épocas de unos {2} cada una, según el entrenamiento '{3}' ({4:.0f} s por época con {5} imágenes). La parada temprana puede terminarlo antes; si lo detiene, se conserva lo entrenado. ¿Empezar?</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="376" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="377" />
         <source>Training failed: {0}</source>
         <translation>El entrenamiento falló: {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="401" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="402" />
         <source>Stopped: the completed folds are kept (resume with 'cxrdesk crossval --resume {0} --out {1}')</source>
         <translation>Detenido: se conservan los pliegues terminados (reanudar con 'cxrdesk crossval --resume {0} --out {1}')</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="403" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="404" />
         <source>Estimate done</source>
         <translation>Estimación terminada</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="405" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="406" />
         <source>Finished after {0} epoch(s)</source>
         <translation>Terminado tras {0} época(s)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="407" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="408" />
         <source>the model saved is epoch {0}, the one of lowest validation loss</source>
         <translation>el modelo guardado es la época {0}, la de menor pérdida de validación</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="411" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="412" />
         <source>Model saved to {0}. Evaluating...</source>
         <translation>Modelo guardado en {0}. Evaluando...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="421" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="422" />
         <source>Final model, on every source</source>
         <translation>Modelo final, con todas las fuentes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="423" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="424" />
         <source>Fold {0} of {1}: holding out {2}</source>
         <translation>Pliegue {0} de {1}: dejando fuera {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="432" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="433" />
         <source>Estimate for a new hospital: {0}% of {1} trainings</source>
         <translation>Estimación para un hospital nuevo: {0}% de {1} entrenamientos</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="435" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="436" />
         <source>Leave one hospital out: {0} folds ({1}), then the model on every source. {2}</source>
         <translation>Dejar fuera un hospital cada vez: {0} pliegues ({1}), y luego el modelo con todas las fuentes. {2}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="438" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="439" />
         <source>Held out {0}: accuracy {1:.1%} on {2} images it never saw</source>
         <translation>Fuera {0}: exactitud {1:.1%} en {2} imágenes que nunca vio</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="452" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="453" />
         <source>All held out (pooled)</source>
         <translation>Todas las dejadas fuera (juntas)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
         <source>Held-out source</source>
         <translation>Fuente dejada fuera</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
         <source>Images</source>
         <translation>Imágenes</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="455" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
         <source>ECE</source>
         <translation>ECE</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="457" />
         <source>Recall {0}</source>
         <translation>Sensibilidad {0}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="456" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="457" />
         <source>Answered</source>
         <translation>Respondidas</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="457" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="458" />
         <source>AUC within the source</source>
         <translation>AUC dentro de la fuente</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="458" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
         <source>Expected at a hospital it never saw (each source held out in turn)</source>
         <translation>Esperado en un hospital que nunca vio (cada fuente dejada fuera por turno)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="459" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="460" />
         <source>when sure ({0:.0%} of films) right {1:.0%} of the time</source>
         <translation>cuando está seguro ({0:.0%} de las radiografías) acierta el {1:.0%} de las veces</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="461" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="462" />
         <source>never sure enough: every answer 'uncertain'</source>
         <translation>nunca lo bastante seguro: toda respuesta «incierto»</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="462" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="463" />
         <source>Expected at a hospital it never saw: {0:.1%} (calibration error {1:.2f}); {2}. Training the final model on every source...</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (error de calibración {1:.2f}); {2}. Entrenando el modelo final con todas las fuentes...</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="487" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="488" />
         <source>General precision</source>
         <translation>Precisión general</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="488" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="489" />
         <source>Confusion matrix: true \ predicted</source>
         <translation>Matriz de confusión: real \ predicción</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>Class ({0} split)</source>
         <translation>Clase (partición {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="491" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
         <source>Precision</source>
         <translation>Precisión</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="493" />
         <source>Recall</source>
         <translation>Sensibilidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="493" />
         <source>Specificity</source>
         <translation>Especificidad</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="492" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="493" />
         <source>F1</source>
         <translation>F1</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="495" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="496" />
         <source>Expected at a hospital it never saw: {0:.1%} (leave-one-hospital-out over {1} hospitals); on a random {2} split of its own hospitals: {3:.1%}</source>
         <translation>Esperado en un hospital que nunca vio: {0:.1%} (dejando fuera un hospital cada vez, {1} hospitales); en una partición aleatoria de {2} de sus propios hospitales: {3:.1%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="502" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="503" />
         <source>Evaluated on the {0} split: general precision {1:.2%}</source>
         <translation>Evaluado en la partición {0}: precisión general {1:.2%}</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="505" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="506" />
         <source>(hospitals never seen in training: {0})</source>
         <translation>(hospitales nunca vistos en el entrenamiento: {0})</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="507" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="508" />
         <source>(a random split of the training hospitals: not a figure for another hospital)</source>
         <translation>(una partición aleatoria de los hospitales de entrenamiento: no es una cifra para otro hospital)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
         <source>Classes</source>
         <translation>Clases</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="526" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
         <source>s/epoch</source>
         <translation>s/época</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="528" />
         <source>Expected at a
 new hospital</source>
         <translation>Esperado en un
 hospital nuevo</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="527" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="528" />
         <source>Val. general
 precision</source>
         <translation>Precisión general
 (val.)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="528" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="529" />
         <source>Test general
 precision</source>
         <translation>Precisión general
 (testeo)</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="528" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="529" />
         <source>Held-out
 hospitals</source>
         <translation>Hospitales
 reservados</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="518" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="519" />
         <source>not estimated</source>
         <translation>sin estimar</translation>
     </message>
     <message>
-        <location filename="../../cxrdesk/gui/training_tab.py" line="522" />
+        <location filename="../../cxrdesk/gui/training_tab.py" line="523" />
         <source>never tested</source>
         <translation>nunca probado</translation>
     </message>
