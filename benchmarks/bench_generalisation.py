@@ -182,12 +182,12 @@ def heat_shares(run: Path, per_source: int, layers: list[str]) -> dict[str, dict
     """Median share of Grad-CAM heat inside the lungs on films of the source each fold's model never saw, per
     layer ('' is the product's own): over all films with plausible lungs and over the diseased ones. The
     diagnosis and its lungs are the product's (`Diagnoser`); only the layer of the heatmap varies."""
-    from cxrdesk.bundle import load_bundle
-    from cxrdesk.classes import HEALTHY, canonical_class
-    from cxrdesk.dataset import load_dataset
     import numpy as np
     import tensorflow as tf
 
+    from cxrdesk.bundle import load_bundle
+    from cxrdesk.classes import HEALTHY, canonical_class
+    from cxrdesk.dataset import load_dataset
     from cxrdesk.diagnosis import Diagnoser, cam_in_image, grad_cam_pass, has_lung_field, heat_regions
 
     shares = {layer: {"all": [], "diseased": []} for layer in ["", *layers, "evenly"]}
@@ -201,14 +201,15 @@ def heat_shares(run: Path, per_source: int, layers: list[str]) -> dict[str, dict
             if result.lungs is None or not result.lungs.plausible:
                 continue
             index = bundle.classes.index(result.most_likely)
+            product = grad_cam_pass(bundle.model, result.image, index)  # the product's layer; its lung map too
             for layer in shares:
-                if layer == "evenly":
-                    cam = grad_cam_pass(bundle.model, result.image, index)
-                    seen = (tf.constant(cam.lungs[np.newaxis, :, :, np.newaxis])
+                if layer == "evenly":  # what the model saw, evenly: the lungs' box its own pass cropped, or the film
+                    seen = (tf.constant(product.lungs[np.newaxis, :, :, np.newaxis])
                             if has_lung_field(bundle.model) else None)
                     heat = cam_in_image(bundle.model, np.ones((8, 8), np.float32), seen, result.image.shape)
                 else:
-                    heat = grad_cam_pass(bundle.model, result.image, index, layer=layer or None).heat
+                    heat = product.heat if not layer else grad_cam_pass(bundle.model, result.image, index,
+                                                                        layer=layer).heat
                 if heat.max() > 0:
                     share = heat_regions(heat, result.lungs)["lungs"]
                     shares[layer]["all"].append(share)
