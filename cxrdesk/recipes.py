@@ -11,7 +11,8 @@ edit of this one.
 - ``robust``: the lungs plus random brightness, contrast, gamma, blur and noise, sources weighed alike
   within each class, early stopping; measured worse than both, kept so that the comparison can be repeated.
 - ``mixstyle``: the lungs recipe plus style mixing of the early layers in training (:mod:`cxrdesk.style`),
-  against the hospital's style standing for the class; the custom and compact networks only.
+  against the hospital's style standing for the class; the custom and compact networks only. Measured no
+  better than ``lungs`` beyond the spread of seeds, kept so that the comparison can be repeated.
 
 What each measured, against which and how (seeds, hospitals held out): ``benchmarks/RESULTS.md``, written
 by ``benchmarks/bench_generalisation.py``.
