@@ -118,6 +118,16 @@ def test_the_training_tab_lists_the_registries_and_only_applicable_weights(windo
     tab.model.setCurrentIndex(tab.model.findData("vgg16"))
     assert [tab.weights.itemData(i) for i in range(tab.weights.count())] == ["imagenet", "none", "file"]
 
+
+def test_a_recipe_the_network_cannot_take_is_refused_in_words_before_a_run_starts(window, curated_cxr3):
+    tab = window.training
+    tab.dataset.setText(str(curated_cxr3))
+    tab.model.setCurrentIndex(tab.model.findData("vgg16"))
+    tab.recipe.setCurrentIndex(tab.recipe.findData("mixstyle"))
+    tab.start()
+    assert "custom or compact network, not vgg16" in tab.message.text()
+    assert tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
+
 def test_train_with_the_lung_field_and_diagnose_with_it(window, qtbot, curated_cxr3):
     training = window.training
     training.dataset.setText(str(curated_cxr3))
