@@ -31,11 +31,11 @@ from .errors import CxrdeskError
 from .export import card_section, export_bundle_files
 from .integrity import file_sha256, load_verified_model
 from .lungs import LUNG_FIELDS, register_layers
-from .style import register_layers as register_style_layers
 from .lungs.layers import source_size
 from .models import build_model, parameter_counts, spec
 from .preprocessing import OUTPUT_LAYER, RESIZE_LAYER
 from .recipes import recipe
+from .style import register_layers as register_style_layers
 
 FORMAT = CLASSIFIER_FORMAT
 

@@ -138,7 +138,6 @@ def transfer_body(application: str, head: Callable = _study_transfer_head, **opt
         if mix:
             raise CxrdeskError(f"style mixing works on layers CXRDesk builds (custom, compact), not on a pretrained "
                                f"{application} base")
-
         base = getattr(keras.applications, application)(include_top=False, weights=None,
                                                         input_shape=(size, size, 3), **options)
         base.name = f"{application.lower()}_base"
