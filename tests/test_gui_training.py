@@ -128,6 +128,7 @@ def test_a_recipe_the_network_cannot_take_is_refused_in_words_before_a_run_start
     assert "custom or compact network, not vgg16" in tab.message.text()
     assert tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
 
+
 def test_train_with_the_lung_field_and_diagnose_with_it(window, qtbot, curated_cxr3):
     training = window.training
     training.dataset.setText(str(curated_cxr3))
