@@ -4,6 +4,7 @@ Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipe
                                                [--epochs 15] [--image-size 64] [--seeds 1,2,3]
                                                [--early-stopping 8] [--mode loso|scenarios]
                                                [--heat 40] [--heat-layers pool2,conv3]
+                                               [--extra-sources jsrt [--leave-out jsrt]]
 A recipe may name another lung field after a colon (``robust:crop``) to try a variant.
 
 Mode ``loso`` (the default, the yardstick): for each model, recipe and seed, ``cxrdesk crossval
@@ -66,9 +67,11 @@ VGG = ROOT.parent / "shared" / "weights" / "vgg16_imagenet_notop.weights.h5"
 FOLDERS = {"covid": "COVID-19", "normal": "Healthy", "tuberculosis": "Tuberculosis"}
 
 
-def build_source(folder: Path) -> None:
+def build_source(folder: Path, extra: tuple[str, ...] = ()) -> None:
     """A labelled folder of links: cxr3 (source from its '<source>__' prefix) plus lungs/shenzhen as
-    source 'shenzhen128' too, one image per Shenzhen patient (the 256 px one where both exist)."""
+    source 'shenzhen128' too, one image per Shenzhen patient (the 256 px one where both exist). With
+    ``extra`` ('jsrt'): the healthy films of that group of lungs/ as a source of their own (JSRT's 93
+    films without a nodule; its nodule films are none of the three classes and stay out)."""
     import csv
 
     for name in FOLDERS:
@@ -76,6 +79,8 @@ def build_source(folder: Path) -> None:
     lungs = {}
     with (DATA / "lungs" / "pairs.csv").open() as handle:
         for row in csv.DictReader(handle):
+            if row["group"] in extra and row["label"] in ("normal", "no_nodule"):
+                os.symlink(DATA / "lungs" / row["image"], folder / "normal" / f"{row['group']}__{Path(row['image']).name}")
             if row["group"] == "shenzhen":
                 patient = "_".join(Path(row["image"]).stem.split("_")[:2])
                 lungs[patient] = (DATA / "lungs" / row["image"], "tuberculosis" if row["label"] == "tuberculosis"
@@ -234,6 +239,13 @@ def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
     """Every (model, recipe, seed) as ``cxrdesk crossval --estimate-only`` on all the sources."""
     dataset = work / "ds-all"
     cxrdesk("curate", work / "src", "--out", dataset)
+    if args.leave_out:
+        # the control for --extra-sources: the very films the run with them keeps, less that source's own
+        from cxrdesk.dataset import derive_dataset, load_dataset
+
+        curated, left = load_dataset(dataset), set(args.leave_out.split(","))
+        dataset = derive_dataset(curated, work / "ds-less", lambda item: None if item.source in left else item.split,
+                                 why=f"source {args.leave_out} left out after curation (a control)")
     header = (f"{'model':<8}{'recipe':<12}{'seed':>5}{'accuracy':>10}{'ECE':>7}{'as trained':>12}{'ECE':>7}"
               f"{'answered':>10}{'when sure':>11}{'Shenzhen TB AUC':>17}")
     print(header)
@@ -330,6 +342,12 @@ def main() -> None:
                              "lungs (0: not measured)")
     parser.add_argument("--heat-layers", default="", help="loso with --heat: other layers to draw the heatmap at, "
                         "beside the product's (comma-separated layer names)")
+    parser.add_argument("--extra-sources", default="", choices=["", "jsrt"],
+                        help="loso: add the healthy films of this group of ../shared/data/lungs as a source of their "
+                             "own (trained on, and held out in turn like the others)")
+    parser.add_argument("--leave-out", default="", metavar="SOURCE",
+                        help="loso, with --extra-sources: curate with them, then leave this source's films out "
+                             "(the control: the same films of every other source, without that one)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--results", action="store_true", help="append the summary to benchmarks/RESULTS.md")
     args = parser.parse_args()
@@ -345,7 +363,7 @@ def main() -> None:
     if args.mode == "loso":
         with tempfile.TemporaryDirectory(prefix="cxrdesk-loso-") as tmp:
             work = Path(tmp)
-            build_source(work / "src")
+            build_source(work / "src", tuple(filter(None, [args.extra_sources])))
             rows = run_loso(args, work, seeds)
         lines = summarise_loso(rows)
         if args.results:
