@@ -346,11 +346,13 @@ def main() -> None:
                         help="loso: add the healthy films of this group of ../shared/data/lungs as a source of their "
                              "own (trained on, and held out in turn like the others)")
     parser.add_argument("--leave-out", default="", metavar="SOURCE",
-                        help="loso, with --extra-sources: curate with them, then leave this source's films out "
-                             "(the control: the same films of every other source, without that one)")
+                        help="loso: curate as asked, then leave this source's films out (with --extra-sources jsrt "
+                             "--leave-out jsrt, the control: the very films of every other source, without JSRT's)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--results", action="store_true", help="append the summary to benchmarks/RESULTS.md")
     args = parser.parse_args()
+    if args.mode != "loso" and (args.extra_sources or args.leave_out):
+        parser.error("--extra-sources and --leave-out belong to --mode loso")
 
     from cxrdesk.devices import cpu_has_bfloat16, cpu_name
 
