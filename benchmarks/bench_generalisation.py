@@ -4,7 +4,7 @@ Run: python benchmarks/bench_generalisation.py [--models custom,vgg16] [--recipe
                                                [--epochs 15] [--image-size 64] [--seeds 1,2,3]
                                                [--early-stopping 8] [--mode loso|scenarios]
                                                [--heat 40] [--heat-layers pool2,conv3]
-                                               [--extra-sources jsrt [--leave-out jsrt]]
+                                               [--extra-sources jsrt [--leave-out jsrt]] [--curation-seed 42]
 A recipe may name another lung field after a colon (``robust:crop``) to try a variant.
 
 Mode ``loso`` (the default, the yardstick): for each model, recipe and seed, ``cxrdesk crossval
@@ -238,7 +238,8 @@ def loso_row(summary: dict) -> dict:
 def run_loso(args, work: Path, seeds: list[int]) -> list[dict]:
     """Every (model, recipe, seed) as ``cxrdesk crossval --estimate-only`` on all the sources."""
     dataset = work / "ds-all"
-    cxrdesk("curate", work / "src", "--out", dataset)
+    cxrdesk("curate", work / "src", "--out", dataset,
+            *(["--seed", args.curation_seed] if args.curation_seed is not None else []))
     if args.leave_out:
         # the control for --extra-sources: the very films the run with them keeps, less that source's own
         from cxrdesk.dataset import derive_dataset, load_dataset
@@ -345,14 +346,18 @@ def main() -> None:
     parser.add_argument("--extra-sources", default="", choices=["", "jsrt"],
                         help="loso: add the healthy films of this group of ../shared/data/lungs as a source of their "
                              "own (trained on, and held out in turn like the others)")
+    parser.add_argument("--curation-seed", type=int, metavar="SEED",
+                        help="loso: the seed of `cxrdesk curate` (which films balancing keeps, and the split; "
+                             "default: curate's own). The Shenzhen TB AUC moves with it more than with the "
+                             "training seed: compare levers on the same curated films")
     parser.add_argument("--leave-out", default="", metavar="SOURCE",
                         help="loso: curate as asked, then leave this source's films out (with --extra-sources jsrt "
                              "--leave-out jsrt, the control: the very films of every other source, without JSRT's)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--results", action="store_true", help="append the summary to benchmarks/RESULTS.md")
     args = parser.parse_args()
-    if args.mode != "loso" and (args.extra_sources or args.leave_out):
-        parser.error("--extra-sources and --leave-out belong to --mode loso")
+    if args.mode != "loso" and (args.extra_sources or args.leave_out or args.curation_seed is not None):
+        parser.error("--extra-sources, --leave-out and --curation-seed belong to --mode loso")
 
     from cxrdesk.devices import cpu_has_bfloat16, cpu_name
 
