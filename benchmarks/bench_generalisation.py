@@ -370,12 +370,13 @@ def main() -> None:
     print(f"CPU: {cpu_name()}; native bfloat16: {cpu_has_bfloat16()} (training precision: "
           f"{'mixed_bfloat16' if cpu_has_bfloat16() else 'float32'}; evaluation float32)")
     seeds = [int(seed) for seed in args.seeds.split(",")]
+    data_choices = ((f"; extra source {args.extra_sources}" if args.extra_sources else "")
+                    + (f"; left out after curation: {args.leave_out}" if args.leave_out else "")
+                    + (f"; curation seed {args.curation_seed}" if args.curation_seed is not None else ""))
     print(f"{args.epochs} epochs at most, {args.image_size} px, batch {args.batch_size}, training seeds "
           f"{', '.join(map(str, seeds))}, early stopping "
           f"{'each recipe its own' if args.early_stopping is None else f'after {args.early_stopping} epochs'}"
-          + (f"; extra source {args.extra_sources}" if args.extra_sources else "")
-          + (f"; left out after curation: {args.leave_out}" if args.leave_out else "")
-          + (f"; curation seed {args.curation_seed}" if args.curation_seed is not None else "") + "\n")
+          f"{data_choices}\n")
     if args.mode == "loso":
         with tempfile.TemporaryDirectory(prefix="cxrdesk-loso-") as tmp:
             work = Path(tmp)
@@ -383,7 +384,7 @@ def main() -> None:
             rows = run_loso(args, work, seeds)
         lines = summarise_loso(rows)
         if args.results:
-            append_results(f"Leave one source out ({cpu_name()}, native bfloat16: {cpu_has_bfloat16()})",
+            append_results(f"Leave one source out ({cpu_name()}, native bfloat16: {cpu_has_bfloat16()}{data_choices})",
                            [f"{r['model']} {r['recipe']} seed {r['seed']}: accuracy {r['accuracy']:.3f}, ECE "
                             f"{r['ece']:.3f}, answered {r['coverage']:.2f}, Shenzhen TB AUC {r['shenzhen_tb_auc']}"
                             for r in rows] + lines)
